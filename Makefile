@@ -1,0 +1,106 @@
+# vigia build. `make` builds the CLI and libvigia; `make test` installs what is missing,
+# builds, and runs every test twice (gcc, then clang with ASan+UBSan) plus the fuzzers briefly.
+# Variants build into their own directory: make BUILD=build/asan CC=clang SANITIZE=1
+
+BUILD    ?= build
+CC       ?= cc
+SANITIZE ?=
+PKGS     := jansson zlib
+PYTHON   ?= /usr/bin/python3
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -fPIC $(WARN) -Iinclude $(PKG_CFLAGS) -MMD -MP
+LDLIBS   := $(PKG_LIBS) -lpthread -lm
+ifeq ($(SANITIZE),1)
+CFLAGS   := $(filter-out -O2,$(CFLAGS)) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(wildcard src/base/*.c src/sketch/*.c src/profile/*.c src/io/*.c src/report/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test check-unit demo bench fuzz format clean tests
+
+all: $(BUILD)/vigia $(BUILD)/libvigia.a $(BUILD)/libvigia.so
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libvigia.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libvigia.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/vigia: $(CLI_OBJ) $(BUILD)/libvigia.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libvigia.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigia.a tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
+	    $(BUILD)/libvigia.a $(shell pkg-config --libs cmocka) $(LDLIBS)
+
+tests: $(TESTS) $(BUILD)/vigia
+
+# Everything, as CI runs it. tests/run.sh prints per-suite results and the closing count.
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang SANITIZE=1 all tests
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/run.sh build build/asan
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/vigia profile examples/data/demo.csv -o $(BUILD)/demo.vgp
+	@echo
+	@echo "saved $(BUILD)/demo.vgp; try: $(BUILD)/vigia show --format json $(BUILD)/demo.vgp"
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD))
+
+# libFuzzer targets (clang). `make fuzz-build` builds them; `make fuzz` runs each for
+# FUZZ_SECONDS (default 60); make test runs them briefly on the seed corpus.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+.PHONY: fuzz-build
+fuzz-build: $(FUZZERS)
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard src/*/*.h include/vigia/*.h)
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lpthread -lm
+
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do \
+	    name=$$(basename $$f); mkdir -p build/fuzz/corpus-$$name; \
+	    echo "== $$name ($(FUZZ_SECONDS)s)"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$name tests/fuzz/corpus/$$name \
+	        || exit 1; \
+	done
+
+format:
+	clang-format -i $$(find include src tests bench -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

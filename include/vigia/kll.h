@@ -1,0 +1,71 @@
+/*
+ * KLL quantile sketch (Karnin, Lang & Liberty, "Optimal Quantile Approximation in Streams",
+ * FOCS 2016), in the lazy-compaction form used by Apache DataSketches.
+ *
+ * A stream of n doubles is summarised in O(k log(n/k)) memory, independent of how the values
+ * are distributed. Any quantile or rank query is answered within a normalized rank error eps:
+ * the value returned for probability q has a true rank (fraction of the stream at or below it)
+ * within q +/- eps. vg_kll_rank_error(k) gives eps for a given k; the default k = 400 gives
+ * eps <= 1% (see docs/sketches.md for how the bound was measured). Min and max are exact.
+ * Sketches with the same k merge into a sketch whose error bound is the same as if it had
+ * seen both streams; merging is associative and commutative up to the randomness of
+ * compaction, which comes from a seeded generator so that runs are reproducible.
+ *
+ * NaN is ignored by vg_kll_update (the profiler counts it as missing before it gets here).
+ */
+#ifndef VIGIA_KLL_H
+#define VIGIA_KLL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigia/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VG_KLL_DEFAULT_K 400
+#define VG_KLL_MIN_K 8
+#define VG_KLL_MAX_K 65535
+
+typedef struct vg_kll vg_kll;
+
+/* Returns NULL if out of memory or k is outside [VG_KLL_MIN_K, VG_KLL_MAX_K]. Free with
+ * vg_kll_free. */
+vg_kll *vg_kll_new(uint32_t k, uint64_t seed);
+void vg_kll_free(vg_kll *s);
+vg_kll *vg_kll_clone(const vg_kll *s);
+
+/* Adds one value. Fails only with VG_ERR_NOMEM (the sketch is then unchanged). */
+int vg_kll_update(vg_kll *s, double x);
+/* dst := dst + src. Fails with VG_ERR_MISMATCH when k differs, or VG_ERR_NOMEM. */
+int vg_kll_merge(vg_kll *dst, const vg_kll *src, vg_error *err);
+
+uint32_t vg_kll_k(const vg_kll *s);
+uint64_t vg_kll_n(const vg_kll *s);
+/* Number of values the sketch holds (its memory is about 8 bytes per retained value). */
+size_t vg_kll_retained(const vg_kll *s);
+double vg_kll_min(const vg_kll *s); /* NaN when empty */
+double vg_kll_max(const vg_kll *s); /* NaN when empty */
+
+/* Value at probability q in [0, 1]: the smallest retained value whose cumulative weight
+ * reaches q*n (q = 0 gives the exact min, q = 1 the exact max). NaN when empty. */
+double vg_kll_quantile(const vg_kll *s, double q);
+/* Fills out[i] = quantile(qs[i]) sorting the sketch once. VG_ERR_NOMEM or VG_OK. */
+int vg_kll_quantiles(const vg_kll *s, const double *qs, size_t nq, double *out);
+/* Estimated fraction of the stream <= x. NaN when empty. */
+double vg_kll_rank(const vg_kll *s, double x);
+
+/* Normalized rank error bound eps for parameter k (holds for every query with probability
+ * at least 99%; see docs/sketches.md). */
+double vg_kll_rank_error(uint32_t k);
+
+/* Portable serialization. vg_kll_serialize returns a malloc'd buffer the caller frees. */
+int vg_kll_serialize(const vg_kll *s, unsigned char **out, size_t *len, vg_error *err);
+vg_kll *vg_kll_deserialize(const void *data, size_t len, vg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

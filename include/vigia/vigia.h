@@ -1,0 +1,19 @@
+/*
+ * libvigia: ML model monitoring as a C library. This umbrella header includes the whole
+ * public API; each included header documents one concern.
+ */
+#ifndef VIGIA_H
+#define VIGIA_H
+
+#include "vigia/error.h"
+#include "vigia/freq.h"
+#include "vigia/hll.h"
+#include "vigia/ingest.h"
+#include "vigia/kll.h"
+#include "vigia/moments.h"
+#include "vigia/profile.h"
+#include "vigia/reader.h"
+#include "vigia/report.h"
+#include "vigia/version.h"
+
+#endif

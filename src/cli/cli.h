@@ -1,0 +1,36 @@
+/*
+ * The vigia command-line tool: one file per subcommand, main.c only dispatches.
+ *
+ * Exit status, for every command: 0 success; 1 a check that ran and failed (commands that
+ * give verdicts); 2 a usage error or bad input (the message on stderr names the file, line
+ * or flag). The library never prints; these files decide what the user sees.
+ */
+#ifndef VG_CLI_H
+#define VG_CLI_H
+
+#include "vigia/vigia.h"
+
+#define VG_EXIT_OK 0
+#define VG_EXIT_FAIL 1
+#define VG_EXIT_ERROR 2
+
+int vg_cli_profile(int argc, char **argv);
+int vg_cli_merge(int argc, char **argv);
+int vg_cli_show(int argc, char **argv);
+
+/* Shared helpers (common.c) */
+int vg_cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* Parses an unsigned integer option in [lo, hi]; prints an error naming the flag. */
+int vg_cli_uint(const char *flag, const char *arg, unsigned long long lo, unsigned long long hi,
+                unsigned long long *out);
+/* "text" or "json" */
+int vg_cli_format(const char *arg, int *json);
+/* Options that shape sketches, shared by commands that build profiles. */
+int vg_cli_sketch_option(int opt, const char *arg, vg_profile_options *po);
+int vg_cli_write(const char *path, const char *text);
+
+#endif

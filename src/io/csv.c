@@ -1,0 +1,350 @@
+/*
+ * RFC 4180 CSV parsing over the reader's buffer.
+ *
+ * A record is scanned in one pass that only notes field bounds; doubled quotes are undone
+ * afterwards, in place, once the record is known to be complete. So when a record runs off
+ * the end of the buffered data, the scan simply restarts after a refill (at most once per
+ * buffer) without having modified anything. Unquoted fields, the common case, are scanned with
+ * a 256-entry stop table against a '\n' sentinel past the data, so the inner loop is one load
+ * and one test per byte.
+ *
+ * Leniency follows what users expect from pandas where RFC 4180 is silent: a quote inside an
+ * unquoted field is kept as a literal, and a CR not followed by LF is data. A character
+ * after a closing quote other than a separator or line end is an error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { SCAN_OK, SCAN_MORE, SCAN_BLANK, SCAN_BAD };
+
+typedef struct {
+    size_t end;      /* buffer index just past the record (and its line end) */
+    size_t nf;       /* fields */
+    uint64_t lines;  /* line ends consumed, including those inside quoted fields */
+    const char *why; /* SCAN_BAD reason */
+} scan_result;
+
+static int add_field(vg_reader *r, size_t nf, size_t s, size_t e, int esc) {
+    if (nf >= r->fcap && vg_rd_reserve_fields(r, nf + 1) != VG_OK)
+        return VG_ERR_NOMEM;
+    r->fstart[nf] = s;
+    r->fend[nf] = e;
+    r->fesc[nf] = (unsigned char)esc;
+    return VG_OK;
+}
+
+static size_t count_newlines(const char *s, size_t n) {
+    size_t c = 0;
+    const char *p = s, *end = s + n;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        c++;
+        p++;
+    }
+    return c;
+}
+
+/* Scans the record starting at r->pos. Needs r->buf[r->end] == '\n' (the sentinel). */
+static int scan(vg_reader *r, scan_result *res) {
+    const char *b = r->buf;
+    const unsigned char *stop = r->stop;
+    size_t p = r->pos, e = r->end, nf = 0;
+    const char sep = r->sep;
+    int eof = r->eof;
+    res->lines = 0;
+    res->why = NULL;
+
+    /* blank line: "\n" or "\r\n" (with one column, an empty field instead; see below) */
+    if (p < e && (b[p] == '\n' || (b[p] == '\r' && p + 1 < e && b[p + 1] == '\n')) &&
+        r->ncols != 1) {
+        res->end = p + (b[p] == '\r' ? 2 : 1);
+        res->lines = 1;
+        return SCAN_BLANK;
+    }
+    for (;;) {
+        if (p < e && b[p] == '"') {
+            size_t fs = p + 1, q = fs;
+            int esc = 0;
+            for (;;) {
+                const char *hit = q < e ? memchr(b + q, '"', e - q) : NULL;
+                if (!hit) {
+                    if (!eof)
+                        return SCAN_MORE;
+                    res->why = "unterminated quoted field";
+                    res->end = e;
+                    return SCAN_BAD;
+                }
+                q = (size_t)(hit - b);
+                if (q + 1 == e && !eof)
+                    return SCAN_MORE;
+                if (q + 1 < e && b[q + 1] == '"') {
+                    esc = 1;
+                    q += 2;
+                    continue;
+                }
+                break;
+            }
+            if (add_field(r, nf++, fs, q, esc) != VG_OK)
+                return -1;
+            res->lines += count_newlines(b + fs, q - fs);
+            p = q + 1;
+            if (p == e) {
+                /* eof here (the !eof case returned SCAN_MORE above) */
+                res->end = p;
+                res->nf = nf;
+                return SCAN_OK;
+            }
+            char c = b[p];
+            if (c == sep) {
+                p++;
+                continue;
+            }
+            if (c == '\n') {
+                res->end = p + 1;
+                res->lines++;
+                res->nf = nf;
+                return SCAN_OK;
+            }
+            if (c == '\r') {
+                if (p + 1 == e && !eof)
+                    return SCAN_MORE;
+                if (p + 1 < e && b[p + 1] == '\n') {
+                    res->end = p + 2;
+                    res->lines++;
+                    res->nf = nf;
+                    return SCAN_OK;
+                }
+            }
+            res->why = "unexpected character after a closing quote";
+            res->end = p;
+            return SCAN_BAD;
+        }
+        size_t fs = p;
+        for (;;) {
+            while (!stop[(unsigned char)b[p]])
+                p++;
+            if (p >= e) {
+                if (!eof)
+                    return SCAN_MORE;
+                if (add_field(r, nf++, fs, e, 0) != VG_OK)
+                    return -1;
+                res->end = e;
+                res->nf = nf;
+                return SCAN_OK;
+            }
+            if (b[p] == '\r') {
+                if (p + 1 == e && !eof)
+                    return SCAN_MORE;
+                if (p + 1 < e && b[p + 1] == '\n')
+                    break;
+                p++; /* a lone CR is data */
+                continue;
+            }
+            break;
+        }
+        if (add_field(r, nf++, fs, p, 0) != VG_OK)
+            return -1;
+        if (b[p] == sep) {
+            p++;
+            continue;
+        }
+        res->end = p + (b[p] == '\r' ? 2 : 1);
+        res->lines++;
+        res->nf = nf;
+        return SCAN_OK;
+    }
+}
+
+/* Undoes doubled quotes of field i in place; returns its new length. */
+static size_t unescape(char *s, size_t n) {
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        s[w++] = s[i];
+        if (s[i] == '"' && i + 1 < n && s[i + 1] == '"')
+            i++;
+    }
+    return w;
+}
+
+/* Index of the first line end after the record start, for resynchronising after a bad
+ * record; the buffer end if there is none. */
+static size_t next_line(const vg_reader *r) {
+    const char *nl = memchr(r->buf + r->pos, '\n', r->end - r->pos);
+    return nl ? (size_t)(nl - r->buf) + 1 : r->end;
+}
+
+/* Scans one record, refilling as needed. On SCAN_OK/SCAN_BLANK/SCAN_BAD, res describes it.
+ * Returns SCAN_* or a negative error. */
+static int scan_record(vg_reader *r, scan_result *res, vg_error *err) {
+    for (;;) {
+        int st = scan(r, res);
+        if (st < 0)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        if (st != SCAN_MORE)
+            return st;
+        vg_error e2;
+        int rc = vg_rd_fill(r, &e2);
+        if (rc == VG_ERR_LIMIT) {
+            res->why = "record too long (an unterminated quote?)";
+            return SCAN_BAD;
+        }
+        if (rc != VG_OK) {
+            if (err)
+                *err = e2;
+            return rc;
+        }
+    }
+}
+
+static int finish_fields(vg_reader *r, size_t nf) {
+    for (size_t i = 0; i < nf; i++) {
+        char *s = r->buf + r->fstart[i];
+        size_t n = r->fend[i] - r->fstart[i];
+        if (r->fesc[i])
+            n = unescape(s, n);
+        r->fdata[i] = s;
+        r->flen[i] = n;
+    }
+    return VG_OK;
+}
+
+/* Returns the index of the first field that is not valid UTF-8, or nf if all are. */
+static size_t bad_utf8_field(const vg_reader *r, size_t nf) {
+    for (size_t i = 0; i < nf; i++)
+        if (!vg_utf8_valid(r->fdata[i], r->flen[i]))
+            return i;
+    return nf;
+}
+
+int vg_csv_read_header(vg_reader *r, vg_error *err) {
+    int rc = vg_rd_fill(r, err);
+    if (rc != VG_OK)
+        return rc;
+    if (r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+        r->pos = 3;
+    if (r->pos == r->end)
+        return vg_error_set(err, VG_ERR_PARSE, "%s: empty file: expected a header line", r->path);
+    scan_result res;
+    int st;
+    do {
+        st = scan_record(r, &res, err);
+        if (st < 0)
+            return st;
+        if (st == SCAN_BLANK) {
+            r->pos = res.end;
+            r->line++;
+            if (r->pos == r->end && r->eof)
+                return vg_error_set(err, VG_ERR_PARSE, "%s: no header line, only blank lines",
+                                    r->path);
+        }
+    } while (st == SCAN_BLANK);
+    if (st == SCAN_BAD)
+        return vg_error_set(err, VG_ERR_PARSE, "%s:%llu: header: %s", r->path,
+                            (unsigned long long)r->line, res.why);
+    finish_fields(r, res.nf);
+    size_t bad = bad_utf8_field(r, res.nf);
+    if (bad < res.nf)
+        return vg_error_set(err, VG_ERR_PARSE, "%s:%llu: header: column %zu name is not valid UTF-8",
+                            r->path, (unsigned long long)r->line, bad + 1);
+    for (size_t i = 0; i < res.nf; i++) {
+        char name[64];
+        const char *s = r->fdata[i];
+        size_t n = r->flen[i];
+        if (n == 0) {
+            n = (size_t)snprintf(name, sizeof name, "Unnamed: %zu", i);
+            s = name;
+        }
+        if (memchr(s, '\0', n))
+            return vg_error_set(err, VG_ERR_PARSE, "%s:%llu: header: column %zu name has a NUL byte",
+                                r->path, (unsigned long long)r->line, i + 1);
+        /* pandas-style de-duplication: a, a.1, a.2 ... */
+        char *alt = NULL;
+        for (unsigned k = 1; vg_rd_find_column(r, s, n) >= 0; k++) {
+            free(alt);
+            alt = malloc(n + 24);
+            if (!alt)
+                return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+            size_t m = (size_t)snprintf(alt, n + 24, "%.*s.%u", (int)n, s, k);
+            if (vg_rd_find_column(r, alt, m) < 0) {
+                rc = vg_rd_add_column(r, alt, m);
+                free(alt);
+                alt = NULL;
+                if (rc != VG_OK)
+                    return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+                goto next;
+            }
+        }
+        if (vg_rd_add_column(r, s, n) != VG_OK)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    next:;
+    }
+    r->pos = res.end;
+    r->line += res.lines ? res.lines : 1;
+    return VG_OK;
+}
+
+int vg_csv_next(vg_reader *r, vg_record *rec, vg_error *err) {
+    for (;;) {
+        if (r->buf_off + r->pos >= r->limit)
+            return 0;
+        if (r->pos == r->end) {
+            if (r->eof)
+                return 0;
+            int rc = vg_rd_fill(r, err);
+            if (rc != VG_OK)
+                return rc;
+            if (r->pos == r->end)
+                return 0;
+        }
+        scan_result res;
+        int st = scan_record(r, &res, err);
+        if (st < 0)
+            return st;
+        uint64_t line = r->line;
+        if (st == SCAN_BLANK) {
+            r->blank_lines++;
+            r->pos = res.end;
+            r->line += res.lines;
+            continue;
+        }
+        if (st == SCAN_BAD) {
+            int rc = vg_rd_bad(r, line, err, "%s", res.why);
+            if (rc < 0)
+                return rc;
+            r->pos = next_line(r);
+            r->line = line + 1;
+            continue;
+        }
+        if (res.nf != r->ncols) {
+            int rc = vg_rd_bad(r, line, err, "expected %zu fields, found %zu", r->ncols, res.nf);
+            if (rc < 0)
+                return rc;
+            r->pos = res.end;
+            r->line += res.lines;
+            continue;
+        }
+        /* Whole-record check first (quotes and separators are ASCII, so the raw record is
+         * valid UTF-8 exactly when every field is); per-field only to name the culprit. */
+        int valid = vg_utf8_valid(r->buf + r->pos, res.end - r->pos);
+        finish_fields(r, res.nf);
+        if (!valid) {
+            size_t bad = bad_utf8_field(r, res.nf);
+            int rc = vg_rd_bad(r, line, err, "field %zu (column '%s') is not valid UTF-8",
+                               bad + 1, bad < r->ncols ? r->names[bad] : "?");
+            if (rc < 0)
+                return rc;
+            r->pos = res.end;
+            r->line += res.lines;
+            continue;
+        }
+        r->pos = res.end;
+        r->line += res.lines;
+        rec->n = res.nf;
+        rec->data = r->fdata;
+        rec->len = r->flen;
+        rec->line = line;
+        return 1;
+    }
+}

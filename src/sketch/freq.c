@@ -1,0 +1,334 @@
+/*
+ * Misra-Gries frequent items with median purges (see vigia/freq.h for the bounds).
+ *
+ * Items live in a dense array; an open-addressing index of twice the capacity (a power of
+ * two) maps hash -> slot and keeps the hash itself, so a lookup touches only the index
+ * unless the item is found. A purge is O(capacity) (quickselect for the median, then a
+ * rebuild of the index) and frees at least half of the table, so its cost is amortized to
+ * O(1) per new item.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "vigia/freq.h"
+
+typedef struct {
+    uint64_t hash;
+    uint64_t count;
+    uint8_t len;
+    uint8_t truncated;
+    char text[VG_FREQ_REPR_MAX];
+} entry;
+
+typedef struct {
+    uint64_t hash;
+    uint32_t pos; /* entry index + 1; 0 marks an empty slot */
+} slot;
+
+struct vg_freq {
+    uint32_t capacity;
+    uint32_t size;
+    uint64_t total;
+    uint64_t offset;
+    uint32_t mask; /* index size - 1 */
+    entry *items;
+    slot *index;
+    uint64_t *scratch; /* capacity counters for quickselect */
+};
+
+vg_freq *vg_freq_new(uint32_t capacity) {
+    if (capacity < VG_FREQ_MIN_CAPACITY || capacity > VG_FREQ_MAX_CAPACITY)
+        return NULL;
+    vg_freq *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    uint32_t isize = 1;
+    while (isize < 2 * capacity)
+        isize <<= 1;
+    s->capacity = capacity;
+    s->mask = isize - 1;
+    s->items = malloc((size_t)capacity * sizeof *s->items);
+    s->index = calloc(isize, sizeof *s->index);
+    s->scratch = malloc((size_t)capacity * sizeof *s->scratch);
+    if (!s->items || !s->index || !s->scratch) {
+        vg_freq_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void vg_freq_free(vg_freq *s) {
+    if (!s)
+        return;
+    free(s->items);
+    free(s->index);
+    free(s->scratch);
+    free(s);
+}
+
+vg_freq *vg_freq_clone(const vg_freq *s) {
+    vg_freq *c = vg_freq_new(s->capacity);
+    if (!c)
+        return NULL;
+    c->size = s->size;
+    c->total = s->total;
+    c->offset = s->offset;
+    memcpy(c->items, s->items, (size_t)s->size * sizeof *s->items);
+    memcpy(c->index, s->index, ((size_t)s->mask + 1) * sizeof *s->index);
+    return c;
+}
+
+static slot *find_slot(const vg_freq *s, uint64_t hash) {
+    uint32_t i = (uint32_t)hash & s->mask;
+    for (;;) {
+        slot *sl = &s->index[i];
+        if (sl->pos == 0 || sl->hash == hash)
+            return sl;
+        i = (i + 1) & s->mask;
+    }
+}
+
+static void rebuild_index(vg_freq *s) {
+    memset(s->index, 0, ((size_t)s->mask + 1) * sizeof *s->index);
+    for (uint32_t i = 0; i < s->size; i++) {
+        slot *sl = find_slot(s, s->items[i].hash);
+        sl->hash = s->items[i].hash;
+        sl->pos = i + 1;
+    }
+}
+
+/* k-th smallest of a[0..n) (Hoare's quickselect; a is scrambled). */
+static uint64_t select_kth(uint64_t *a, size_t n, size_t k) {
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        uint64_t pivot = a[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i <= j) {
+                uint64_t t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return a[k];
+    }
+    return a[k];
+}
+
+/* Subtracts the median counter from all counters and drops those that reach zero. */
+static void purge(vg_freq *s) {
+    for (uint32_t i = 0; i < s->size; i++)
+        s->scratch[i] = s->items[i].count;
+    uint64_t c = select_kth(s->scratch, s->size, s->size / 2);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < s->size; i++) {
+        if (s->items[i].count > c) {
+            s->items[kept] = s->items[i];
+            s->items[kept].count -= c;
+            kept++;
+        }
+    }
+    s->size = kept;
+    s->offset += c;
+    rebuild_index(s);
+}
+
+/* Cuts text to at most VG_FREQ_REPR_MAX bytes without splitting a UTF-8 sequence. */
+static size_t repr_len(const char *text, size_t len) {
+    if (len <= VG_FREQ_REPR_MAX)
+        return len;
+    size_t n = VG_FREQ_REPR_MAX;
+    while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+static void add(vg_freq *s, uint64_t hash, const char *text, size_t len, int truncated,
+                uint64_t weight) {
+    slot *sl = find_slot(s, hash);
+    if (sl->pos) {
+        s->items[sl->pos - 1].count += weight;
+        return;
+    }
+    if (s->size == s->capacity) {
+        purge(s);
+        sl = find_slot(s, hash);
+    }
+    entry *e = &s->items[s->size];
+    size_t n = repr_len(text, len);
+    e->hash = hash;
+    e->count = weight;
+    e->len = (uint8_t)n;
+    e->truncated = (uint8_t)(truncated || n < len);
+    memcpy(e->text, text, n);
+    sl->hash = hash;
+    sl->pos = ++s->size;
+}
+
+int vg_freq_update(vg_freq *s, uint64_t hash, const char *text, size_t len, uint64_t weight) {
+    if (weight == 0)
+        return VG_OK;
+    s->total += weight;
+    add(s, hash, text, len, 0, weight);
+    return VG_OK;
+}
+
+int vg_freq_merge(vg_freq *dst, const vg_freq *src, vg_error *err) {
+    if (dst->capacity != src->capacity)
+        return vg_error_set(err, VG_ERR_MISMATCH,
+                            "cannot merge frequent-item sketches with different capacity (%u "
+                            "and %u)",
+                            dst->capacity, src->capacity);
+    if (dst == src)
+        return vg_error_set(err, VG_ERR_INVALID, "cannot merge a frequent-item sketch into itself");
+    dst->total += src->total;
+    dst->offset += src->offset;
+    for (uint32_t i = 0; i < src->size; i++) {
+        const entry *e = &src->items[i];
+        add(dst, e->hash, e->text, e->len, e->truncated, e->count);
+    }
+    return VG_OK;
+}
+
+uint32_t vg_freq_capacity(const vg_freq *s) {
+    return s->capacity;
+}
+uint64_t vg_freq_total(const vg_freq *s) {
+    return s->total;
+}
+uint64_t vg_freq_offset(const vg_freq *s) {
+    return s->offset;
+}
+size_t vg_freq_size(const vg_freq *s) {
+    return s->size;
+}
+
+uint64_t vg_freq_count(const vg_freq *s, uint64_t hash) {
+    const slot *sl = find_slot(s, hash);
+    return sl->pos ? s->items[sl->pos - 1].count : 0;
+}
+
+static int cmp_entry(const void *a, const void *b) {
+    const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->text, y->text, n);
+    if (c)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return (x->hash > y->hash) - (x->hash < y->hash);
+}
+
+size_t vg_freq_top(const vg_freq *s, vg_freq_item *out, size_t max) {
+    if (s->size == 0 || max == 0)
+        return 0;
+    const entry **order = malloc((size_t)s->size * sizeof *order);
+    if (!order)
+        return 0;
+    for (uint32_t i = 0; i < s->size; i++)
+        order[i] = &s->items[i];
+    qsort(order, s->size, sizeof *order, cmp_entry);
+    size_t n = s->size < max ? s->size : max;
+    for (size_t i = 0; i < n; i++) {
+        out[i].value = order[i]->text;
+        out[i].len = order[i]->len;
+        out[i].truncated = order[i]->truncated;
+        out[i].count = order[i]->count;
+    }
+    free(order);
+    return n;
+}
+
+void vg_freq_encode(const vg_freq *s, vg_wbuf *w) {
+    vg_wbuf_u32(w, s->capacity);
+    vg_wbuf_u64(w, s->total);
+    vg_wbuf_u64(w, s->offset);
+    vg_wbuf_u32(w, s->size);
+    for (uint32_t i = 0; i < s->size; i++) {
+        const entry *e = &s->items[i];
+        vg_wbuf_u64(w, e->hash);
+        vg_wbuf_u64(w, e->count);
+        vg_wbuf_u8(w, e->truncated);
+        vg_wbuf_u8(w, e->len);
+        vg_wbuf_put(w, e->text, e->len);
+    }
+}
+
+vg_freq *vg_freq_decode(vg_rbuf *r, vg_error *err) {
+    uint32_t capacity = vg_rbuf_u32(r);
+    uint64_t total = vg_rbuf_u64(r), offset = vg_rbuf_u64(r);
+    uint32_t size = vg_rbuf_u32(r);
+    if (!vg_rbuf_ok(r) || capacity < VG_FREQ_MIN_CAPACITY || capacity > VG_FREQ_MAX_CAPACITY ||
+        size > capacity || offset > total || (size_t)size * 18 > vg_rbuf_left(r)) {
+        vg_error_set(err, VG_ERR_FORMAT, "invalid frequent-items header");
+        return NULL;
+    }
+    vg_freq *s = vg_freq_new(capacity);
+    if (!s) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory reading a frequent-items sketch");
+        return NULL;
+    }
+    s->total = total;
+    s->offset = offset;
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < size; i++) {
+        entry *e = &s->items[i];
+        e->hash = vg_rbuf_u64(r);
+        e->count = vg_rbuf_u64(r);
+        e->truncated = vg_rbuf_u8(r);
+        e->len = vg_rbuf_u8(r);
+        const unsigned char *t = vg_rbuf_bytes(r, e->len);
+        if (!t || e->len > VG_FREQ_REPR_MAX || e->truncated > 1 || e->count == 0 ||
+            e->count > total || find_slot(s, e->hash)->pos) {
+            vg_freq_free(s);
+            vg_error_set(err, VG_ERR_FORMAT, "corrupted frequent-items entry");
+            return NULL;
+        }
+        sum += e->count;
+        memcpy(e->text, t, e->len);
+        slot *sl = find_slot(s, e->hash);
+        sl->hash = e->hash;
+        sl->pos = ++s->size;
+    }
+    if (sum > total) {
+        vg_freq_free(s);
+        vg_error_set(err, VG_ERR_FORMAT, "frequent-items counts exceed their total");
+        return NULL;
+    }
+    return s;
+}
+
+int vg_freq_serialize(const vg_freq *s, unsigned char **out, size_t *len, vg_error *err) {
+    vg_wbuf w;
+    vg_wbuf_init(&w);
+    vg_freq_encode(s, &w);
+    return vg_sketch_blob(&w, out, len, err);
+}
+
+vg_freq *vg_freq_deserialize(const void *data, size_t len, vg_error *err) {
+    vg_rbuf r;
+    vg_rbuf_init(&r, data, len);
+    vg_freq *s = vg_freq_decode(&r, err);
+    if (s && vg_rbuf_left(&r) != 0) {
+        vg_freq_free(s);
+        vg_error_set(err, VG_ERR_FORMAT, "trailing bytes after frequent-items sketch");
+        return NULL;
+    }
+    return s;
+}

@@ -1,0 +1,473 @@
+/*
+ * KLL quantile sketch: a stack of "compactors" (Karnin, Lang & Liberty 2016).
+ *
+ * Level h holds values of weight 2^h. New values go to level 0, unsorted. When the sketch
+ * holds as many values as its total capacity, the lowest level that is at or over its own
+ * capacity is compacted: sorted, and every other value (starting at a random offset 0 or 1)
+ * moves up a level with doubled weight while the rest are discarded. Each compaction keeps
+ * the total weight exactly n and shifts any rank by at most 2^h, with a random sign, which is
+ * where the error bound comes from. Capacities shrink geometrically going down,
+ * cap(h) = max(8, k * (2/3)^(levels-1-h)), so the top level holds k values and memory is
+ * about 3k values plus 8 per extra level; this is the lazy variant of Apache DataSketches,
+ * which only compacts when the whole sketch is full. Levels above 0 are kept sorted, so a
+ * compaction merges its promoted half into the level above in linear time.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "vigia/kll.h"
+
+#define MAX_LEVELS 60
+#define MIN_WIDTH 8
+/* eps(k) = C / k^0.9723; the exponent is the fit published for DataSketches KLL, the constant
+ * is measured here (docs/sketches.md). */
+#define VG_KLL_ERROR_CONST 2.296
+
+struct vg_kll {
+    uint32_t k;
+    uint32_t nlevels;
+    uint64_t n;
+    double min, max;
+    uint64_t rng;
+    size_t retained;       /* values held over all levels */
+    size_t capacity_total; /* sum of level capacities for the current number of levels */
+    uint32_t cap[MAX_LEVELS];
+    uint32_t len[MAX_LEVELS];
+    uint32_t alloc[MAX_LEVELS];
+    double *lv[MAX_LEVELS];
+};
+
+static void set_capacities(vg_kll *s) {
+    s->capacity_total = 0;
+    for (uint32_t h = 0; h < s->nlevels; h++) {
+        uint32_t depth = s->nlevels - 1 - h;
+        double c = (double)s->k * pow(2.0 / 3.0, (double)depth);
+        uint32_t cap = (uint32_t)(c + 0.5);
+        s->cap[h] = cap < MIN_WIDTH ? MIN_WIDTH : cap;
+        s->capacity_total += s->cap[h];
+    }
+}
+
+vg_kll *vg_kll_new(uint32_t k, uint64_t seed) {
+    if (k < VG_KLL_MIN_K || k > VG_KLL_MAX_K)
+        return NULL;
+    vg_kll *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->k = k;
+    s->nlevels = 1;
+    s->min = NAN;
+    s->max = NAN;
+    s->rng = seed ? seed : 0x853c49e6748fea9bULL;
+    set_capacities(s);
+    return s;
+}
+
+void vg_kll_free(vg_kll *s) {
+    if (!s)
+        return;
+    for (uint32_t h = 0; h < MAX_LEVELS; h++)
+        free(s->lv[h]);
+    free(s);
+}
+
+static int reserve(vg_kll *s, uint32_t h, size_t need) {
+    if (need <= s->alloc[h])
+        return VG_OK;
+    size_t a = s->alloc[h] ? s->alloc[h] : 16;
+    while (a < need)
+        a *= 2;
+    if (a > UINT32_MAX)
+        return VG_ERR_NOMEM;
+    double *p = realloc(s->lv[h], a * sizeof *p);
+    if (!p)
+        return VG_ERR_NOMEM;
+    s->lv[h] = p;
+    s->alloc[h] = (uint32_t)a;
+    return VG_OK;
+}
+
+vg_kll *vg_kll_clone(const vg_kll *s) {
+    vg_kll *c = malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    *c = *s;
+    for (uint32_t h = 0; h < MAX_LEVELS; h++) {
+        c->lv[h] = NULL;
+        c->alloc[h] = 0;
+    }
+    for (uint32_t h = 0; h < s->nlevels; h++) {
+        if (s->len[h] == 0)
+            continue;
+        if (reserve(c, h, s->len[h]) != VG_OK) {
+            vg_kll_free(c);
+            return NULL;
+        }
+        memcpy(c->lv[h], s->lv[h], s->len[h] * sizeof(double));
+    }
+    return c;
+}
+
+/* xorshift64*: one random bit per compaction is all the sketch needs. */
+static int coin(vg_kll *s) {
+    s->rng ^= s->rng >> 12;
+    s->rng ^= s->rng << 25;
+    s->rng ^= s->rng >> 27;
+    return (int)((s->rng * 0x2545F4914F6CDD1DULL) >> 63);
+}
+
+/* Level 0 is sorted here on every compaction, so this is on the hot path: an introsort-free
+ * quicksort with insertion sort for short runs, comparing doubles inline (no NaN gets in). */
+static void sort_doubles(double *a, size_t n) {
+    while (n > 16) {
+        double x = a[0], y = a[n / 2], z = a[n - 1];
+        double pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            double t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        /* recurse into the smaller side, loop on the larger: O(log n) stack */
+        size_t left = j + 1;
+        if (left < n - left) {
+            sort_doubles(a, left);
+            a += left;
+            n -= left;
+        } else {
+            sort_doubles(a + left, n - left);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        double v = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1] > v) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+}
+
+/* Merges the sorted `src` (m values, stride `step`) into the sorted level h, from the back. */
+static int merge_into_level(vg_kll *s, uint32_t h, const double *src, size_t m, size_t step) {
+    size_t have = s->len[h];
+    if (reserve(s, h, have + m) != VG_OK)
+        return VG_ERR_NOMEM;
+    double *d = s->lv[h];
+    size_t i = have, j = m, out = have + m;
+    while (j > 0) {
+        double b = src[(j - 1) * step];
+        if (i > 0 && d[i - 1] > b)
+            d[--out] = d[--i];
+        else {
+            d[--out] = b;
+            j--;
+        }
+    }
+    s->len[h] = (uint32_t)(have + m);
+    return VG_OK;
+}
+
+static int add_level(vg_kll *s) {
+    if (s->nlevels >= MAX_LEVELS)
+        return VG_ERR_NOMEM; /* 2^60 values: unreachable in practice */
+    s->nlevels++;
+    set_capacities(s);
+    return VG_OK;
+}
+
+static int compact(vg_kll *s, uint32_t h) {
+    if (h + 1 >= s->nlevels && add_level(s) != VG_OK)
+        return VG_ERR_NOMEM;
+    double *a = s->lv[h];
+    size_t len = s->len[h];
+    if (h == 0)
+        sort_doubles(a, len);
+    size_t odd = len & 1;       /* an odd value out stays at this level (its smallest) */
+    size_t pairs = (len - odd) / 2;
+    size_t first = odd + (size_t)coin(s);
+    if (merge_into_level(s, h + 1, a + first, pairs, 2) != VG_OK)
+        return VG_ERR_NOMEM;
+    s->len[h] = (uint32_t)odd;
+    s->retained -= pairs;
+    return VG_OK;
+}
+
+/* Compacts the lowest full level until the sketch is back under its total capacity. */
+static int compress(vg_kll *s) {
+    while (s->retained >= s->capacity_total) {
+        uint32_t h = 0;
+        while (h < s->nlevels && s->len[h] < s->cap[h])
+            h++;
+        if (h == s->nlevels)
+            return VG_OK; /* cannot happen: retained >= sum of caps implies a full level */
+        if (compact(s, h) != VG_OK)
+            return VG_ERR_NOMEM;
+    }
+    return VG_OK;
+}
+
+int vg_kll_update(vg_kll *s, double x) {
+    if (x != x)
+        return VG_OK;
+    if (s->len[0] >= s->alloc[0] && reserve(s, 0, (size_t)s->len[0] + 1) != VG_OK)
+        return VG_ERR_NOMEM;
+    if (s->n == 0) {
+        s->min = s->max = x;
+    } else {
+        if (x < s->min)
+            s->min = x;
+        if (x > s->max)
+            s->max = x;
+    }
+    s->lv[0][s->len[0]++] = x;
+    s->n++;
+    s->retained++;
+    if (s->retained >= s->capacity_total)
+        return compress(s);
+    return VG_OK;
+}
+
+int vg_kll_merge(vg_kll *dst, const vg_kll *src, vg_error *err) {
+    if (dst->k != src->k)
+        return vg_error_set(err, VG_ERR_MISMATCH,
+                            "cannot merge KLL sketches with different k (%u and %u)", dst->k,
+                            src->k);
+    if (src->n == 0)
+        return VG_OK;
+    while (dst->nlevels < src->nlevels)
+        if (add_level(dst) != VG_OK)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
+    for (uint32_t h = 0; h < src->nlevels; h++) {
+        size_t m = src->len[h];
+        if (m == 0)
+            continue;
+        int rc;
+        if (h == 0) {
+            rc = reserve(dst, 0, (size_t)dst->len[0] + m);
+            if (rc == VG_OK) {
+                memcpy(dst->lv[0] + dst->len[0], src->lv[0], m * sizeof(double));
+                dst->len[0] += (uint32_t)m;
+            }
+        } else {
+            rc = merge_into_level(dst, h, src->lv[h], m, 1);
+        }
+        if (rc != VG_OK)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
+        dst->retained += m;
+    }
+    if (dst->n == 0) {
+        dst->min = src->min;
+        dst->max = src->max;
+    } else {
+        if (src->min < dst->min)
+            dst->min = src->min;
+        if (src->max > dst->max)
+            dst->max = src->max;
+    }
+    dst->n += src->n;
+    if (compress(dst) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
+    return VG_OK;
+}
+
+uint32_t vg_kll_k(const vg_kll *s) {
+    return s->k;
+}
+uint64_t vg_kll_n(const vg_kll *s) {
+    return s->n;
+}
+size_t vg_kll_retained(const vg_kll *s) {
+    return s->retained;
+}
+double vg_kll_min(const vg_kll *s) {
+    return s->n ? s->min : NAN;
+}
+double vg_kll_max(const vg_kll *s) {
+    return s->n ? s->max : NAN;
+}
+
+typedef struct {
+    double v;
+    uint64_t w;
+} weighted;
+
+static int cmp_weighted(const void *a, const void *b) {
+    double x = ((const weighted *)a)->v, y = ((const weighted *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* All retained values with their weights, sorted by value; cumulative weights in place. */
+static weighted *sorted_view(const vg_kll *s) {
+    weighted *w = malloc((s->retained ? s->retained : 1) * sizeof *w);
+    if (!w)
+        return NULL;
+    size_t m = 0;
+    for (uint32_t h = 0; h < s->nlevels; h++)
+        for (uint32_t i = 0; i < s->len[h]; i++) {
+            w[m].v = s->lv[h][i];
+            w[m].w = (uint64_t)1 << h;
+            m++;
+        }
+    qsort(w, m, sizeof *w, cmp_weighted);
+    uint64_t cum = 0;
+    for (size_t i = 0; i < m; i++) {
+        cum += w[i].w;
+        w[i].w = cum;
+    }
+    return w;
+}
+
+static double quantile_from_view(const vg_kll *s, const weighted *w, double q) {
+    if (q <= 0)
+        return s->min;
+    if (q >= 1)
+        return s->max;
+    double target = q * (double)s->n;
+    size_t lo = 0, hi = s->retained; /* first index with cumulative weight >= target */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((double)w[mid].w < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->retained ? w[lo].v : s->max;
+}
+
+int vg_kll_quantiles(const vg_kll *s, const double *qs, size_t nq, double *out) {
+    if (s->n == 0) {
+        for (size_t i = 0; i < nq; i++)
+            out[i] = NAN;
+        return VG_OK;
+    }
+    weighted *w = sorted_view(s);
+    if (!w)
+        return VG_ERR_NOMEM;
+    for (size_t i = 0; i < nq; i++)
+        out[i] = qs[i] != qs[i] ? NAN : quantile_from_view(s, w, qs[i]);
+    free(w);
+    return VG_OK;
+}
+
+double vg_kll_quantile(const vg_kll *s, double q) {
+    double out;
+    if (vg_kll_quantiles(s, &q, 1, &out) != VG_OK)
+        return NAN;
+    return out;
+}
+
+double vg_kll_rank(const vg_kll *s, double x) {
+    if (s->n == 0)
+        return NAN;
+    uint64_t below = 0;
+    for (uint32_t h = 0; h < s->nlevels; h++)
+        for (uint32_t i = 0; i < s->len[h]; i++)
+            if (s->lv[h][i] <= x)
+                below += (uint64_t)1 << h;
+    return (double)below / (double)s->n;
+}
+
+double vg_kll_rank_error(uint32_t k) {
+    /* Fitted to the 99th percentile of the maximum rank error over 99 quantiles measured on
+     * many streams and seeds (tests/unit/test_kll.c re-checks it; docs/sketches.md). */
+    return VG_KLL_ERROR_CONST / pow((double)k, 0.9723);
+}
+
+void vg_kll_encode(const vg_kll *s, vg_wbuf *w) {
+    vg_wbuf_u32(w, s->k);
+    vg_wbuf_u32(w, s->nlevels);
+    vg_wbuf_u64(w, s->n);
+    vg_wbuf_f64(w, s->min);
+    vg_wbuf_f64(w, s->max);
+    vg_wbuf_u64(w, s->rng);
+    for (uint32_t h = 0; h < s->nlevels; h++) {
+        vg_wbuf_u32(w, s->len[h]);
+        for (uint32_t i = 0; i < s->len[h]; i++)
+            vg_wbuf_f64(w, s->lv[h][i]);
+    }
+}
+
+vg_kll *vg_kll_decode(vg_rbuf *r, vg_error *err) {
+    uint32_t k = vg_rbuf_u32(r), nlevels = vg_rbuf_u32(r);
+    uint64_t n = vg_rbuf_u64(r);
+    double mn = vg_rbuf_f64(r), mx = vg_rbuf_f64(r);
+    uint64_t rng = vg_rbuf_u64(r);
+    if (!vg_rbuf_ok(r) || k < VG_KLL_MIN_K || k > VG_KLL_MAX_K || nlevels == 0 ||
+        nlevels > MAX_LEVELS || rng == 0) {
+        vg_error_set(err, VG_ERR_FORMAT, "invalid KLL sketch header");
+        return NULL;
+    }
+    vg_kll *s = vg_kll_new(k, rng);
+    if (!s) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory reading a KLL sketch");
+        return NULL;
+    }
+    s->nlevels = nlevels;
+    set_capacities(s);
+    s->n = n;
+    s->min = mn;
+    s->max = mx;
+    unsigned __int128 weight = 0;
+    for (uint32_t h = 0; h < nlevels; h++) {
+        uint32_t len = vg_rbuf_u32(r);
+        if (!vg_rbuf_ok(r) || (size_t)len * 8 > vg_rbuf_left(r))
+            goto bad;
+        if (len && reserve(s, h, len) != VG_OK) {
+            vg_kll_free(s);
+            vg_error_set(err, VG_ERR_NOMEM, "out of memory reading a KLL sketch");
+            return NULL;
+        }
+        for (uint32_t i = 0; i < len; i++) {
+            double v = vg_rbuf_f64(r);
+            if (v != v || v < mn || v > mx || (h > 0 && i > 0 && v < s->lv[h][i - 1]))
+                goto bad;
+            s->lv[h][i] = v;
+        }
+        s->len[h] = len;
+        s->retained += len;
+        weight += (unsigned __int128)len << h;
+    }
+    /* Compaction preserves total weight exactly, so this catches most corruption. */
+    if (weight != n || (n > 0 && !(mn <= mx)) || s->retained > s->capacity_total + 64 * k)
+        goto bad;
+    if (n == 0) {
+        s->min = s->max = NAN;
+    }
+    return s;
+bad:
+    vg_kll_free(s);
+    vg_error_set(err, VG_ERR_FORMAT, "corrupted KLL sketch");
+    return NULL;
+}
+
+int vg_kll_serialize(const vg_kll *s, unsigned char **out, size_t *len, vg_error *err) {
+    vg_wbuf w;
+    vg_wbuf_init(&w);
+    vg_kll_encode(s, &w);
+    return vg_sketch_blob(&w, out, len, err);
+}
+
+vg_kll *vg_kll_deserialize(const void *data, size_t len, vg_error *err) {
+    vg_rbuf r;
+    vg_rbuf_init(&r, data, len);
+    vg_kll *s = vg_kll_decode(&r, err);
+    if (s && vg_rbuf_left(&r) != 0) {
+        vg_kll_free(s);
+        vg_error_set(err, VG_ERR_FORMAT, "trailing bytes after KLL sketch");
+        return NULL;
+    }
+    return s;
+}

@@ -1,0 +1,131 @@
+/*
+ * Welford/Chan moments with a compensated sum (see vigia/moments.h).
+ *
+ * The merge is the parallel variance formula of Chan, Golub & LeVeque, "Updating formulae and
+ * a pairwise algorithm for computing sample variances" (1979):
+ *   delta = mean_b - mean_a,  n = n_a + n_b
+ *   mean  = mean_a + delta * n_b / n
+ *   M2    = M2_a + M2_b + delta^2 * n_a * n_b / n
+ */
+#include "codec.h"
+#include "vigia/moments.h"
+
+#include <math.h>
+
+void vg_moments_init(vg_moments *m) {
+    m->n = 0;
+    m->mean = 0;
+    m->m2 = 0;
+    m->min = INFINITY;
+    m->max = -INFINITY;
+    m->sum = 0;
+    m->sum_c = 0;
+}
+
+/* Neumaier's variant of Kahan summation: also correct when the addend is the larger term. */
+static inline void add_compensated(double *sum, double *c, double x) {
+    double t = *sum + x;
+    if (fabs(*sum) >= fabs(x))
+        *c += (*sum - t) + x;
+    else
+        *c += (x - t) + *sum;
+    *sum = t;
+}
+
+void vg_moments_update(vg_moments *m, double x) {
+    m->n++;
+    double delta = x - m->mean;
+    m->mean += delta / (double)m->n;
+    m->m2 += delta * (x - m->mean);
+    if (x < m->min)
+        m->min = x;
+    if (x > m->max)
+        m->max = x;
+    add_compensated(&m->sum, &m->sum_c, x);
+}
+
+void vg_moments_merge(vg_moments *dst, const vg_moments *src) {
+    if (src->n == 0)
+        return;
+    if (dst->n == 0) {
+        *dst = *src;
+        return;
+    }
+    double na = (double)dst->n, nb = (double)src->n, n = na + nb;
+    double delta = src->mean - dst->mean;
+    /* Chan's form, unless the difference of the means overflows (values near DBL_MAX of
+     * opposite signs): then the weighted average, whose terms cannot overflow. */
+    if (isfinite(delta))
+        dst->mean += delta * (nb / n);
+    else
+        dst->mean = dst->mean * (na / n) + src->mean * (nb / n);
+    dst->m2 = dst->m2 + src->m2 + delta * delta * (na * nb / n);
+    dst->n += src->n;
+    if (src->min < dst->min)
+        dst->min = src->min;
+    if (src->max > dst->max)
+        dst->max = src->max;
+    add_compensated(&dst->sum, &dst->sum_c, src->sum);
+    dst->sum_c += src->sum_c;
+}
+
+double vg_moments_variance(const vg_moments *m, unsigned ddof) {
+    if (m->n <= ddof)
+        return NAN;
+    double v = m->m2 / (double)(m->n - ddof);
+    return v < 0 ? 0 : v;
+}
+
+double vg_moments_std(const vg_moments *m, unsigned ddof) {
+    return sqrt(vg_moments_variance(m, ddof));
+}
+
+double vg_moments_sum(const vg_moments *m) {
+    return m->sum + m->sum_c;
+}
+
+double vg_moments_mean(const vg_moments *m) {
+    if (!m->n)
+        return NAN;
+    /* The compensated sum is nearly exact, so sum/n is the better-rounded mean and, unlike
+     * the running Welford mean, does not depend on the order of the data or of merges. The
+     * Welford mean (used for M2) is kept for when the sum overflows. */
+    double s = vg_moments_sum(m);
+    return isfinite(s) ? s / (double)m->n : m->mean;
+}
+
+double vg_moments_min(const vg_moments *m) {
+    return m->n ? m->min : NAN;
+}
+
+double vg_moments_max(const vg_moments *m) {
+    return m->n ? m->max : NAN;
+}
+
+void vg_moments_encode(const vg_moments *m, vg_wbuf *w) {
+    vg_wbuf_u64(w, m->n);
+    vg_wbuf_f64(w, m->mean);
+    vg_wbuf_f64(w, m->m2);
+    vg_wbuf_f64(w, m->min);
+    vg_wbuf_f64(w, m->max);
+    vg_wbuf_f64(w, m->sum);
+    vg_wbuf_f64(w, m->sum_c);
+}
+
+int vg_moments_decode(vg_moments *m, vg_rbuf *r, vg_error *err) {
+    vg_moments t;
+    t.n = vg_rbuf_u64(r);
+    t.mean = vg_rbuf_f64(r);
+    t.m2 = vg_rbuf_f64(r);
+    t.min = vg_rbuf_f64(r);
+    t.max = vg_rbuf_f64(r);
+    t.sum = vg_rbuf_f64(r);
+    t.sum_c = vg_rbuf_f64(r);
+    if (!vg_rbuf_ok(r))
+        return vg_error_set(err, VG_ERR_FORMAT, "truncated moments");
+    /* m2 may be NaN only when infinities were seen (then min or max is infinite) */
+    if (t.n > 0 && (!(t.min <= t.max) || t.m2 < 0 || (t.m2 != t.m2 && isfinite(t.min) && isfinite(t.max))))
+        return vg_error_set(err, VG_ERR_FORMAT, "corrupted moments");
+    *m = t;
+    return VG_OK;
+}
