@@ -38,7 +38,7 @@ run_suite() { # label command...
         failed=$((failed + 1)); failures+=("$label (exit $rc)")
         tail -30 "$out"
     fi
-    grep '^FAIL ' "$out" | sed "s/^FAIL /$label: /" | while read -r l; do echo "  failed: $l"; done
+    grep '^FAIL ' "$out" | sed "s|^FAIL |$label: |" | while read -r l; do echo "  failed: $l"; done
     printf '%-40s %4d passed, %d failed\n' "$label" "$p" "$f"
     grep '^FAIL ' "$out" | while read -r l; do echo "$label: $l" >>"$log/failures"; done
 }

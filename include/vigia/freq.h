@@ -13,7 +13,8 @@
  * same way, so the bounds hold for merged summaries with n the combined weight.
  *
  * Items are identified by a 64-bit hash (collisions are negligible: ~n^2/2^65). Each item
- * keeps the first text seen for it, cut to VG_FREQ_REPR_MAX bytes (at a UTF-8 boundary).
+ * keeps either a number (numeric values: no text copy on the hot path, printed at report
+ * time) or the first text seen for it, cut to VG_FREQ_REPR_MAX bytes at a UTF-8 boundary.
  */
 #ifndef VIGIA_FREQ_H
 #define VIGIA_FREQ_H
@@ -35,6 +36,8 @@ extern "C" {
 typedef struct vg_freq vg_freq;
 
 typedef struct vg_freq_item {
+    int is_number;     /* the item is `number`; otherwise `value`/`len` */
+    double number;
     const char *value; /* points into the summary; valid until it is next modified */
     size_t len;
     int truncated;  /* the value was longer than VG_FREQ_REPR_MAX bytes */
@@ -43,10 +46,14 @@ typedef struct vg_freq_item {
 
 vg_freq *vg_freq_new(uint32_t capacity); /* NULL if out of memory or capacity out of range */
 void vg_freq_free(vg_freq *s);
+/* Empties the summary (as new). */
+void vg_freq_clear(vg_freq *s);
 vg_freq *vg_freq_clone(const vg_freq *s);
 
 /* Adds `weight` occurrences of the item with this hash; `text` is stored if the item is new. */
 int vg_freq_update(vg_freq *s, uint64_t hash, const char *text, size_t len, uint64_t weight);
+/* Same for a numeric item. */
+int vg_freq_update_number(vg_freq *s, uint64_t hash, double x, uint64_t weight);
 int vg_freq_merge(vg_freq *dst, const vg_freq *src, vg_error *err);
 
 uint32_t vg_freq_capacity(const vg_freq *s);

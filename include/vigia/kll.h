@@ -5,7 +5,7 @@
  * A stream of n doubles is summarised in O(k log(n/k)) memory, independent of how the values
  * are distributed. Any quantile or rank query is answered within a normalized rank error eps:
  * the value returned for probability q has a true rank (fraction of the stream at or below it)
- * within q +/- eps. vg_kll_rank_error(k) gives eps for a given k; the default k = 400 gives
+ * within q +/- eps. vg_kll_rank_error(k) gives eps for a given k; the default k = 300 gives
  * eps <= 1% (see docs/sketches.md for how the bound was measured). Min and max are exact.
  * Sketches with the same k merge into a sketch whose error bound is the same as if it had
  * seen both streams; merging is associative and commutative up to the randomness of
@@ -25,7 +25,7 @@
 extern "C" {
 #endif
 
-#define VG_KLL_DEFAULT_K 400
+#define VG_KLL_DEFAULT_K 300
 #define VG_KLL_MIN_K 8
 #define VG_KLL_MAX_K 65535
 
@@ -39,6 +39,8 @@ vg_kll *vg_kll_clone(const vg_kll *s);
 
 /* Adds one value. Fails only with VG_ERR_NOMEM (the sketch is then unchanged). */
 int vg_kll_update(vg_kll *s, double x);
+/* Adds n values; same result as n calls to vg_kll_update. */
+int vg_kll_update_batch(vg_kll *s, const double *x, size_t n);
 /* dst := dst + src. Fails with VG_ERR_MISMATCH when k differs, or VG_ERR_NOMEM. */
 int vg_kll_merge(vg_kll *dst, const vg_kll *src, vg_error *err);
 

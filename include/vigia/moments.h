@@ -15,6 +15,7 @@
 #ifndef VIGIA_MOMENTS_H
 #define VIGIA_MOMENTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -31,6 +32,10 @@ typedef struct vg_moments {
 
 void vg_moments_init(vg_moments *m);
 void vg_moments_update(vg_moments *m, double x);
+/* Adds n values at once: two passes over the block (sum, then squared deviations from the
+ * block mean, with the corrected two-pass formula) and a Chan merge. Faster than n calls
+ * (independent operations pipeline), and at least as accurate. */
+void vg_moments_update_batch(vg_moments *m, const double *x, size_t n);
 /* dst := dst combined with src. */
 void vg_moments_merge(vg_moments *dst, const vg_moments *src);
 

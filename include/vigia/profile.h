@@ -4,7 +4,10 @@
  * A column profile counts values by inferred type and keeps, for numeric values, exact
  * moments and a KLL quantile sketch, and for all non-missing values a HyperLogLog distinct
  * count and a frequent-items summary (exact value counts while the column has at most
- * `top_capacity` distinct values). A dataset profile is an ordered set of column profiles
+ * `top_capacity` distinct values; past that, an approximate Misra-Gries summary for columns
+ * holding strings, while for purely numeric columns value counting stops - `top_retired` -
+ * since a column with that many distinct numbers is continuous and its quantiles, not its
+ * most frequent values, describe it). A dataset profile is an ordered set of column profiles
  * plus the row count. Profiles built on parts of a dataset merge into the profile of the
  * whole: counts, min, max exactly; mean, variance and sum to floating-point rounding; sketches
  * within their documented bounds.
@@ -69,7 +72,8 @@ typedef struct vg_column {
     vg_moments moments; /* numeric values only */
     vg_kll *kll;        /* numeric values only */
     vg_hll *hll;        /* all non-missing values */
-    vg_freq *freq;      /* all non-missing values */
+    vg_freq *freq;      /* all non-missing values, unless top_retired */
+    int top_retired;    /* numeric column past top_capacity distinct values: freq is empty */
 } vg_column;
 
 /* Non-missing values in the column. */
@@ -85,7 +89,9 @@ typedef struct vg_profile {
     uint64_t bad_rows; /* rows skipped as malformed by the reader (--skip-bad-rows) */
     size_t ncols;
     vg_column **cols;
-    /* private: name lookup */
+    /* private: name lookup, and scratch space for vg_profile_add_batch */
+    double *scratch;
+    size_t scratch_cap;
     size_t name_cap;
     uint32_t *name_index;
 } vg_profile;
@@ -104,6 +110,10 @@ int vg_profile_find_column(const vg_profile *p, const char *name, size_t len);
  * then calls vg_profile_end_rows(p, 1). */
 int vg_profile_add_text(vg_profile *p, size_t col, const char *s, size_t len);
 void vg_profile_end_rows(vg_profile *p, uint64_t rows);
+/* Adds a block of rows (see vg_batch in reader.h), column by column; the fast path. Columns
+ * j >= p->ncols must have been added first. Counts the rows itself. */
+struct vg_batch;
+int vg_profile_add_batch(vg_profile *p, const struct vg_batch *b);
 
 /* dst := dst + src. Columns are matched by name; a column only one side has counts the
  * other side's rows as missing. Fails with VG_ERR_MISMATCH if sketch options differ (dst is

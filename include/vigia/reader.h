@@ -63,6 +63,19 @@ void vg_reader_close(vg_reader *r);
 /* 1: a record was read; 0: end of input; negative: error (err names file, line, reason). */
 int vg_reader_next(vg_reader *r, vg_record *rec, vg_error *err);
 
+/* A block of consecutive records, row-major: cell (row i, column j) is data[i*ncols + j].
+ * Processing a block column by column keeps each column's sketches in cache, which is
+ * what makes profiling fast; pointers stay valid until the next call. */
+typedef struct vg_batch {
+    size_t nrows, ncols;
+    const char *const *data;
+    const size_t *len;
+} vg_batch;
+
+/* Reads up to max_rows records (fewer at the end of the buffered input: a block never spans
+ * a refill). Returns the number of rows (> 0), 0 at end of input, or a negative error. */
+int vg_reader_next_batch(vg_reader *r, size_t max_rows, vg_batch *b, vg_error *err);
+
 /* Columns known so far (CSV: the header; NDJSON: keys seen so far, in order of appearance). */
 size_t vg_reader_ncols(const vg_reader *r);
 const char *vg_reader_column(const vg_reader *r, size_t i, size_t *len);

@@ -32,5 +32,7 @@ int vg_cli_format(const char *arg, int *json);
 /* Options that shape sketches, shared by commands that build profiles. */
 int vg_cli_sketch_option(int opt, const char *arg, vg_profile_options *po);
 int vg_cli_write(const char *path, const char *text);
+/* Reports an unknown option or a missing value from getopt_long ('?' or ':'). */
+int vg_cli_bad_option(const char *cmd, int opt, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
  * Helpers shared by the subcommands: error printing and option parsing.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,4 +77,14 @@ int vg_cli_write(const char *path, const char *text) {
     int ok = fputs(text, f) >= 0;
     ok = fclose(f) == 0 && ok;
     return ok ? VG_EXIT_OK : vg_cli_error("%s: write failed", path);
+}
+
+int vg_cli_bad_option(const char *cmd, int opt, char **argv) {
+    char shortopt[3] = {'-', (char)optopt, 0};
+    const char *arg = argv[optind - 1];
+    const char *name = (!optopt || strncmp(arg, "--", 2) == 0) ? arg : shortopt;
+    if (opt == ':')
+        return vg_cli_error("%s: option '%s' needs a value (see `vigia %s --help`)", cmd, name,
+                            cmd);
+    return vg_cli_error("%s: unknown option '%s' (see `vigia %s --help`)", cmd, name, cmd);
 }

@@ -27,7 +27,8 @@ int vg_cli_merge(int argc, char **argv) {
     const char *output = NULL;
     int json = 0, print = 0, opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:f:h", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":o:f:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'o': output = optarg; break;
         case 'f':
@@ -36,7 +37,7 @@ int vg_cli_merge(int argc, char **argv) {
             print = 1;
             break;
         case 'h': fputs(help, stdout); return VG_EXIT_OK;
-        default: fputs(help, stderr); return VG_EXIT_ERROR;
+        default: return vg_cli_bad_option("merge", opt, argv);
         }
     }
     if (!output) {

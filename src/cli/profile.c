@@ -25,7 +25,7 @@ static const char help[] =
     "      --sep C            CSV separator: a character, or 'tab' (default ',' ; tab for .tsv)\n"
     "      --skip-bad-rows    skip malformed rows, count and report them, instead of failing\n"
     "      --max-record N     longest accepted record in bytes (default 67108864)\n"
-    "      --kll-k K          quantile sketch size (default 400: rank error <= 1%)\n"
+    "      --kll-k K          quantile sketch size (default 300: rank error <= 0.9%)\n"
     "      --hll-p P          distinct-count precision, 4..18 (default 12: 1.6% error)\n"
     "      --top-capacity N   values counted exactly before frequent-value counts become\n"
     "                         approximate (default 1024)\n"
@@ -54,7 +54,8 @@ int vg_cli_profile(int argc, char **argv) {
     vg_read_options_default(&ro);
     vg_profile_options_default(&po);
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:f:j:qh", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":o:f:j:qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'o': output = optarg; break;
         case 'f':
@@ -96,7 +97,7 @@ int vg_cli_profile(int argc, char **argv) {
             if (vg_cli_sketch_option(opt, optarg, &po))
                 return VG_EXIT_ERROR;
             break;
-        default: fputs(help, stderr); return VG_EXIT_ERROR;
+        default: return vg_cli_bad_option("profile", opt, argv);
         }
     }
     if (optind != argc - 1) {
@@ -113,8 +114,14 @@ int vg_cli_profile(int argc, char **argv) {
         return vg_cli_error("%s", err.msg);
     int rc = VG_EXIT_OK;
     if (p->rows == 0) {
-        rc = vg_cli_error("%s: no data rows%s", path,
-                          st.format == VG_FORMAT_CSV ? " (only a header)" : "");
+        if (st.bad_rows)
+            rc = vg_cli_error("%s: no data rows: all %llu rows were malformed (first at line "
+                              "%llu: %s)",
+                              path, (unsigned long long)st.bad_rows,
+                              (unsigned long long)st.bad_line[0], st.bad_reason[0]);
+        else
+            rc = vg_cli_error("%s: no data rows%s", path,
+                              st.format == VG_FORMAT_CSV ? " (only a header)" : "");
         goto out;
     }
     if (output && vg_profile_save(p, output, &err) != VG_OK) {

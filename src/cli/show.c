@@ -22,14 +22,15 @@ int vg_cli_show(int argc, char **argv) {
                                              {NULL, 0, NULL, 0}};
     int json = 0, opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f':
             if (vg_cli_format(optarg, &json))
                 return VG_EXIT_ERROR;
             break;
         case 'h': fputs(help, stdout); return VG_EXIT_OK;
-        default: fputs(help, stderr); return VG_EXIT_ERROR;
+        default: return vg_cli_bad_option("show", opt, argv);
         }
     }
     if (optind != argc - 1) {

@@ -18,16 +18,18 @@
 
 #include "internal.h"
 
-enum { SCAN_OK, SCAN_MORE, SCAN_BLANK, SCAN_BAD };
+enum { SCAN_OK, SCAN_MORE, SCAN_BLANK, SCAN_BAD, SCAN_STOP };
 
 typedef struct {
     size_t end;      /* buffer index just past the record (and its line end) */
     size_t nf;       /* fields */
     uint64_t lines;  /* line ends consumed, including those inside quoted fields */
     const char *why; /* SCAN_BAD reason */
+    int too_long;    /* SCAN_BAD because the record outgrew max_record */
 } scan_result;
 
 static int add_field(vg_reader *r, size_t nf, size_t s, size_t e, int esc) {
+    nf += r->fbase;
     if (nf >= r->fcap && vg_rd_reserve_fields(r, nf + 1) != VG_OK)
         return VG_ERR_NOMEM;
     r->fstart[nf] = s;
@@ -55,6 +57,7 @@ static int scan(vg_reader *r, scan_result *res) {
     int eof = r->eof;
     res->lines = 0;
     res->why = NULL;
+    res->too_long = 0;
 
     /* blank line: "\n" or "\r\n" (with one column, an empty field instead; see below) */
     if (p < e && (b[p] == '\n' || (b[p] == '\r' && p + 1 < e && b[p + 1] == '\n')) &&
@@ -175,19 +178,40 @@ static size_t next_line(const vg_reader *r) {
     return nl ? (size_t)(nl - r->buf) + 1 : r->end;
 }
 
+/* After a record too long to buffer: drops input up to and including the next line end,
+ * reading on as needed (the buffer cannot hold the line). */
+static int skip_line(vg_reader *r, vg_error *err) {
+    for (;;) {
+        const char *nl = memchr(r->buf + r->pos, '\n', r->end - r->pos);
+        if (nl) {
+            r->pos = (size_t)(nl - r->buf) + 1;
+            return VG_OK;
+        }
+        r->pos = r->end;
+        if (r->eof)
+            return VG_OK;
+        int rc = vg_rd_fill(r, err);
+        if (rc != VG_OK)
+            return rc;
+    }
+}
+
 /* Scans one record, refilling as needed. On SCAN_OK/SCAN_BLANK/SCAN_BAD, res describes it.
  * Returns SCAN_* or a negative error. */
-static int scan_record(vg_reader *r, scan_result *res, vg_error *err) {
+static int scan_record(vg_reader *r, scan_result *res, int no_refill, vg_error *err) {
     for (;;) {
         int st = scan(r, res);
         if (st < 0)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         if (st != SCAN_MORE)
             return st;
+        if (no_refill)
+            return SCAN_STOP;
         vg_error e2;
         int rc = vg_rd_fill(r, &e2);
         if (rc == VG_ERR_LIMIT) {
-            res->why = "record too long (an unterminated quote?)";
+            res->why = "record too long: over --max-record bytes (an unterminated quote?)";
+            res->too_long = 1;
             return SCAN_BAD;
         }
         if (rc != VG_OK) {
@@ -199,7 +223,7 @@ static int scan_record(vg_reader *r, scan_result *res, vg_error *err) {
 }
 
 static int finish_fields(vg_reader *r, size_t nf) {
-    for (size_t i = 0; i < nf; i++) {
+    for (size_t i = r->fbase; i < r->fbase + nf; i++) {
         char *s = r->buf + r->fstart[i];
         size_t n = r->fend[i] - r->fstart[i];
         if (r->fesc[i])
@@ -213,7 +237,7 @@ static int finish_fields(vg_reader *r, size_t nf) {
 /* Returns the index of the first field that is not valid UTF-8, or nf if all are. */
 static size_t bad_utf8_field(const vg_reader *r, size_t nf) {
     for (size_t i = 0; i < nf; i++)
-        if (!vg_utf8_valid(r->fdata[i], r->flen[i]))
+        if (!vg_utf8_valid(r->fdata[r->fbase + i], r->flen[r->fbase + i]))
             return i;
     return nf;
 }
@@ -229,12 +253,14 @@ int vg_csv_read_header(vg_reader *r, vg_error *err) {
     scan_result res;
     int st;
     do {
-        st = scan_record(r, &res, err);
+        st = scan_record(r, &res, 0, err);
         if (st < 0)
             return st;
         if (st == SCAN_BLANK) {
             r->pos = res.end;
             r->line++;
+            if (r->pos == r->end && !r->eof && (rc = vg_rd_fill(r, err)) != VG_OK)
+                return rc;
             if (r->pos == r->end && r->eof)
                 return vg_error_set(err, VG_ERR_PARSE, "%s: no header line, only blank lines",
                                     r->path);
@@ -286,12 +312,19 @@ int vg_csv_read_header(vg_reader *r, vg_error *err) {
 }
 
 int vg_csv_next(vg_reader *r, vg_record *rec, vg_error *err) {
+    return vg_csv_next_at(r, 0, 0, rec, err);
+}
+
+int vg_csv_next_at(vg_reader *r, size_t base, int no_refill, vg_record *rec, vg_error *err) {
+    r->fbase = base;
     for (;;) {
         if (r->buf_off + r->pos >= r->limit)
             return 0;
         if (r->pos == r->end) {
             if (r->eof)
                 return 0;
+            if (no_refill)
+                return 2;
             int rc = vg_rd_fill(r, err);
             if (rc != VG_OK)
                 return rc;
@@ -299,9 +332,11 @@ int vg_csv_next(vg_reader *r, vg_record *rec, vg_error *err) {
                 return 0;
         }
         scan_result res;
-        int st = scan_record(r, &res, err);
+        int st = scan_record(r, &res, no_refill, err);
         if (st < 0)
             return st;
+        if (st == SCAN_STOP)
+            return 2;
         uint64_t line = r->line;
         if (st == SCAN_BLANK) {
             r->blank_lines++;
@@ -313,7 +348,12 @@ int vg_csv_next(vg_reader *r, vg_record *rec, vg_error *err) {
             int rc = vg_rd_bad(r, line, err, "%s", res.why);
             if (rc < 0)
                 return rc;
-            r->pos = next_line(r);
+            if (res.too_long) {
+                if ((rc = skip_line(r, err)) != VG_OK)
+                    return rc;
+            } else {
+                r->pos = next_line(r);
+            }
             r->line = line + 1;
             continue;
         }
@@ -342,8 +382,8 @@ int vg_csv_next(vg_reader *r, vg_record *rec, vg_error *err) {
         r->pos = res.end;
         r->line += res.lines;
         rec->n = res.nf;
-        rec->data = r->fdata;
-        rec->len = r->flen;
+        rec->data = r->fdata + base;
+        rec->len = r->flen + base;
         rec->line = line;
         return 1;
     }

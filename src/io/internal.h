@@ -44,6 +44,7 @@ struct vg_reader {
 
     /* current record */
     size_t fcap;
+    size_t fbase; /* CSV: first slot of the record being scanned (batches) */
     const char **fdata;
     size_t *flen;
     size_t *fstart, *fend; /* CSV: field bounds in buf during a scan */
@@ -90,6 +91,9 @@ int vg_utf8_valid(const char *s, size_t n);
 
 int vg_csv_read_header(vg_reader *r, vg_error *err);
 int vg_csv_next(vg_reader *r, vg_record *rec, vg_error *err);
+/* Reads records into cell slots [base, base + ncols) of the field arrays; with `no_refill`,
+ * returns 2 instead of refilling when the next record is not wholly buffered. */
+int vg_csv_next_at(vg_reader *r, size_t base, int no_refill, vg_record *rec, vg_error *err);
 int vg_ndjson_next(vg_reader *r, vg_record *rec, vg_error *err);
 
 #endif

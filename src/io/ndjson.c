@@ -75,6 +75,63 @@ static int value_text(vg_reader *r, json_t *v, size_t *off, size_t *len) {
     return oom ? VG_ERR_NOMEM : VG_OK;
 }
 
+/* jansson refuses integers beyond 64 bits. Re-reading the whole line with
+ * JSON_DECODE_INT_AS_REAL would turn every integer on it into a real, so instead integer
+ * tokens of more than 18 digits outside strings are quoted: their cell text is then the same
+ * digits, which the classifier reads as an integer, exactly as for CSV. Returns a malloc'd
+ * copy, or NULL if out of memory. */
+static char *quote_big_integers(const char *t, size_t len, size_t *out_len) {
+    char *out = malloc(len * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0, i = 0;
+    int in_string = 0;
+    while (i < len) {
+        char c = t[i];
+        if (in_string) {
+            out[o++] = c;
+            if (c == '\\' && i + 1 < len)
+                out[o++] = t[++i];
+            else if (c == '"')
+                in_string = 0;
+            i++;
+            continue;
+        }
+        if (c == '"') {
+            in_string = 1;
+            out[o++] = c;
+            i++;
+            continue;
+        }
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t start = i, digits = 0;
+            int integral = 1;
+            if (t[i] == '-')
+                i++;
+            while (i < len && ((t[i] >= '0' && t[i] <= '9') || t[i] == '.' || t[i] == 'e' ||
+                               t[i] == 'E' || t[i] == '+' || t[i] == '-')) {
+                if (t[i] >= '0' && t[i] <= '9')
+                    digits++;
+                else
+                    integral = 0;
+                i++;
+            }
+            int quote = integral && digits > 18;
+            if (quote)
+                out[o++] = '"';
+            memcpy(out + o, t + start, i - start);
+            o += i - start;
+            if (quote)
+                out[o++] = '"';
+            continue;
+        }
+        out[o++] = c;
+        i++;
+    }
+    *out_len = o;
+    return out;
+}
+
 int vg_ndjson_next(vg_reader *r, vg_record *rec, vg_error *err) {
     for (;;) {
         if (r->buf_off + r->pos >= r->limit)
@@ -128,18 +185,21 @@ int vg_ndjson_next(vg_reader *r, vg_record *rec, vg_error *err) {
         }
         json_error_t jerr;
         json_t *obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!obj && strstr(jerr.text, "too big")) {
+            size_t ql;
+            char *quoted = quote_big_integers(text, len, &ql);
+            if (!quoted)
+                return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+            json_error_t jerr2;
+            obj = json_loadb(quoted, ql, JSON_REJECT_DUPLICATES, &jerr2);
+            free(quoted);
+        }
         if (!obj) {
-            /* integers past 64 bits are valid JSON; read them as reals */
-            if (strstr(jerr.text, "too big"))
-                obj = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL,
-                                 &jerr);
-            if (!obj) {
-                int rc = vg_rd_bad(r, line, err, "invalid JSON at column %d: %s", jerr.column,
-                                   jerr.text);
-                if (rc < 0)
-                    return rc;
-                continue;
-            }
+            int rc = vg_rd_bad(r, line, err, "invalid JSON at column %d: %s", jerr.column,
+                               jerr.text);
+            if (rc < 0)
+                return rc;
+            continue;
         }
         if (!json_is_object(obj)) {
             json_decref(obj);

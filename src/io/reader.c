@@ -312,6 +312,53 @@ int vg_reader_next(vg_reader *r, vg_record *rec, vg_error *err) {
     return rc;
 }
 
+int vg_reader_next_batch(vg_reader *r, size_t max_rows, vg_batch *b, vg_error *err) {
+    vg_record rec;
+    if (max_rows == 0)
+        max_rows = 1;
+    if (r->fmt != VG_FORMAT_CSV) {
+        /* NDJSON cells live in a per-record arena and columns can appear at any row, so
+         * its batches hold one record. */
+        int rc = vg_reader_next(r, &rec, err);
+        if (rc <= 0)
+            return rc;
+        b->nrows = 1;
+        b->ncols = rec.n;
+        b->data = rec.data;
+        b->len = rec.len;
+        return 1;
+    }
+    if (r->done)
+        return 0;
+    size_t n = 0, nc = r->ncols;
+    if (vg_rd_reserve_fields(r, max_rows * nc + nc + 1) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    while (n < max_rows) {
+        int rc = vg_csv_next_at(r, n * nc, n > 0, &rec, err);
+        if (rc == 2)
+            break; /* the next record needs a refill, which would move this block's cells */
+        if (rc < 0) {
+            if (r->err_reason[0] == '\0' && err) {
+                r->err_line = r->line;
+                snprintf(r->err_reason, sizeof r->err_reason, "%s", err->msg);
+            }
+            return rc;
+        }
+        if (rc == 0) {
+            r->done = 1;
+            r->stopped = r->buf_off + r->pos;
+            break;
+        }
+        r->rows++;
+        n++;
+    }
+    b->nrows = n;
+    b->ncols = nc;
+    b->data = r->fdata;
+    b->len = r->flen;
+    return (int)n;
+}
+
 size_t vg_reader_ncols(const vg_reader *r) {
     return r->ncols;
 }

@@ -10,7 +10,8 @@
  *
  * The rules follow pandas.read_csv defaults so that profiles agree with what users see in
  * pandas: its default missing markers, case-insensitive true/false, surrounding spaces
- * ignored around numbers and booleans.
+ * ignored around numbers. Unlike pandas, integers beyond 64 bits and decimals that overflow
+ * (1e400 -> inf) still count as numbers (pandas turns the whole column into strings).
  */
 #include <ctype.h>
 #include <math.h>
@@ -32,10 +33,14 @@ static const char *const na_tokens[] = {"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-
 static int is_na(const char *s, size_t len) {
     if (len == 0)
         return 1;
-    if (len > 8)
+    /* Every marker starts with one of these and is at most 8 bytes: most strings are
+     * rejected by the first test without touching the table. */
+    unsigned char c = (unsigned char)s[0];
+    if (len > 8 || !(c == '#' || c == '-' || c == '1' || c == '<' || c == 'N' || c == 'n'))
         return 0;
     for (size_t i = 0; i < sizeof na_tokens / sizeof *na_tokens; i++)
-        if (strlen(na_tokens[i]) == len && memcmp(na_tokens[i], s, len) == 0)
+        if (na_tokens[i][0] == s[0] && strlen(na_tokens[i]) == len &&
+            memcmp(na_tokens[i], s, len) == 0)
             return 1;
     return 0;
 }
@@ -166,6 +171,13 @@ vg_kind vg_classify(const char *s, size_t len, double *num) {
     }
     if (is_na(s, len))
         return VG_KIND_MISSING;
+    /* booleans as pandas reads them: any case, no surrounding spaces */
+    unsigned char first = (unsigned char)(s[0] | 0x20);
+    if ((first == 't' || first == 'f') && (eq_nocase(s, len, "true") || eq_nocase(s, len, "false"))) {
+        *num = first == 't' ? 1.0 : 0.0;
+        return VG_KIND_BOOLEAN;
+    }
+    /* numbers may carry surrounding spaces (" 12" is 12 to pandas) */
     size_t a = 0, b = len;
     while (a < b && (s[a] == ' ' || s[a] == '\t'))
         a++;
@@ -173,10 +185,9 @@ vg_kind vg_classify(const char *s, size_t len, double *num) {
         b--;
     if (a == b)
         return VG_KIND_STRING; /* only spaces: pandas keeps it as a string */
-    if (eq_nocase(s + a, b - a, "true") || eq_nocase(s + a, b - a, "false")) {
-        *num = tolower((unsigned char)s[a]) == 't' ? 1.0 : 0.0;
-        return VG_KIND_BOOLEAN;
-    }
+    unsigned char d = (unsigned char)s[a];
+    if (!((unsigned)(d - '0') < 10 || d == '-' || d == '+' || d == '.' || (d | 0x20) == 'i'))
+        return VG_KIND_STRING;
     vg_kind k = parse_number(s + a, b - a, num);
     return k;
 }

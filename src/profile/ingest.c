@@ -21,6 +21,8 @@
 #include "vigia/ingest.h"
 
 #define MAX_THREADS 256
+/* Rows per block: enough to amortize per-column work, few enough to stay in L1/L2. */
+#define BATCH_ROWS 256
 
 static void stats_add_bad(vg_ingest_stats *st, const vg_reader *r, uint64_t line_base) {
     for (size_t i = 0; st->nbad < VG_READ_BAD_ROWS_KEPT; i++) {
@@ -36,20 +38,18 @@ static void stats_add_bad(vg_ingest_stats *st, const vg_reader *r, uint64_t line
 
 /* Feeds every record of r into p, adding columns the reader discovers (NDJSON). */
 static int feed(vg_reader *r, vg_profile *p, vg_error *err) {
-    vg_record rec;
+    vg_batch b;
     int rc;
-    while ((rc = vg_reader_next(r, &rec, err)) > 0) {
-        while (p->ncols < rec.n) {
+    while ((rc = vg_reader_next_batch(r, BATCH_ROWS, &b, err)) > 0) {
+        while (p->ncols < b.ncols) {
             size_t len;
             const char *name = vg_reader_column(r, p->ncols, &len);
             int idx = vg_profile_add_column(p, name, len, err);
             if (idx < 0)
                 return idx;
         }
-        for (size_t i = 0; i < rec.n; i++)
-            if (vg_profile_add_text(p, i, rec.data[i], rec.len[i]) != VG_OK)
-                return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-        vg_profile_end_rows(p, 1);
+        if ((rc = vg_profile_add_batch(p, &b)) != VG_OK)
+            return vg_error_set(err, rc, "out of memory");
     }
     return rc;
 }

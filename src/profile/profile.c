@@ -10,6 +10,11 @@
 
 #include "../base/hash.h"
 #include "vigia/profile.h"
+#include "vigia/reader.h"
+
+/* Booleans hash by value, so "True" and "true" are one distinct value. */
+#define HASH_TRUE 0x5be1a1e5f00dULL
+#define HASH_FALSE 0xfa15eb0015ULL
 
 const char *vg_coltype_name(vg_coltype t) {
     switch (t) {
@@ -47,7 +52,7 @@ vg_coltype vg_column_type(const vg_column *c) {
 }
 
 double vg_column_distinct(const vg_column *c, int *exact) {
-    if (vg_freq_offset(c->freq) == 0) {
+    if (!c->top_retired && vg_freq_offset(c->freq) == 0) {
         if (exact)
             *exact = 1;
         return (double)vg_freq_size(c->freq);
@@ -127,6 +132,7 @@ void vg_profile_free(vg_profile *p) {
         column_free(p->cols[i]);
     free(p->cols);
     free(p->name_index);
+    free(p->scratch);
     free(p);
 }
 
@@ -188,9 +194,25 @@ int vg_profile_add_column(vg_profile *p, const char *name, size_t len, vg_error 
     return (int)p->ncols++;
 }
 
-/* Booleans hash by value, so "True" and "true" are one distinct value. */
-#define HASH_TRUE 0x5be1a1e5f00dULL
-#define HASH_FALSE 0xfa15eb0015ULL
+
+static int numeric_only(const vg_column *c) {
+    return c->n_string == 0 && c->n_boolean == 0;
+}
+
+/* Counts a value in the column's frequent-items summary, retiring the summary instead when a
+ * purely numeric column is about to exceed its exact capacity (see vigia/profile.h). */
+static int count_value(vg_column *c, uint64_t h, const char *s, size_t n, int is_number,
+                       double x) {
+    if (c->top_retired)
+        return VG_OK;
+    vg_freq *f = c->freq;
+    if (numeric_only(c) && vg_freq_size(f) == vg_freq_capacity(f) && vg_freq_count(f, h) == 0) {
+        vg_freq_clear(f);
+        c->top_retired = 1;
+        return VG_OK;
+    }
+    return is_number ? vg_freq_update_number(f, h, x, 1) : vg_freq_update(f, h, s, n, 1);
+}
 
 int vg_profile_add_text(vg_profile *p, size_t col, const char *s, size_t len) {
     vg_column *c = p->cols[col];
@@ -209,8 +231,10 @@ int vg_profile_add_text(vg_profile *p, size_t col, const char *s, size_t len) {
         vg_moments_update(&c->moments, x);
         if (vg_kll_update(c->kll, x) != VG_OK)
             return VG_ERR_NOMEM;
+        x = x == 0 ? 0.0 : x;
         h = vg_hash_double(x);
-        break;
+        vg_hll_update_hash(c->hll, h);
+        return count_value(c, h, NULL, 0, 1, x);
     case VG_KIND_BOOLEAN:
         c->n_boolean++;
         h = vg_hash_fmix64(x != 0 ? HASH_TRUE : HASH_FALSE);
@@ -221,7 +245,78 @@ int vg_profile_add_text(vg_profile *p, size_t col, const char *s, size_t len) {
         break;
     }
     vg_hll_update_hash(c->hll, h);
-    return vg_freq_update(c->freq, h, s, len, 1);
+    return count_value(c, h, s, len, 0, 0);
+}
+
+/* One column of a block: strings and booleans go straight to the sketches; numbers are
+ * parsed into xs and then handed to each sketch as a block. */
+static int column_add_block(vg_column *c, const char *const *data, const size_t *len,
+                            size_t stride, size_t nrows, double *xs) {
+    size_t m = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        const char *s = data[i * stride];
+        size_t n = len[i * stride];
+        double x;
+        uint64_t h;
+        switch (vg_classify(s, n, &x)) {
+        case VG_KIND_MISSING: c->missing++; continue;
+        case VG_KIND_INTEGER:
+            c->n_integer++;
+            xs[m++] = x;
+            continue;
+        case VG_KIND_FRACTIONAL:
+            c->n_fractional++;
+            xs[m++] = x;
+            continue;
+        case VG_KIND_BOOLEAN:
+            c->n_boolean++;
+            h = vg_hash_fmix64(x != 0 ? HASH_TRUE : HASH_FALSE);
+            break;
+        default:
+            c->n_string++;
+            h = vg_hash_bytes(s, n);
+            break;
+        }
+        vg_hll_update_hash(c->hll, h);
+        if (count_value(c, h, s, n, 0, 0) != VG_OK)
+            return VG_ERR_NOMEM;
+    }
+    if (m == 0)
+        return VG_OK;
+    vg_moments_update_batch(&c->moments, xs, m);
+    if (vg_kll_update_batch(c->kll, xs, m) != VG_OK)
+        return VG_ERR_NOMEM;
+    for (size_t i = 0; i < m; i++) {
+        double x = xs[i] == 0 ? 0.0 : xs[i];
+        uint64_t h = vg_hash_double(x);
+        vg_hll_update_hash(c->hll, h);
+        if (count_value(c, h, NULL, 0, 1, x) != VG_OK)
+            return VG_ERR_NOMEM;
+    }
+    return VG_OK;
+}
+
+int vg_profile_add_batch(vg_profile *p, const vg_batch *b) {
+    if (b->ncols > p->ncols)
+        return VG_ERR_INVALID;
+    if (b->nrows > p->scratch_cap) {
+        double *s = realloc(p->scratch, b->nrows * sizeof *s);
+        if (!s)
+            return VG_ERR_NOMEM;
+        p->scratch = s;
+        p->scratch_cap = b->nrows;
+    }
+    for (size_t j = 0; j < b->ncols; j++) {
+        int rc = column_add_block(p->cols[j], b->data + j, b->len + j, b->ncols, b->nrows,
+                                  p->scratch);
+        if (rc != VG_OK)
+            return rc;
+    }
+    /* columns the block does not have (NDJSON keys not in these rows) are missing */
+    for (size_t j = b->ncols; j < p->ncols; j++)
+        p->cols[j]->missing += b->nrows;
+    p->rows += b->nrows;
+    return VG_OK;
 }
 
 void vg_profile_end_rows(vg_profile *p, uint64_t rows) {
@@ -231,8 +326,11 @@ void vg_profile_end_rows(vg_profile *p, uint64_t rows) {
 static int column_merge(vg_column *d, const vg_column *s, vg_error *err) {
     int rc;
     if ((rc = vg_kll_merge(d->kll, s->kll, err)) != VG_OK ||
-        (rc = vg_hll_merge(d->hll, s->hll, err)) != VG_OK ||
-        (rc = vg_freq_merge(d->freq, s->freq, err)) != VG_OK)
+        (rc = vg_hll_merge(d->hll, s->hll, err)) != VG_OK)
+        return rc;
+    if (s->top_retired)
+        d->top_retired = 1;
+    if (!d->top_retired && (rc = vg_freq_merge(d->freq, s->freq, err)) != VG_OK)
         return rc;
     d->missing += s->missing;
     d->n_integer += s->n_integer;
@@ -240,6 +338,11 @@ static int column_merge(vg_column *d, const vg_column *s, vg_error *err) {
     d->n_boolean += s->n_boolean;
     d->n_string += s->n_string;
     vg_moments_merge(&d->moments, &s->moments);
+    /* the streaming invariant: a numeric-only column's summary is exact or retired */
+    if (!d->top_retired && numeric_only(d) && vg_freq_offset(d->freq) > 0)
+        d->top_retired = 1;
+    if (d->top_retired)
+        vg_freq_clear(d->freq);
     return VG_OK;
 }
 

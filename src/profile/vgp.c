@@ -74,6 +74,7 @@ int vg_profile_encode(const vg_profile *p, unsigned char **out, size_t *len, vg_
         vg_wbuf_u64(&w, c->n_fractional);
         vg_wbuf_u64(&w, c->n_boolean);
         vg_wbuf_u64(&w, c->n_string);
+        vg_wbuf_u8(&w, (uint8_t)c->top_retired);
         vg_moments_encode(&c->moments, &w);
         size_t at = section_begin(&w);
         vg_kll_encode(c->kll, &w);
@@ -122,6 +123,10 @@ int vg_profile_encode(const vg_profile *p, unsigned char **out, size_t *len, vg_
 vg_profile *vg_profile_decode(const void *data, size_t len, const char *what, vg_error *err) {
     const char *src = what ? what : "profile";
     const unsigned char *d = data;
+    if (len < 8 && len > 0 && memcmp(d, magic, len) == 0) {
+        vg_error_set(err, VG_ERR_FORMAT, "%s: truncated profile: %zu bytes", src, len);
+        return NULL;
+    }
     if (len < 8 || memcmp(d, magic, 8) != 0) {
         vg_error_set(err, VG_ERR_FORMAT, "%s: not a vigia profile (.vgp): bad magic bytes", src);
         return NULL;
@@ -203,6 +208,12 @@ vg_profile *vg_profile_decode(const void *data, size_t len, const char *what, vg
         c->n_fractional = vg_rbuf_u64(&r);
         c->n_boolean = vg_rbuf_u64(&r);
         c->n_string = vg_rbuf_u64(&r);
+        uint8_t retired = vg_rbuf_u8(&r);
+        if (retired > 1) {
+            vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': invalid flags", src, c->name);
+            goto fail;
+        }
+        c->top_retired = retired;
         if (vg_moments_decode(&c->moments, &r, &e2) != VG_OK) {
             vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': %s", src, c->name, e2.msg);
             goto fail;
@@ -219,7 +230,8 @@ vg_profile *vg_profile_decode(const void *data, size_t len, const char *what, vg
         uint64_t numeric = c->n_integer + c->n_fractional;
         uint64_t count = vg_column_count(c);
         if (count < numeric || count + c->missing != rows || c->moments.n != numeric ||
-            vg_kll_n(c->kll) != numeric || vg_freq_total(c->freq) != count) {
+            vg_kll_n(c->kll) != numeric ||
+            vg_freq_total(c->freq) != (c->top_retired ? 0 : count)) {
             vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': counts do not add up", src,
                          c->name);
             goto fail;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/fmt.h"
 #include "vigia/report.h"
 #include "vigia/version.h"
 
@@ -80,7 +81,9 @@ static json_t *column_json(const vg_column *c, int *oom) {
             *oom = 1;
             break;
         }
-        put(it, "value", json_stringn(items[i].value, items[i].len), oom);
+        put(it, "value",
+            items[i].is_number ? num(items[i].number) : json_stringn(items[i].value, items[i].len),
+            oom);
         put(it, "count", count(items[i].count), oom);
         if (items[i].truncated)
             put(it, "truncated", json_true(), oom);
@@ -88,7 +91,8 @@ static json_t *column_json(const vg_column *c, int *oom) {
             *oom = 1;
     }
     put(o, "top", top, oom);
-    put(o, "top_exact", json_boolean(vg_freq_offset(c->freq) == 0), oom);
+    put(o, "top_available", json_boolean(!c->top_retired), oom);
+    put(o, "top_exact", json_boolean(!c->top_retired && vg_freq_offset(c->freq) == 0), oom);
     put(o, "top_max_error", count(vg_freq_offset(c->freq)), oom);
     return o;
 }

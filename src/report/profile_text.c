@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../base/fmt.h"
 #include "table.h"
 #include "vigia/report.h"
 
@@ -72,6 +73,11 @@ static int values_table(const vg_profile *p, FILE *f) {
         size_t len = 0;
         buf[0] = '\0';
         for (size_t k = 0; k < n && len < sizeof buf - 1; k++) {
+            char numtext[40];
+            if (items[k].is_number) {
+                items[k].len = (size_t)vg_fmt_double(numtext, sizeof numtext, items[k].number);
+                items[k].value = numtext;
+            }
             int show = (int)(items[k].len > 24 ? 24 : items[k].len);
             /* no cut inside a UTF-8 sequence */
             while (show > 0 && show < (int)items[k].len &&
@@ -88,6 +94,8 @@ static int values_table(const vg_profile *p, FILE *f) {
         }
         if (len >= sizeof buf)
             len = sizeof buf - 1;
+        if (c->top_retired)
+            snprintf(buf, sizeof buf, "(continuous: see quantiles)");
         vg_table_cell(t, 0, "%s", buf);
     }
     fputs("\nValues\n", f);

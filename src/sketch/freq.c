@@ -18,6 +18,7 @@ typedef struct {
     uint64_t count;
     uint8_t len;
     uint8_t truncated;
+    uint8_t is_number; /* text holds the double's bytes (len 8) */
     char text[VG_FREQ_REPR_MAX];
 } entry;
 
@@ -65,6 +66,13 @@ void vg_freq_free(vg_freq *s) {
     free(s->index);
     free(s->scratch);
     free(s);
+}
+
+void vg_freq_clear(vg_freq *s) {
+    s->size = 0;
+    s->total = 0;
+    s->offset = 0;
+    memset(s->index, 0, ((size_t)s->mask + 1) * sizeof *s->index);
 }
 
 vg_freq *vg_freq_clone(const vg_freq *s) {
@@ -158,7 +166,7 @@ static size_t repr_len(const char *text, size_t len) {
 }
 
 static void add(vg_freq *s, uint64_t hash, const char *text, size_t len, int truncated,
-                uint64_t weight) {
+                int is_number, uint64_t weight) {
     slot *sl = find_slot(s, hash);
     if (sl->pos) {
         s->items[sl->pos - 1].count += weight;
@@ -174,6 +182,7 @@ static void add(vg_freq *s, uint64_t hash, const char *text, size_t len, int tru
     e->count = weight;
     e->len = (uint8_t)n;
     e->truncated = (uint8_t)(truncated || n < len);
+    e->is_number = (uint8_t)is_number;
     memcpy(e->text, text, n);
     sl->hash = hash;
     sl->pos = ++s->size;
@@ -183,7 +192,15 @@ int vg_freq_update(vg_freq *s, uint64_t hash, const char *text, size_t len, uint
     if (weight == 0)
         return VG_OK;
     s->total += weight;
-    add(s, hash, text, len, 0, weight);
+    add(s, hash, text, len, 0, 0, weight);
+    return VG_OK;
+}
+
+int vg_freq_update_number(vg_freq *s, uint64_t hash, double x, uint64_t weight) {
+    if (weight == 0)
+        return VG_OK;
+    s->total += weight;
+    add(s, hash, (const char *)&x, sizeof x, 0, 1, weight);
     return VG_OK;
 }
 
@@ -199,7 +216,7 @@ int vg_freq_merge(vg_freq *dst, const vg_freq *src, vg_error *err) {
     dst->offset += src->offset;
     for (uint32_t i = 0; i < src->size; i++) {
         const entry *e = &src->items[i];
-        add(dst, e->hash, e->text, e->len, e->truncated, e->count);
+        add(dst, e->hash, e->text, e->len, e->truncated, e->is_number, e->count);
     }
     return VG_OK;
 }
@@ -226,6 +243,14 @@ static int cmp_entry(const void *a, const void *b) {
     const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
+    if (x->is_number != y->is_number)
+        return x->is_number ? -1 : 1;
+    if (x->is_number) {
+        double u, v;
+        memcpy(&u, x->text, 8);
+        memcpy(&v, y->text, 8);
+        return (u > v) - (u < v);
+    }
     size_t n = x->len < y->len ? x->len : y->len;
     int c = memcmp(x->text, y->text, n);
     if (c)
@@ -246,8 +271,12 @@ size_t vg_freq_top(const vg_freq *s, vg_freq_item *out, size_t max) {
     qsort(order, s->size, sizeof *order, cmp_entry);
     size_t n = s->size < max ? s->size : max;
     for (size_t i = 0; i < n; i++) {
+        out[i].is_number = order[i]->is_number;
+        out[i].number = 0;
+        if (order[i]->is_number)
+            memcpy(&out[i].number, order[i]->text, 8);
         out[i].value = order[i]->text;
-        out[i].len = order[i]->len;
+        out[i].len = order[i]->is_number ? 0 : order[i]->len;
         out[i].truncated = order[i]->truncated;
         out[i].count = order[i]->count;
     }
@@ -264,9 +293,15 @@ void vg_freq_encode(const vg_freq *s, vg_wbuf *w) {
         const entry *e = &s->items[i];
         vg_wbuf_u64(w, e->hash);
         vg_wbuf_u64(w, e->count);
-        vg_wbuf_u8(w, e->truncated);
-        vg_wbuf_u8(w, e->len);
-        vg_wbuf_put(w, e->text, e->len);
+        vg_wbuf_u8(w, (uint8_t)(e->truncated | e->is_number << 1));
+        if (e->is_number) {
+            double x;
+            memcpy(&x, e->text, 8);
+            vg_wbuf_f64(w, x); /* bit pattern, little-endian: portable */
+        } else {
+            vg_wbuf_u8(w, e->len);
+            vg_wbuf_put(w, e->text, e->len);
+        }
     }
 }
 
@@ -291,10 +326,22 @@ vg_freq *vg_freq_decode(vg_rbuf *r, vg_error *err) {
         entry *e = &s->items[i];
         e->hash = vg_rbuf_u64(r);
         e->count = vg_rbuf_u64(r);
-        e->truncated = vg_rbuf_u8(r);
-        e->len = vg_rbuf_u8(r);
-        const unsigned char *t = vg_rbuf_bytes(r, e->len);
-        if (!t || e->len > VG_FREQ_REPR_MAX || e->truncated > 1 || e->count == 0 ||
+        uint8_t flags = vg_rbuf_u8(r);
+        e->truncated = flags & 1;
+        e->is_number = (flags >> 1) & 1;
+        double x = 0;
+        const unsigned char *t;
+        if (e->is_number) {
+            x = vg_rbuf_f64(r);
+            e->len = 8;
+            t = (const unsigned char *)&x;
+            if (x != x || e->truncated)
+                flags = 0xFF; /* invalid: NaN is never counted, numbers are never cut */
+        } else {
+            e->len = vg_rbuf_u8(r);
+            t = vg_rbuf_bytes(r, e->len);
+        }
+        if (!vg_rbuf_ok(r) || !t || flags > 3 || e->len > VG_FREQ_REPR_MAX || e->count == 0 ||
             e->count > total || find_slot(s, e->hash)->pos) {
             vg_freq_free(s);
             vg_error_set(err, VG_ERR_FORMAT, "corrupted frequent-items entry");

@@ -44,6 +44,44 @@ void vg_moments_update(vg_moments *m, double x) {
     add_compensated(&m->sum, &m->sum_c, x);
 }
 
+void vg_moments_update_batch(vg_moments *m, const double *x, size_t n) {
+    if (n == 0)
+        return;
+    vg_moments b;
+    vg_moments_init(&b);
+    double mn = x[0], mx = x[0];
+    for (size_t i = 0; i < n; i++) {
+        mn = x[i] < mn ? x[i] : mn;
+        mx = x[i] > mx ? x[i] : mx;
+        add_compensated(&b.sum, &b.sum_c, x[i]);
+    }
+    double s = b.sum + b.sum_c;
+    b.n = n;
+    b.min = mn;
+    b.max = mx;
+    if (isfinite(s)) {
+        double mean = s / (double)n, d2 = 0, d1 = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = x[i] - mean;
+            d1 += d;
+            d2 += d * d;
+        }
+        /* corrected two-pass (Chan, Golub & LeVeque 1983): d1 is the rounding error of mean */
+        b.mean = mean + d1 / (double)n;
+        b.m2 = d2 - d1 * d1 / (double)n;
+        if (b.m2 < 0)
+            b.m2 = 0;
+    } else {
+        /* overflow or infinities: Welford, whose mean stays finite for finite data */
+        for (size_t i = 0; i < n; i++) {
+            double d = x[i] - b.mean;
+            b.mean += d / (double)(i + 1);
+            b.m2 += d * (x[i] - b.mean);
+        }
+    }
+    vg_moments_merge(m, &b);
+}
+
 void vg_moments_merge(vg_moments *dst, const vg_moments *src) {
     if (src->n == 0)
         return;

@@ -1,0 +1,8 @@
+/* libFuzzer target: the NDJSON reader and profiler on arbitrary bytes (see fuzz_reader.h). */
+#include "fuzz_reader.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fuzz_profile_bytes(data, size, ".ndjson");
+    return 0;
+}

@@ -1,0 +1,208 @@
+/*
+ * KLL: rank error within vg_kll_rank_error(k) against exact ranks of sorted data, for
+ * several distributions including ties; merge keeps the bound; serialization round-trips
+ * and refuses corrupted input.
+ */
+#include "testutil.h"
+
+/* Largest distance from q to the rank interval [#<v, #<=v]/n of the returned values, over
+ * 99 quantiles. sorted is the exact data in order. */
+static double max_rank_error(const vg_kll *s, const double *sorted, size_t n) {
+    double worst = 0;
+    for (int j = 1; j < 100; j++) {
+        double q = j / 100.0, v = vg_kll_quantile(s, q);
+        size_t lo = 0, hi = n; /* lower bound: first >= v */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (sorted[mid] < v)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        size_t below = lo;
+        hi = n; /* upper bound: first > v */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (sorted[mid] <= v)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        double rlo = (double)below / (double)n, rhi = (double)lo / (double)n;
+        double e = q < rlo ? rlo - q : (q > rhi ? q - rhi : 0);
+        if (e > worst)
+            worst = e;
+    }
+    return worst;
+}
+
+typedef double (*gen_fn)(uint64_t *);
+static double g_uniform(uint64_t *s) {
+    return t_uniform(s);
+}
+static double g_normal(uint64_t *s) {
+    return t_normal(s);
+}
+static double g_lognormal(uint64_t *s) {
+    return exp(2 * t_normal(s));
+}
+static double g_ties(uint64_t *s) {
+    double u = t_uniform(s);
+    return floor(10 * u * u); /* 10 values, skewed */
+}
+static double g_const(uint64_t *s) {
+    (void)s;
+    return 42;
+}
+
+static void check_distribution(gen_fn gen, size_t n, uint32_t k) {
+    double *x = malloc(n * sizeof *x);
+    uint64_t seed = 12345;
+    vg_kll *s = vg_kll_new(k, 7);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = gen(&seed);
+        assert_int_equal(vg_kll_update(s, x[i]), VG_OK);
+    }
+    qsort(x, n, sizeof *x, t_cmp_double);
+    assert_int_equal(vg_kll_n(s), n);
+    assert_true(vg_kll_min(s) == x[0]);
+    assert_true(vg_kll_max(s) == x[n - 1]);
+    assert_true(vg_kll_quantile(s, 0) == x[0]);
+    assert_true(vg_kll_quantile(s, 1) == x[n - 1]);
+    double err = max_rank_error(s, x, n);
+    if (err > vg_kll_rank_error(k))
+        fail_msg("rank error %g exceeds bound %g (n=%zu k=%u)", err, vg_kll_rank_error(k), n, k);
+    /* memory stays O(k log(n/k)) */
+    assert_true(vg_kll_retained(s) < 12 * (size_t)k + 2048);
+    vg_kll_free(s);
+    free(x);
+}
+
+static void test_distributions(void **state) {
+    (void)state;
+    check_distribution(g_uniform, 300000, VG_KLL_DEFAULT_K);
+    check_distribution(g_normal, 300000, VG_KLL_DEFAULT_K);
+    check_distribution(g_lognormal, 300000, VG_KLL_DEFAULT_K);
+    check_distribution(g_ties, 300000, VG_KLL_DEFAULT_K);
+    check_distribution(g_const, 100000, VG_KLL_DEFAULT_K);
+    check_distribution(g_normal, 200000, 64);
+    check_distribution(g_normal, 50, VG_KLL_DEFAULT_K); /* exact regime */
+}
+
+/* Sorted input is the adversarial order for many sketches. */
+static double g_counter_state;
+static double g_sorted(uint64_t *s) {
+    (void)s;
+    return g_counter_state++;
+}
+
+static void test_sorted_input(void **state) {
+    (void)state;
+    g_counter_state = 0;
+    check_distribution(g_sorted, 300000, VG_KLL_DEFAULT_K);
+}
+
+static void test_empty_and_nan(void **state) {
+    (void)state;
+    vg_kll *s = vg_kll_new(VG_KLL_DEFAULT_K, 1);
+    assert_true(isnan(vg_kll_quantile(s, 0.5)));
+    assert_true(isnan(vg_kll_rank(s, 1)));
+    assert_int_equal(vg_kll_update(s, NAN), VG_OK);
+    assert_int_equal(vg_kll_n(s), 0);
+    assert_int_equal(vg_kll_update(s, 3), VG_OK);
+    assert_true(vg_kll_quantile(s, 0.5) == 3);
+    assert_true(vg_kll_rank(s, 3) == 1.0);
+    assert_true(vg_kll_rank(s, 2.9) == 0.0);
+    vg_kll_free(s);
+    assert_null(vg_kll_new(2, 1));
+}
+
+static void test_batch_equals_single(void **state) {
+    (void)state;
+    size_t n = 100000;
+    double *x = malloc(n * sizeof *x);
+    uint64_t seed = 99;
+    for (size_t i = 0; i < n; i++)
+        x[i] = t_normal(&seed);
+    vg_kll *a = vg_kll_new(200, 5), *b = vg_kll_new(200, 5);
+    for (size_t i = 0; i < n; i++)
+        vg_kll_update(a, x[i]);
+    for (size_t i = 0; i < n; i += 777)
+        vg_kll_update_batch(b, x + i, n - i < 777 ? n - i : 777);
+    for (int j = 0; j <= 100; j++)
+        assert_true(vg_kll_quantile(a, j / 100.0) == vg_kll_quantile(b, j / 100.0));
+    vg_kll_free(a);
+    vg_kll_free(b);
+    free(x);
+}
+
+static void test_merge(void **state) {
+    (void)state;
+    size_t n = 400000, parts = 7;
+    double *x = malloc(n * sizeof *x);
+    uint64_t seed = 2024;
+    for (size_t i = 0; i < n; i++)
+        x[i] = exp(t_normal(&seed));
+    vg_kll *acc = vg_kll_new(VG_KLL_DEFAULT_K, 1);
+    for (size_t p = 0; p < parts; p++) {
+        vg_kll *s = vg_kll_new(VG_KLL_DEFAULT_K, 100 + p);
+        for (size_t i = p * n / parts; i < (p + 1) * n / parts; i++)
+            vg_kll_update(s, x[i]);
+        assert_int_equal(vg_kll_merge(acc, s, NULL), VG_OK);
+        vg_kll_free(s);
+    }
+    qsort(x, n, sizeof *x, t_cmp_double);
+    assert_int_equal(vg_kll_n(acc), n);
+    assert_true(vg_kll_min(acc) == x[0] && vg_kll_max(acc) == x[n - 1]);
+    double err = max_rank_error(acc, x, n);
+    if (err > vg_kll_rank_error(VG_KLL_DEFAULT_K))
+        fail_msg("merged rank error %g exceeds bound", err);
+    vg_kll *other = vg_kll_new(100, 1);
+    vg_error e;
+    assert_int_equal(vg_kll_merge(acc, other, &e), VG_ERR_MISMATCH);
+    assert_non_null(strstr(e.msg, "different k"));
+    vg_kll_free(other);
+    vg_kll_free(acc);
+    free(x);
+}
+
+static void test_serialize(void **state) {
+    (void)state;
+    vg_kll *s = vg_kll_new(VG_KLL_DEFAULT_K, 3);
+    uint64_t seed = 5;
+    for (int i = 0; i < 50000; i++)
+        vg_kll_update(s, t_normal(&seed));
+    unsigned char *buf;
+    size_t len;
+    assert_int_equal(vg_kll_serialize(s, &buf, &len, NULL), VG_OK);
+    vg_kll *t = vg_kll_deserialize(buf, len, NULL);
+    assert_non_null(t);
+    for (int j = 0; j <= 20; j++)
+        assert_true(vg_kll_quantile(s, j / 20.0) == vg_kll_quantile(t, j / 20.0));
+    /* continuing after a round trip behaves as the original (rng state is saved) */
+    vg_kll_update(s, 1.5);
+    vg_kll_update(t, 1.5);
+    assert_true(vg_kll_quantile(s, 0.3) == vg_kll_quantile(t, 0.3));
+    vg_kll_free(t);
+    /* every truncation is refused */
+    for (size_t cut = 0; cut < len; cut += (cut < 64 ? 1 : 97)) {
+        vg_error e;
+        vg_kll *u = vg_kll_deserialize(buf, cut, &e);
+        assert_null(u);
+        assert_int_equal(e.code, VG_ERR_FORMAT);
+    }
+    /* corrupting a level length breaks the weight invariant */
+    buf[40] ^= 0x01;
+    assert_null(vg_kll_deserialize(buf, len, NULL));
+    free(buf);
+    vg_kll_free(s);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_distributions), cmocka_unit_test(test_sorted_input),
+        cmocka_unit_test(test_empty_and_nan), cmocka_unit_test(test_batch_equals_single),
+        cmocka_unit_test(test_merge),         cmocka_unit_test(test_serialize),
+    };
+    return cmocka_run_group_tests_name("kll", tests, NULL, NULL);
+}
