@@ -3,10 +3,10 @@
  *
  * Mean and variance use Welford's update (Welford 1962) for one value and Chan, Golub and
  * LeVeque's pairwise formula (1979) to merge two summaries; the reported mean is the
- * compensated sum divided by n, falling back to Welford's running mean if the sum overflows, so partial results computed on
- * shards combine into the same figures as one pass over all the data, to within floating-point
- * rounding (relative error ~1e-15, not a sketch approximation). The sum is kept with
- * Neumaier's compensated summation, so it stays accurate when large and small values mix.
+ * compensated sum divided by n, falling back to Welford's running mean if the sum overflows, so
+ * partial results computed on shards combine into the same figures as one pass over all the data,
+ * to within floating-point rounding (relative error ~1e-15, not a sketch approximation). The sum is
+ * kept with Neumaier's compensated summation, so it stays accurate when large and small values mix.
  *
  * vg_moments is a plain value type: no allocation, copy it freely. NaN is never passed in by
  * the profiler (it counts as missing); +/-inf are accepted and propagate as IEEE arithmetic

@@ -4,13 +4,14 @@
  * A column profile counts values by inferred type and keeps, for numeric values, exact
  * moments and a KLL quantile sketch, and for all non-missing values a HyperLogLog distinct
  * count and a frequent-items summary (exact value counts while the column has at most
- * `top_capacity` distinct values; past that, an approximate Misra-Gries summary for columns
- * holding strings, while for purely numeric columns value counting stops - `top_retired` -
- * since a column with that many distinct numbers is continuous and its quantiles, not its
- * most frequent values, describe it). A dataset profile is an ordered set of column profiles
- * plus the row count. Profiles built on parts of a dataset merge into the profile of the
- * whole: counts, min, max exactly; mean, variance and sum to floating-point rounding; sketches
- * within their documented bounds.
+ * `top_capacity` distinct values, an approximate Misra-Gries summary past that). When a purely
+ * numeric column exceeds `top_capacity` distinct values, its numbers stop being counted
+ * (`numbers_uncounted`): the column is continuous, its quantiles describe it, and counting
+ * would cost more than every other sketch together. Strings and booleans arriving later are
+ * still counted, so a stray "unknown" in a numeric column shows up in its top values. A dataset
+ * profile is an ordered set of column profiles plus the row count. Profiles built on parts of a
+ * dataset merge into the profile of the whole: counts, min, max exactly; mean, variance and sum to
+ * floating-point rounding; sketches within their documented bounds.
  *
  * Cell text is classified as pandas' read_csv would by default: pandas' missing markers
  * ("", "NA", "NaN", "null", "N/A", ...) are missing; "True"/"true"/"TRUE" and the False
@@ -47,11 +48,11 @@ vg_kind vg_classify(const char *s, size_t len, double *num);
 
 /* Inferred type of a whole column, from its type counts. */
 typedef enum vg_coltype {
-    VG_TYPE_EMPTY = 0, /* no non-missing value */
-    VG_TYPE_INTEGER,   /* every value is an integer */
-    VG_TYPE_FRACTIONAL,/* every value is numeric, some fractional */
-    VG_TYPE_BOOLEAN,   /* every value is boolean */
-    VG_TYPE_STRING     /* anything else, including mixes */
+    VG_TYPE_EMPTY = 0,  /* no non-missing value */
+    VG_TYPE_INTEGER,    /* every value is an integer */
+    VG_TYPE_FRACTIONAL, /* every value is numeric, some fractional */
+    VG_TYPE_BOOLEAN,    /* every value is boolean */
+    VG_TYPE_STRING      /* anything else, including mixes */
 } vg_coltype;
 
 const char *vg_coltype_name(vg_coltype t);
@@ -69,11 +70,11 @@ typedef struct vg_column {
     char *name;
     uint64_t missing;
     uint64_t n_integer, n_fractional, n_boolean, n_string;
-    vg_moments moments; /* numeric values only */
-    vg_kll *kll;        /* numeric values only */
-    vg_hll *hll;        /* all non-missing values */
-    vg_freq *freq;      /* all non-missing values, unless top_retired */
-    int top_retired;    /* numeric column past top_capacity distinct values: freq is empty */
+    vg_moments moments;    /* numeric values only */
+    vg_kll *kll;           /* numeric values only */
+    vg_hll *hll;           /* all non-missing values */
+    vg_freq *freq;         /* non-missing values (numbers only until numbers_uncounted) */
+    int numbers_uncounted; /* numbers stopped being counted in freq (see above) */
 } vg_column;
 
 /* Non-missing values in the column. */

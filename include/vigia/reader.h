@@ -50,10 +50,10 @@ vg_format vg_read_format_for(const char *path, const vg_read_options *o);
 typedef struct vg_reader vg_reader;
 
 typedef struct vg_record {
-    size_t n;                 /* number of cells (= vg_reader_ncols at the time) */
-    const char *const *data;  /* cell texts, not NUL-terminated */
+    size_t n;                /* number of cells (= vg_reader_ncols at the time) */
+    const char *const *data; /* cell texts, not NUL-terminated */
     const size_t *len;
-    uint64_t line;            /* line where the record starts (1-based) */
+    uint64_t line; /* line where the record starts (1-based) */
 } vg_record;
 
 /* path "-" reads standard input. Returns NULL with err set (file, line, reason). */

@@ -22,8 +22,8 @@ extern const double vg_report_quantiles[VG_REPORT_NQUANTILES];
 
 /* Returns a malloc'd NUL-terminated JSON document (the caller frees it), or NULL with err set.
  * source and stats may be NULL. */
-char *vg_report_profile_json(const vg_profile *p, const char *source,
-                             const vg_ingest_stats *stats, vg_error *err);
+char *vg_report_profile_json(const vg_profile *p, const char *source, const vg_ingest_stats *stats,
+                             vg_error *err);
 
 /* Writes a human-readable summary to f. */
 int vg_report_profile_text(const vg_profile *p, const char *source, const vg_ingest_stats *stats,

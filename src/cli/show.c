@@ -7,14 +7,13 @@
 
 #include "cli.h"
 
-static const char help[] =
-    "usage: vigia show [options] X.vgp\n"
-    "\n"
-    "Print a saved profile, as `vigia profile` would have printed it.\n"
-    "\n"
-    "options:\n"
-    "  -f, --format FMT   text (default) or json (keys: docs/json.md)\n"
-    "  -h, --help         show this help\n";
+static const char help[] = "usage: vigia show [options] X.vgp\n"
+                           "\n"
+                           "Print a saved profile, as `vigia profile` would have printed it.\n"
+                           "\n"
+                           "options:\n"
+                           "  -f, --format FMT   text (default) or json (keys: docs/json.md)\n"
+                           "  -h, --help         show this help\n";
 
 int vg_cli_show(int argc, char **argv) {
     static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},

@@ -272,8 +272,9 @@ int vg_csv_read_header(vg_reader *r, vg_error *err) {
     finish_fields(r, res.nf);
     size_t bad = bad_utf8_field(r, res.nf);
     if (bad < res.nf)
-        return vg_error_set(err, VG_ERR_PARSE, "%s:%llu: header: column %zu name is not valid UTF-8",
-                            r->path, (unsigned long long)r->line, bad + 1);
+        return vg_error_set(err, VG_ERR_PARSE,
+                            "%s:%llu: header: column %zu name is not valid UTF-8", r->path,
+                            (unsigned long long)r->line, bad + 1);
     for (size_t i = 0; i < res.nf; i++) {
         char name[64];
         const char *s = r->fdata[i];
@@ -283,8 +284,9 @@ int vg_csv_read_header(vg_reader *r, vg_error *err) {
             s = name;
         }
         if (memchr(s, '\0', n))
-            return vg_error_set(err, VG_ERR_PARSE, "%s:%llu: header: column %zu name has a NUL byte",
-                                r->path, (unsigned long long)r->line, i + 1);
+            return vg_error_set(err, VG_ERR_PARSE,
+                                "%s:%llu: header: column %zu name has a NUL byte", r->path,
+                                (unsigned long long)r->line, i + 1);
         /* pandas-style de-duplication: a, a.1, a.2 ... */
         char *alt = NULL;
         for (unsigned k = 1; vg_rd_find_column(r, s, n) >= 0; k++) {
@@ -371,8 +373,8 @@ int vg_csv_next_at(vg_reader *r, size_t base, int no_refill, vg_record *rec, vg_
         finish_fields(r, res.nf);
         if (!valid) {
             size_t bad = bad_utf8_field(r, res.nf);
-            int rc = vg_rd_bad(r, line, err, "field %zu (column '%s') is not valid UTF-8",
-                               bad + 1, bad < r->ncols ? r->names[bad] : "?");
+            int rc = vg_rd_bad(r, line, err, "field %zu (column '%s') is not valid UTF-8", bad + 1,
+                               bad < r->ncols ? r->names[bad] : "?");
             if (rc < 0)
                 return rc;
             r->pos = res.end;

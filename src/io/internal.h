@@ -32,7 +32,7 @@ struct vg_reader {
     uint64_t stopped; /* offset where reading stopped (first record start >= limit, or EOF) */
     int done;
 
-    uint64_t line;     /* line number of the next record, relative to the range start */
+    uint64_t line; /* line number of the next record, relative to the range start */
 
     /* columns */
     size_t ncols;

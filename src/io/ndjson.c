@@ -41,8 +41,14 @@ static int value_text(vg_reader *r, json_t *v, size_t *off, size_t *len) {
     char *dumped = NULL;
     switch (json_typeof(v)) {
     case JSON_NULL: n = 0; break;
-    case JSON_TRUE: s = "true"; n = 4; break;
-    case JSON_FALSE: s = "false"; n = 5; break;
+    case JSON_TRUE:
+        s = "true";
+        n = 4;
+        break;
+    case JSON_FALSE:
+        s = "false";
+        n = 5;
+        break;
     case JSON_INTEGER:
         n = (size_t)snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         break;
@@ -195,8 +201,8 @@ int vg_ndjson_next(vg_reader *r, vg_record *rec, vg_error *err) {
             free(quoted);
         }
         if (!obj) {
-            int rc = vg_rd_bad(r, line, err, "invalid JSON at column %d: %s", jerr.column,
-                               jerr.text);
+            int rc =
+                vg_rd_bad(r, line, err, "invalid JSON at column %d: %s", jerr.column, jerr.text);
             if (rc < 0)
                 return rc;
             continue;

@@ -25,10 +25,9 @@ static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* pandas' STR_NA_VALUES (pandas 1.5) */
-static const char *const na_tokens[] = {"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN",
-                                        "-NaN", "-nan",     "1.#IND", "1.#QNAN", "<NA>",
-                                        "N/A",  "NA",       "NULL", "NaN",     "n/a",
-                                        "nan",  "null"};
+static const char *const na_tokens[] = {
+    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A",      "NA",  "NULL",    "NaN",      "n/a",  "nan",  "null"};
 
 static int is_na(const char *s, size_t len) {
     if (len == 0)
@@ -82,8 +81,8 @@ static vg_kind parse_number(const char *s, size_t len, double *out) {
     if (i == len)
         return VG_KIND_STRING;
     uint64_t mant = 0;
-    int digits = 0;      /* significant digits accumulated in mant */
-    int dropped = 0;     /* digits beyond 19 (then strtod decides) */
+    int digits = 0;  /* significant digits accumulated in mant */
+    int dropped = 0; /* digits beyond 19 (then strtod decides) */
     int exp10 = 0;
     int any = 0;
     vg_kind kind = VG_KIND_INTEGER;
@@ -173,7 +172,8 @@ vg_kind vg_classify(const char *s, size_t len, double *num) {
         return VG_KIND_MISSING;
     /* booleans as pandas reads them: any case, no surrounding spaces */
     unsigned char first = (unsigned char)(s[0] | 0x20);
-    if ((first == 't' || first == 'f') && (eq_nocase(s, len, "true") || eq_nocase(s, len, "false"))) {
+    if ((first == 't' || first == 'f') &&
+        (eq_nocase(s, len, "true") || eq_nocase(s, len, "false"))) {
         *num = first == 't' ? 1.0 : 0.0;
         return VG_KIND_BOOLEAN;
     }

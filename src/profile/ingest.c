@@ -65,9 +65,8 @@ static int add_header_columns(vg_profile *p, const vg_reader *r, vg_error *err) 
     return VG_OK;
 }
 
-static int profile_serial(const char *path, const vg_read_options *ro,
-                          const vg_profile_options *po, vg_profile **out, vg_ingest_stats *st,
-                          vg_error *err) {
+static int profile_serial(const char *path, const vg_read_options *ro, const vg_profile_options *po,
+                          vg_profile **out, vg_ingest_stats *st, vg_error *err) {
     vg_reader *r = vg_reader_open(path, ro, err);
     if (!r)
         return err ? err->code : VG_ERR_IO;

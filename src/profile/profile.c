@@ -52,7 +52,7 @@ vg_coltype vg_column_type(const vg_column *c) {
 }
 
 double vg_column_distinct(const vg_column *c, int *exact) {
-    if (!c->top_retired && vg_freq_offset(c->freq) == 0) {
+    if (!c->numbers_uncounted && vg_freq_offset(c->freq) == 0) {
         if (exact)
             *exact = 1;
         return (double)vg_freq_size(c->freq);
@@ -194,64 +194,30 @@ int vg_profile_add_column(vg_profile *p, const char *name, size_t len, vg_error 
     return (int)p->ncols++;
 }
 
-
 static int numeric_only(const vg_column *c) {
     return c->n_string == 0 && c->n_boolean == 0;
 }
 
-/* Counts a value in the column's frequent-items summary, retiring the summary instead when a
+/* Counts a value in the column's frequent-items summary, or stops counting numbers when a
  * purely numeric column is about to exceed its exact capacity (see vigia/profile.h). */
-static int count_value(vg_column *c, uint64_t h, const char *s, size_t n, int is_number,
-                       double x) {
-    if (c->top_retired)
-        return VG_OK;
+static int count_value(vg_column *c, uint64_t h, const char *s, size_t n, int is_number, double x) {
     vg_freq *f = c->freq;
-    if (numeric_only(c) && vg_freq_size(f) == vg_freq_capacity(f) && vg_freq_count(f, h) == 0) {
-        vg_freq_clear(f);
-        c->top_retired = 1;
-        return VG_OK;
+    if (is_number) {
+        if (c->numbers_uncounted)
+            return VG_OK;
+        if (numeric_only(c) && vg_freq_size(f) == vg_freq_capacity(f) && vg_freq_count(f, h) == 0) {
+            vg_freq_clear(f); /* holds only numbers */
+            c->numbers_uncounted = 1;
+            return VG_OK;
+        }
     }
     return is_number ? vg_freq_update_number(f, h, x, 1) : vg_freq_update(f, h, s, n, 1);
 }
 
-int vg_profile_add_text(vg_profile *p, size_t col, const char *s, size_t len) {
-    vg_column *c = p->cols[col];
-    double x;
-    uint64_t h;
-    switch (vg_classify(s, len, &x)) {
-    case VG_KIND_MISSING:
-        c->missing++;
-        return VG_OK;
-    case VG_KIND_INTEGER:
-        c->n_integer++;
-        goto numeric;
-    case VG_KIND_FRACTIONAL:
-        c->n_fractional++;
-    numeric:
-        vg_moments_update(&c->moments, x);
-        if (vg_kll_update(c->kll, x) != VG_OK)
-            return VG_ERR_NOMEM;
-        x = x == 0 ? 0.0 : x;
-        h = vg_hash_double(x);
-        vg_hll_update_hash(c->hll, h);
-        return count_value(c, h, NULL, 0, 1, x);
-    case VG_KIND_BOOLEAN:
-        c->n_boolean++;
-        h = vg_hash_fmix64(x != 0 ? HASH_TRUE : HASH_FALSE);
-        break;
-    default:
-        c->n_string++;
-        h = vg_hash_bytes(s, len);
-        break;
-    }
-    vg_hll_update_hash(c->hll, h);
-    return count_value(c, h, s, len, 0, 0);
-}
-
 /* One column of a block: strings and booleans go straight to the sketches; numbers are
  * parsed into xs and then handed to each sketch as a block. */
-static int column_add_block(vg_column *c, const char *const *data, const size_t *len,
-                            size_t stride, size_t nrows, double *xs) {
+static int column_add_block(vg_column *c, const char *const *data, const size_t *len, size_t stride,
+                            size_t nrows, double *xs) {
     size_t m = 0;
     for (size_t i = 0; i < nrows; i++) {
         const char *s = data[i * stride];
@@ -296,6 +262,11 @@ static int column_add_block(vg_column *c, const char *const *data, const size_t 
     return VG_OK;
 }
 
+int vg_profile_add_text(vg_profile *p, size_t col, const char *s, size_t len) {
+    double x;
+    return column_add_block(p->cols[col], &s, &len, 1, 1, &x);
+}
+
 int vg_profile_add_batch(vg_profile *p, const vg_batch *b) {
     if (b->ncols > p->ncols)
         return VG_ERR_INVALID;
@@ -307,8 +278,8 @@ int vg_profile_add_batch(vg_profile *p, const vg_batch *b) {
         p->scratch_cap = b->nrows;
     }
     for (size_t j = 0; j < b->ncols; j++) {
-        int rc = column_add_block(p->cols[j], b->data + j, b->len + j, b->ncols, b->nrows,
-                                  p->scratch);
+        int rc =
+            column_add_block(p->cols[j], b->data + j, b->len + j, b->ncols, b->nrows, p->scratch);
         if (rc != VG_OK)
             return rc;
     }
@@ -328,9 +299,11 @@ static int column_merge(vg_column *d, const vg_column *s, vg_error *err) {
     if ((rc = vg_kll_merge(d->kll, s->kll, err)) != VG_OK ||
         (rc = vg_hll_merge(d->hll, s->hll, err)) != VG_OK)
         return rc;
-    if (s->top_retired)
-        d->top_retired = 1;
-    if (!d->top_retired && (rc = vg_freq_merge(d->freq, s->freq, err)) != VG_OK)
+    if (s->numbers_uncounted && !d->numbers_uncounted) {
+        vg_freq_drop_numbers(d->freq);
+        d->numbers_uncounted = 1;
+    }
+    if ((rc = vg_freq_merge_filtered(d->freq, s->freq, d->numbers_uncounted, err)) != VG_OK)
         return rc;
     d->missing += s->missing;
     d->n_integer += s->n_integer;
@@ -338,11 +311,12 @@ static int column_merge(vg_column *d, const vg_column *s, vg_error *err) {
     d->n_boolean += s->n_boolean;
     d->n_string += s->n_string;
     vg_moments_merge(&d->moments, &s->moments);
-    /* the streaming invariant: a numeric-only column's summary is exact or retired */
-    if (!d->top_retired && numeric_only(d) && vg_freq_offset(d->freq) > 0)
-        d->top_retired = 1;
-    if (d->top_retired)
+    /* the streaming invariant: a numeric-only column's summary is exact or its numbers are
+     * uncounted */
+    if (!d->numbers_uncounted && numeric_only(d) && vg_freq_offset(d->freq) > 0) {
         vg_freq_clear(d->freq);
+        d->numbers_uncounted = 1;
+    }
     return VG_OK;
 }
 

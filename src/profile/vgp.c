@@ -74,7 +74,7 @@ int vg_profile_encode(const vg_profile *p, unsigned char **out, size_t *len, vg_
         vg_wbuf_u64(&w, c->n_fractional);
         vg_wbuf_u64(&w, c->n_boolean);
         vg_wbuf_u64(&w, c->n_string);
-        vg_wbuf_u8(&w, (uint8_t)c->top_retired);
+        vg_wbuf_u8(&w, (uint8_t)c->numbers_uncounted);
         vg_moments_encode(&c->moments, &w);
         size_t at = section_begin(&w);
         vg_kll_encode(c->kll, &w);
@@ -102,22 +102,22 @@ int vg_profile_encode(const vg_profile *p, unsigned char **out, size_t *len, vg_
 }
 
 /* Reads one length-prefixed section with `decode`, which must consume it exactly. */
-#define DECODE_SECTION(r, var, decode_fn, what)                                                  \
-    do {                                                                                         \
-        uint32_t slen_ = vg_rbuf_u32(r);                                                         \
-        const unsigned char *sp_ = vg_rbuf_bytes(r, slen_);                                      \
-        if (!sp_) {                                                                              \
+#define DECODE_SECTION(r, var, decode_fn, what)                                                    \
+    do {                                                                                           \
+        uint32_t slen_ = vg_rbuf_u32(r);                                                           \
+        const unsigned char *sp_ = vg_rbuf_bytes(r, slen_);                                        \
+        if (!sp_) {                                                                                \
             vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': truncated %s", src, c->name, what); \
-            goto fail;                                                                           \
-        }                                                                                        \
-        vg_rbuf sr_;                                                                             \
-        vg_rbuf_init(&sr_, sp_, slen_);                                                          \
-        var = decode_fn(&sr_, &e2);                                                              \
-        if (!var || vg_rbuf_left(&sr_)) {                                                        \
-            vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': %s", src, c->name,                \
-                         var ? "trailing bytes in " what : e2.msg);                              \
-            goto fail;                                                                           \
-        }                                                                                        \
+            goto fail;                                                                             \
+        }                                                                                          \
+        vg_rbuf sr_;                                                                               \
+        vg_rbuf_init(&sr_, sp_, slen_);                                                            \
+        var = decode_fn(&sr_, &e2);                                                                \
+        if (!var || vg_rbuf_left(&sr_)) {                                                          \
+            vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': %s", src, c->name,                  \
+                         var ? "trailing bytes in " what : e2.msg);                                \
+            goto fail;                                                                             \
+        }                                                                                          \
     } while (0)
 
 vg_profile *vg_profile_decode(const void *data, size_t len, const char *what, vg_error *err) {
@@ -213,7 +213,7 @@ vg_profile *vg_profile_decode(const void *data, size_t len, const char *what, vg
             vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': invalid flags", src, c->name);
             goto fail;
         }
-        c->top_retired = retired;
+        c->numbers_uncounted = retired;
         if (vg_moments_decode(&c->moments, &r, &e2) != VG_OK) {
             vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': %s", src, c->name, e2.msg);
             goto fail;
@@ -231,15 +231,17 @@ vg_profile *vg_profile_decode(const void *data, size_t len, const char *what, vg
         uint64_t count = vg_column_count(c);
         if (count < numeric || count + c->missing != rows || c->moments.n != numeric ||
             vg_kll_n(c->kll) != numeric ||
-            vg_freq_total(c->freq) != (c->top_retired ? 0 : count)) {
-            vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': counts do not add up", src,
-                         c->name);
+            (c->numbers_uncounted ? vg_freq_total(c->freq) > count
+                                  : vg_freq_total(c->freq) != count)) {
+            vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': counts do not add up", src, c->name);
             goto fail;
         }
         if (vg_kll_k(c->kll) != o.kll_k || vg_hll_p(c->hll) != o.hll_p ||
             vg_freq_capacity(c->freq) != o.top_capacity) {
-            vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': sketch settings differ from the "
-                         "profile's", src, c->name);
+            vg_error_set(err, VG_ERR_FORMAT,
+                         "%s: column '%s': sketch settings differ from the "
+                         "profile's",
+                         src, c->name);
             goto fail;
         }
     }
@@ -285,8 +287,8 @@ int vg_profile_save(const vg_profile *p, const char *path, vg_error *err) {
         goto out;
     }
     if (rename(tmp, path) != 0) {
-        rc = vg_error_set(err, VG_ERR_IO, "%s: cannot rename into place: %s", path,
-                          strerror(errno));
+        rc =
+            vg_error_set(err, VG_ERR_IO, "%s: cannot rename into place: %s", path, strerror(errno));
         remove(tmp);
     }
 out:

@@ -91,14 +91,14 @@ static json_t *column_json(const vg_column *c, int *oom) {
             *oom = 1;
     }
     put(o, "top", top, oom);
-    put(o, "top_available", json_boolean(!c->top_retired), oom);
-    put(o, "top_exact", json_boolean(!c->top_retired && vg_freq_offset(c->freq) == 0), oom);
+    put(o, "top_includes_numbers", json_boolean(!c->numbers_uncounted), oom);
+    put(o, "top_exact", json_boolean(vg_freq_offset(c->freq) == 0), oom);
     put(o, "top_max_error", count(vg_freq_offset(c->freq)), oom);
     return o;
 }
 
-char *vg_report_profile_json(const vg_profile *p, const char *source,
-                             const vg_ingest_stats *stats, vg_error *err) {
+char *vg_report_profile_json(const vg_profile *p, const char *source, const vg_ingest_stats *stats,
+                             vg_error *err) {
     int oom = 0;
     json_t *root = json_object();
     if (!root) {

@@ -83,19 +83,20 @@ static int values_table(const vg_profile *p, FILE *f) {
             while (show > 0 && show < (int)items[k].len &&
                    ((unsigned char)items[k].value[show] & 0xC0) == 0x80)
                 show--;
-            int w = snprintf(buf + len, sizeof buf - len, "%s%.*s%s (%s%llu)", k ? ", " : "", show,
-                             items[k].value,
-                             show < (int)items[k].len || items[k].truncated ? "…" : "",
-                             vg_freq_offset(c->freq) ? ">=" : "",
-                             (unsigned long long)items[k].count);
+            int w =
+                snprintf(buf + len, sizeof buf - len, "%s%.*s%s (%s%llu)", k ? ", " : "", show,
+                         items[k].value, show < (int)items[k].len || items[k].truncated ? "…" : "",
+                         vg_freq_offset(c->freq) ? ">=" : "", (unsigned long long)items[k].count);
             if (w < 0)
                 break;
             len += (size_t)w;
         }
         if (len >= sizeof buf)
             len = sizeof buf - 1;
-        if (c->top_retired)
+        if (c->numbers_uncounted && n == 0)
             snprintf(buf, sizeof buf, "(continuous: see quantiles)");
+        else if (c->numbers_uncounted && len + 20 < sizeof buf)
+            snprintf(buf + len, sizeof buf - len, " (numbers not counted)");
         vg_table_cell(t, 0, "%s", buf);
     }
     fputs("\nValues\n", f);

@@ -1,11 +1,12 @@
 /*
  * Misra-Gries frequent items with median purges (see vigia/freq.h for the bounds).
  *
- * Items live in a dense array; an open-addressing index of twice the capacity (a power of
- * two) maps hash -> slot and keeps the hash itself, so a lookup touches only the index
- * unless the item is found. A purge is O(capacity) (quickselect for the median, then a
- * rebuild of the index) and frees at least half of the table, so its cost is amortized to
- * O(1) per new item.
+ * Items live in a dense array; an open-addressing index of at least twice its size (a power
+ * of two) maps hash -> slot and keeps the hash itself, so a lookup touches only the index
+ * unless the item is found. Both start small and double up to the capacity, so the many
+ * low-cardinality columns of a wide table cost a few hundred bytes each, not 100 KiB. A purge is
+ * O(capacity) (quickselect for the median, then a rebuild of the index) and frees at least half of
+ * the table, so its cost is amortized to O(1) per new item.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,39 @@ typedef struct {
 
 struct vg_freq {
     uint32_t capacity;
+    uint32_t alloc; /* entries allocated: grows to capacity */
     uint32_t size;
     uint64_t total;
     uint64_t offset;
     uint32_t mask; /* index size - 1 */
     entry *items;
     slot *index;
-    uint64_t *scratch; /* capacity counters for quickselect */
+    uint64_t *scratch; /* capacity counters for quickselect, allocated at the first purge */
 };
+
+static void rebuild_index(vg_freq *s);
+
+/* Allocates room for `alloc` entries and an index for them, keeping current entries. */
+static int resize(vg_freq *s, uint32_t alloc) {
+    uint32_t isize = 16;
+    while (isize < 2 * alloc)
+        isize <<= 1;
+    slot *index = calloc(isize, sizeof *index);
+    if (!index)
+        return VG_ERR_NOMEM;
+    entry *items = realloc(s->items, (size_t)alloc * sizeof *items);
+    if (!items) {
+        free(index);
+        return VG_ERR_NOMEM;
+    }
+    s->items = items;
+    free(s->index);
+    s->index = index;
+    s->alloc = alloc;
+    s->mask = isize - 1;
+    rebuild_index(s);
+    return VG_OK;
+}
 
 vg_freq *vg_freq_new(uint32_t capacity) {
     if (capacity < VG_FREQ_MIN_CAPACITY || capacity > VG_FREQ_MAX_CAPACITY)
@@ -44,15 +70,8 @@ vg_freq *vg_freq_new(uint32_t capacity) {
     vg_freq *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    uint32_t isize = 1;
-    while (isize < 2 * capacity)
-        isize <<= 1;
     s->capacity = capacity;
-    s->mask = isize - 1;
-    s->items = malloc((size_t)capacity * sizeof *s->items);
-    s->index = calloc(isize, sizeof *s->index);
-    s->scratch = malloc((size_t)capacity * sizeof *s->scratch);
-    if (!s->items || !s->index || !s->scratch) {
+    if (resize(s, capacity < 8 ? capacity : 8) != VG_OK) {
         vg_freq_free(s);
         return NULL;
     }
@@ -72,18 +91,22 @@ void vg_freq_clear(vg_freq *s) {
     s->size = 0;
     s->total = 0;
     s->offset = 0;
-    memset(s->index, 0, ((size_t)s->mask + 1) * sizeof *s->index);
+    free(s->scratch);
+    s->scratch = NULL;
+    resize(s, s->capacity < 8 ? s->capacity : 8); /* shrinking cannot fail for lack of room */
 }
 
 vg_freq *vg_freq_clone(const vg_freq *s) {
     vg_freq *c = vg_freq_new(s->capacity);
-    if (!c)
+    if (!c || resize(c, s->alloc) != VG_OK) {
+        vg_freq_free(c);
         return NULL;
+    }
     c->size = s->size;
     c->total = s->total;
     c->offset = s->offset;
     memcpy(c->items, s->items, (size_t)s->size * sizeof *s->items);
-    memcpy(c->index, s->index, ((size_t)s->mask + 1) * sizeof *s->index);
+    rebuild_index(c);
     return c;
 }
 
@@ -98,6 +121,8 @@ static slot *find_slot(const vg_freq *s, uint64_t hash) {
 }
 
 static void rebuild_index(vg_freq *s) {
+    if (!s->index)
+        return;
     memset(s->index, 0, ((size_t)s->mask + 1) * sizeof *s->index);
     for (uint32_t i = 0; i < s->size; i++) {
         slot *sl = find_slot(s, s->items[i].hash);
@@ -138,7 +163,9 @@ static uint64_t select_kth(uint64_t *a, size_t n, size_t k) {
 }
 
 /* Subtracts the median counter from all counters and drops those that reach zero. */
-static void purge(vg_freq *s) {
+static int purge(vg_freq *s) {
+    if (!s->scratch && !(s->scratch = malloc((size_t)s->capacity * sizeof *s->scratch)))
+        return VG_ERR_NOMEM;
     for (uint32_t i = 0; i < s->size; i++)
         s->scratch[i] = s->items[i].count;
     uint64_t c = select_kth(s->scratch, s->size, s->size / 2);
@@ -153,6 +180,7 @@ static void purge(vg_freq *s) {
     s->size = kept;
     s->offset += c;
     rebuild_index(s);
+    return VG_OK;
 }
 
 /* Cuts text to at most VG_FREQ_REPR_MAX bytes without splitting a UTF-8 sequence. */
@@ -165,15 +193,21 @@ static size_t repr_len(const char *text, size_t len) {
     return n;
 }
 
-static void add(vg_freq *s, uint64_t hash, const char *text, size_t len, int truncated,
-                int is_number, uint64_t weight) {
+static int add(vg_freq *s, uint64_t hash, const char *text, size_t len, int truncated,
+               int is_number, uint64_t weight) {
     slot *sl = find_slot(s, hash);
     if (sl->pos) {
         s->items[sl->pos - 1].count += weight;
-        return;
+        return VG_OK;
     }
-    if (s->size == s->capacity) {
-        purge(s);
+    if (s->size == s->alloc && s->alloc < s->capacity) {
+        uint32_t a = s->alloc * 2 < s->capacity ? s->alloc * 2 : s->capacity;
+        if (resize(s, a) != VG_OK)
+            return VG_ERR_NOMEM;
+        sl = find_slot(s, hash);
+    } else if (s->size == s->capacity) {
+        if (purge(s) != VG_OK)
+            return VG_ERR_NOMEM;
         sl = find_slot(s, hash);
     }
     entry *e = &s->items[s->size];
@@ -186,25 +220,37 @@ static void add(vg_freq *s, uint64_t hash, const char *text, size_t len, int tru
     memcpy(e->text, text, n);
     sl->hash = hash;
     sl->pos = ++s->size;
+    return VG_OK;
 }
 
 int vg_freq_update(vg_freq *s, uint64_t hash, const char *text, size_t len, uint64_t weight) {
     if (weight == 0)
         return VG_OK;
     s->total += weight;
-    add(s, hash, text, len, 0, 0, weight);
-    return VG_OK;
+    return add(s, hash, text, len, 0, 0, weight);
 }
 
 int vg_freq_update_number(vg_freq *s, uint64_t hash, double x, uint64_t weight) {
     if (weight == 0)
         return VG_OK;
     s->total += weight;
-    add(s, hash, (const char *)&x, sizeof x, 0, 1, weight);
-    return VG_OK;
+    return add(s, hash, (const char *)&x, sizeof x, 0, 1, weight);
+}
+
+void vg_freq_drop_numbers(vg_freq *s) {
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < s->size; i++)
+        if (!s->items[i].is_number)
+            s->items[kept++] = s->items[i];
+    s->size = kept;
+    rebuild_index(s);
 }
 
 int vg_freq_merge(vg_freq *dst, const vg_freq *src, vg_error *err) {
+    return vg_freq_merge_filtered(dst, src, 0, err);
+}
+
+int vg_freq_merge_filtered(vg_freq *dst, const vg_freq *src, int skip_numbers, vg_error *err) {
     if (dst->capacity != src->capacity)
         return vg_error_set(err, VG_ERR_MISMATCH,
                             "cannot merge frequent-item sketches with different capacity (%u "
@@ -216,7 +262,10 @@ int vg_freq_merge(vg_freq *dst, const vg_freq *src, vg_error *err) {
     dst->offset += src->offset;
     for (uint32_t i = 0; i < src->size; i++) {
         const entry *e = &src->items[i];
-        add(dst, e->hash, e->text, e->len, e->truncated, e->is_number, e->count);
+        if (skip_numbers && e->is_number)
+            continue;
+        if (add(dst, e->hash, e->text, e->len, e->truncated, e->is_number, e->count) != VG_OK)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging frequent items");
     }
     return VG_OK;
 }
@@ -316,6 +365,11 @@ vg_freq *vg_freq_decode(vg_rbuf *r, vg_error *err) {
     }
     vg_freq *s = vg_freq_new(capacity);
     if (!s) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory reading a frequent-items sketch");
+        return NULL;
+    }
+    if (resize(s, size > 8 ? size : (capacity < 8 ? capacity : 8)) != VG_OK) {
+        vg_freq_free(s);
         vg_error_set(err, VG_ERR_NOMEM, "out of memory reading a frequent-items sketch");
         return NULL;
     }

@@ -70,9 +70,10 @@ void vg_hll_update_bytes(vg_hll *s, const void *data, size_t len) {
 
 int vg_hll_merge(vg_hll *dst, const vg_hll *src, vg_error *err) {
     if (dst->p != src->p)
-        return vg_error_set(err, VG_ERR_MISMATCH,
-                            "cannot merge HyperLogLog sketches with different precision (%u and %u)",
-                            dst->p, src->p);
+        return vg_error_set(
+            err, VG_ERR_MISMATCH,
+            "cannot merge HyperLogLog sketches with different precision (%u and %u)", dst->p,
+            src->p);
     size_t m = (size_t)1 << dst->p;
     for (size_t i = 0; i < m; i++)
         if (dst->reg[i] < src->reg[i])
@@ -130,35 +131,69 @@ double vg_hll_estimate(const vg_hll *s) {
     return (0.5 / log(2.0)) * dm * dm / z;
 }
 
+/* Encoding: p, then a mode byte. Mode 0: the 2^p registers. Mode 1 (sparse, when it is
+ * smaller): a u32 count of non-zero registers, then (u32 index, u8 value) pairs in increasing
+ * index order. A profile of a wide table with few distinct values per column stays small. */
 void vg_hll_encode(const vg_hll *s, vg_wbuf *w) {
+    size_t m = (size_t)1 << s->p, nonzero = 0;
+    for (size_t i = 0; i < m; i++)
+        nonzero += s->reg[i] != 0;
     vg_wbuf_u8(w, (uint8_t)s->p);
-    vg_wbuf_put(w, s->reg, (size_t)1 << s->p);
+    if (4 + nonzero * 5 < m) {
+        vg_wbuf_u8(w, 1);
+        vg_wbuf_u32(w, (uint32_t)nonzero);
+        for (size_t i = 0; i < m; i++)
+            if (s->reg[i]) {
+                vg_wbuf_u32(w, (uint32_t)i);
+                vg_wbuf_u8(w, s->reg[i]);
+            }
+    } else {
+        vg_wbuf_u8(w, 0);
+        vg_wbuf_put(w, s->reg, m);
+    }
 }
 
 vg_hll *vg_hll_decode(vg_rbuf *r, vg_error *err) {
     unsigned p = vg_rbuf_u8(r);
-    if (!vg_rbuf_ok(r) || p < VG_HLL_MIN_P || p > VG_HLL_MAX_P) {
+    unsigned mode = vg_rbuf_u8(r);
+    if (!vg_rbuf_ok(r) || p < VG_HLL_MIN_P || p > VG_HLL_MAX_P || mode > 1) {
         vg_error_set(err, VG_ERR_FORMAT, "invalid HyperLogLog header");
         return NULL;
     }
     size_t m = (size_t)1 << p;
-    const unsigned char *b = vg_rbuf_bytes(r, m);
-    if (!b) {
-        vg_error_set(err, VG_ERR_FORMAT, "truncated HyperLogLog registers");
-        return NULL;
-    }
-    for (size_t i = 0; i < m; i++)
-        if (b[i] > 64 - p + 1) {
-            vg_error_set(err, VG_ERR_FORMAT, "corrupted HyperLogLog register");
-            return NULL;
-        }
+    unsigned maxv = 64 - p + 1;
     vg_hll *s = vg_hll_new(p);
     if (!s) {
         vg_error_set(err, VG_ERR_NOMEM, "out of memory reading a HyperLogLog sketch");
         return NULL;
     }
-    memcpy(s->reg, b, m);
+    if (mode == 0) {
+        const unsigned char *b = vg_rbuf_bytes(r, m);
+        if (!b)
+            goto bad;
+        for (size_t i = 0; i < m; i++)
+            if (b[i] > maxv)
+                goto bad;
+        memcpy(s->reg, b, m);
+    } else {
+        uint32_t n = vg_rbuf_u32(r);
+        if (!vg_rbuf_ok(r) || n > m || (size_t)n * 5 > vg_rbuf_left(r))
+            goto bad;
+        int64_t prev = -1;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = vg_rbuf_u32(r);
+            uint8_t v = vg_rbuf_u8(r);
+            if (!vg_rbuf_ok(r) || i >= m || (int64_t)i <= prev || v == 0 || v > maxv)
+                goto bad;
+            s->reg[i] = v;
+            prev = i;
+        }
+    }
     return s;
+bad:
+    vg_hll_free(s);
+    vg_error_set(err, VG_ERR_FORMAT, "corrupted HyperLogLog sketch");
+    return NULL;
 }
 
 int vg_hll_serialize(const vg_hll *s, unsigned char **out, size_t *len, vg_error *err) {

@@ -284,7 +284,7 @@ static int compact(vg_kll *s, uint32_t h) {
             sort_doubles(a, len);
         }
     }
-    size_t odd = len & 1;       /* an odd value out stays at this level (its smallest) */
+    size_t odd = len & 1; /* an odd value out stays at this level (its smallest) */
     size_t pairs = (len - odd) / 2;
     size_t first = odd + (size_t)coin(s);
     if (merge_into_level(s, h + 1, a + first, pairs, 2) != VG_OK)

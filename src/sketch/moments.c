@@ -7,8 +7,8 @@
  *   mean  = mean_a + delta * n_b / n
  *   M2    = M2_a + M2_b + delta^2 * n_a * n_b / n
  */
-#include "codec.h"
 #include "vigia/moments.h"
+#include "codec.h"
 
 #include <math.h>
 
@@ -162,7 +162,8 @@ int vg_moments_decode(vg_moments *m, vg_rbuf *r, vg_error *err) {
     if (!vg_rbuf_ok(r))
         return vg_error_set(err, VG_ERR_FORMAT, "truncated moments");
     /* m2 may be NaN only when infinities were seen (then min or max is infinite) */
-    if (t.n > 0 && (!(t.min <= t.max) || t.m2 < 0 || (t.m2 != t.m2 && isfinite(t.min) && isfinite(t.max))))
+    if (t.n > 0 &&
+        (!(t.min <= t.max) || t.m2 < 0 || (t.m2 != t.m2 && isfinite(t.min) && isfinite(t.max))))
         return vg_error_set(err, VG_ERR_FORMAT, "corrupted moments");
     *m = t;
     return VG_OK;

@@ -11,18 +11,21 @@ Groups:
                and adversarial columns (NA markers, ties, constant, huge/tiny values, inf, ...)
   type:*       column type and per-type counts vs pandas.read_csv dtypes
   classify:*   single cells typed as pandas.read_csv types them
-  small:*      one row, no rows, exact quantiles below the sketch size
+  small:*      one row, exact quantiles below the sketch size, BOM + CRLF + quoted fields
   kll:*        quantiles of 1M values within kll_rank_error in (tie-aware) rank
   hll:*        distinct counts: exact up to top_capacity, else within 3 rse
-  topk:*       frequent items within their Misra-Gries bounds; exact for low cardinality
+  topk:*       frequent items within their Misra-Gries bounds; exact for low cardinality;
+               the top_capacity boundary; strings arriving after many distinct numbers
   merge:*      3 shards merged in several orders vs the whole file and vs the true data
   parallel:*   profile -j 2 vs -j 1 and vs the true data
   ndjson:*     NDJSON input, including a key first seen in the middle of the file
 """
+import csv
 import json
 import math
 import os
 import sys
+import subprocess
 import tempfile
 import time
 import warnings
@@ -31,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oracle_util import (NA_MARKERS, QKEYS, Suite, cmp_eq, cmp_num,  # noqa: E402
+from oracle_util import (NA_MARKERS, QKEYS, VIGIA, Suite, cmp_eq, cmp_num,  # noqa: E402
                          exact_quantile, exact_top_problems, fmt_floats, fmt_ints,
                          freq_problems, hll_problems, kinds_of, moments_problems,
                          pandas_cell_kinds, pandas_cell_kinds_by_shape, pandas_column_type,
@@ -442,7 +445,7 @@ def truth_for(cols, truth):
         s = pd.Series(texts)
         s = s[s != ""]
         vc = s.value_counts()
-        if c in ("x", "n", "hc"):
+        if c in truth:
             counts = {}
             for k, v in vc.items():
                 counts[float(k)] = counts.get(float(k), 0) + int(v)
@@ -459,7 +462,8 @@ def truth_for(cols, truth):
     return out
 
 
-EXACT_KEYS = ("type", "count", "missing", "types", "numeric_count", "min", "max")
+EXACT_KEYS = ("type", "count", "missing", "types", "numeric_count", "min", "max",
+              "top_available")
 FLOAT_KEYS = ("mean", "std", "variance", "sum")
 
 
@@ -473,7 +477,7 @@ def agree_problems(a, b, truth, rtol=1e-12):
         if ca is None:
             continue
         for k in EXACT_KEYS:
-            p += cmp_eq("%s.%s" % (c, k), ca[k], cb[k])
+            p += cmp_eq("%s.%s" % (c, k), ca.get(k), cb.get(k))
         t = truth[c]["values"] if c in truth else None
         scale = float(np.mean(np.abs(t))) if t is not None and len(t) else 0.0
         for k in FLOAT_KEYS:
@@ -509,11 +513,15 @@ def test_merge(suite):
     rng = np.random.default_rng(5150)
     n = 200_000
     cols, truth = gen_merge_table(rng, n)
+    cuts = [(0, 60_000), (60_000, 150_000), (150_000, n)]
+    # "m": 700 distinct numbers in each shard, 1700 in all: exact counts per shard, not after
+    m = np.concatenate([rng.integers(500 * i, 500 * i + 700, hi - lo)
+                        for i, (lo, hi) in enumerate(cuts)])
+    cols["m"], truth["m"] = fmt_ints(m), m
     names = list(cols)
     whole = tmp("merge_whole.csv")
     write_csv_columns(whole, names, [cols[c] for c in names])
     tr = truth_for(cols, truth)
-    cuts = [(0, 60_000), (60_000, 150_000), (150_000, n)]
     vgp = {}
     for name, (lo, hi) in zip("abc", cuts):
         path = tmp("shard_%s.csv" % name)
@@ -556,6 +564,28 @@ def test_merge(suite):
     suite.check("merge:show_merged_roundtrip", cmp_eq("columns", S["columns"],
                                                       merged["abc"]["columns"]))
 
+    # small sketches: many more KLL compactions and Misra-Gries purges, in shards and merges
+    small = ["--top-capacity", "64", "--kll-k", "64", "--hll-p", "10"]
+    svgp = []
+    for name in "abc":
+        svgp.append(tmp("small_%s.vgp" % name))
+        run_vigia("profile", tmp("shard_%s.csv" % name), "-o", svgp[-1], "-q", *small)
+    SW = profile_json(whole, *small)
+    s_eps, s_rse, s_cap = sketch_params(SW)
+    p = cmp_eq("sketch", SW["sketch"]["top_capacity"], 64)
+    suite.check("merge:small_sketches_whole_vs_truth", p + truth_problems(SW, tr, s_eps, s_rse,
+                                                                          s_cap))
+    SM = vigia_json("merge", svgp[2], svgp[0], svgp[1], "-o", tmp("small_cab.vgp"), "--format",
+                    "json")
+    suite.check("merge:small_sketches_cab_vs_truth", truth_problems(SM, tr, s_eps, s_rse, s_cap))
+    suite.check("merge:small_sketches_cab_vs_whole", agree_problems(SM, SW, tr))
+    # profiles made with different sketch settings cannot be combined
+    r = subprocess.run([VIGIA, "merge", vgp["a"], svgp[1], "-o",
+                        tmp("bad.vgp")], capture_output=True, text=True)
+    suite.check("merge:mismatched_settings_rejected",
+                [] if r.returncode != 0 and r.stderr.strip() else
+                ["exit %d, stderr %r" % (r.returncode, r.stderr[:200])])
+
     # parallel profiling of the same file
     size_mb = os.path.getsize(whole) / 1e6
     P = profile_json(whole, "-j", "2")
@@ -587,7 +617,8 @@ def test_parallel_quoted(suite):
             continue
         p += cmp_eq(pre + "text.count", t["count"], len(df))
         vc = {k: int(v) for k, v in df["text"].value_counts().items()}
-        p += hll_problems(t, df["text"].nunique(), 0.0, 1024, pre + "text.")
+        _, rse, cap = sketch_params(doc)
+        p += hll_problems(t, df["text"].nunique(), rse, cap, pre + "text.")
         p += exact_top_problems(t, vc, str, pre + "text.")
         p += moments_problems(doc["columns"]["val"], df["val"].to_numpy(), pre + "val")
         p += moments_problems(doc["columns"]["id"], df["id"].to_numpy(), pre + "id")
@@ -736,7 +767,7 @@ def test_crlf_bom(suite):
     x = np.round(rng.normal(size=n), 4)
     s = rng.choice(["plain", "with, comma", 'say "hi"', "two\r\nlines", ""], n)
     with open(path, "w", newline="", encoding="utf-8-sig") as f:
-        w = __import__("csv").writer(f, lineterminator="\r\n")
+        w = csv.writer(f, lineterminator="\r\n")
         w.writerow(["x", "s"])
         w.writerows(zip(fmt_floats(x), s.tolist()))
     df = pd.read_csv(path, float_precision="round_trip")  # correctly rounded, like vigia
@@ -758,9 +789,8 @@ def main():
     global TMP
     warnings.simplefilter("ignore")  # numpy/pandas warnings on inf/overflow data are expected
     suite = Suite()
-    vigia = os.environ.get("VIGIA", "build/vigia")
-    if not os.access(vigia, os.X_OK):
-        suite.check("setup", ["VIGIA=%s is not an executable" % vigia])
+    if not os.access(VIGIA, os.X_OK):
+        suite.check("setup", ["VIGIA=%s is not an executable" % VIGIA])
         return suite.finish()
     with tempfile.TemporaryDirectory(prefix="vigia-oracle-") as d:
         TMP = d

@@ -13,22 +13,38 @@ static void test_classify(void **state) {
         vg_kind kind;
         double num;
     } cases[] = {
-        {"", VG_KIND_MISSING, 0},          {"NA", VG_KIND_MISSING, 0},
-        {"NaN", VG_KIND_MISSING, 0},       {"null", VG_KIND_MISSING, 0},
-        {"#N/A", VG_KIND_MISSING, 0},      {"-nan", VG_KIND_MISSING, 0},
-        {"None", VG_KIND_STRING, 0},       {"0", VG_KIND_INTEGER, 0},
-        {"-17", VG_KIND_INTEGER, -17},     {"+5", VG_KIND_INTEGER, 5},
-        {"007", VG_KIND_INTEGER, 7},       {" 12 ", VG_KIND_INTEGER, 12},
-        {"1.5", VG_KIND_FRACTIONAL, 1.5},  {"1.", VG_KIND_FRACTIONAL, 1},
-        {".5", VG_KIND_FRACTIONAL, 0.5},   {"-1e-3", VG_KIND_FRACTIONAL, -1e-3},
-        {"2E+2", VG_KIND_FRACTIONAL, 200}, {"0.1", VG_KIND_FRACTIONAL, 0.1},
-        {"inf", VG_KIND_FRACTIONAL, INFINITY}, {"-Infinity", VG_KIND_FRACTIONAL, -INFINITY},
-        {"true", VG_KIND_BOOLEAN, 1},      {"FALSE", VG_KIND_BOOLEAN, 0},
-        {"tRuE", VG_KIND_BOOLEAN, 1},      {" true", VG_KIND_STRING, 0},
-        {"1e", VG_KIND_STRING, 0},         {"-", VG_KIND_STRING, 0},
-        {".", VG_KIND_STRING, 0},          {"0x10", VG_KIND_STRING, 0},
-        {"1,5", VG_KIND_STRING, 0},        {"abc", VG_KIND_STRING, 0},
-        {"  ", VG_KIND_STRING, 0},         {"12abc", VG_KIND_STRING, 0},
+        {"", VG_KIND_MISSING, 0},
+        {"NA", VG_KIND_MISSING, 0},
+        {"NaN", VG_KIND_MISSING, 0},
+        {"null", VG_KIND_MISSING, 0},
+        {"#N/A", VG_KIND_MISSING, 0},
+        {"-nan", VG_KIND_MISSING, 0},
+        {"None", VG_KIND_STRING, 0},
+        {"0", VG_KIND_INTEGER, 0},
+        {"-17", VG_KIND_INTEGER, -17},
+        {"+5", VG_KIND_INTEGER, 5},
+        {"007", VG_KIND_INTEGER, 7},
+        {" 12 ", VG_KIND_INTEGER, 12},
+        {"1.5", VG_KIND_FRACTIONAL, 1.5},
+        {"1.", VG_KIND_FRACTIONAL, 1},
+        {".5", VG_KIND_FRACTIONAL, 0.5},
+        {"-1e-3", VG_KIND_FRACTIONAL, -1e-3},
+        {"2E+2", VG_KIND_FRACTIONAL, 200},
+        {"0.1", VG_KIND_FRACTIONAL, 0.1},
+        {"inf", VG_KIND_FRACTIONAL, INFINITY},
+        {"-Infinity", VG_KIND_FRACTIONAL, -INFINITY},
+        {"true", VG_KIND_BOOLEAN, 1},
+        {"FALSE", VG_KIND_BOOLEAN, 0},
+        {"tRuE", VG_KIND_BOOLEAN, 1},
+        {" true", VG_KIND_STRING, 0},
+        {"1e", VG_KIND_STRING, 0},
+        {"-", VG_KIND_STRING, 0},
+        {".", VG_KIND_STRING, 0},
+        {"0x10", VG_KIND_STRING, 0},
+        {"1,5", VG_KIND_STRING, 0},
+        {"abc", VG_KIND_STRING, 0},
+        {"  ", VG_KIND_STRING, 0},
+        {"12abc", VG_KIND_STRING, 0},
         {"9007199254740993", VG_KIND_INTEGER, 9007199254740992.0},
         {"123456789012345678901234567890", VG_KIND_INTEGER, 1.2345678901234568e29},
         {"0.30000000000000004", VG_KIND_FRACTIONAL, 0.30000000000000004},
@@ -255,7 +271,7 @@ static void test_merge_union_and_codec(void **state) {
 
 /* A purely numeric column past top_capacity distinct values stops counting values; a
  * string column goes on with bounded error. */
-static void test_top_retired(void **state) {
+static void test_numbers_uncounted(void **state) {
     (void)state;
     vg_profile_options o;
     vg_profile_options_default(&o);
@@ -271,9 +287,31 @@ static void test_top_retired(void **state) {
         vg_profile_add_text(p, 1, v, (size_t)n);
         vg_profile_end_rows(p, 1);
     }
-    assert_true(p->cols[0]->top_retired);
+    assert_true(p->cols[0]->numbers_uncounted);
     assert_int_equal(vg_freq_size(p->cols[0]->freq), 0);
-    assert_false(p->cols[1]->top_retired);
+    assert_false(p->cols[1]->numbers_uncounted);
+    /* strings arriving later are still counted, exactly */
+    vg_profile_add_text(p, 0, "unknown", 7);
+    vg_profile_add_text(p, 1, "s1", 2);
+    vg_profile_end_rows(p, 1);
+    assert_int_equal(vg_freq_size(p->cols[0]->freq), 1);
+    assert_int_equal(vg_freq_offset(p->cols[0]->freq), 0);
+    /* merging a counted shard into an uncounted one drops the numbers, keeps the strings */
+    vg_profile *q = vg_profile_new(&o, NULL);
+    vg_profile_add_column(q, "num", 3, NULL);
+    vg_profile_add_column(q, "str", 3, NULL);
+    vg_profile_add_text(q, 0, "7", 1);
+    vg_profile_add_text(q, 1, "s1", 2);
+    vg_profile_add_text(q, 0, "unknown", 7);
+    vg_profile_add_text(q, 1, "s2", 2);
+    vg_profile_end_rows(q, 2);
+    assert_int_equal(vg_profile_merge(q, p, NULL), VG_OK);
+    assert_true(q->cols[0]->numbers_uncounted);
+    vg_freq_item top[4];
+    assert_int_equal(vg_freq_top(q->cols[0]->freq, top, 4), 1);
+    assert_int_equal(top[0].count, 2);
+    assert_memory_equal(top[0].value, "unknown", 7);
+    vg_profile_free(q);
     assert_true(vg_freq_offset(p->cols[1]->freq) > 0);
     int exact;
     vg_column_distinct(p->cols[0], &exact);
@@ -283,9 +321,12 @@ static void test_top_retired(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classify),    cmocka_unit_test(test_csv_refills),
-        cmocka_unit_test(test_csv_errors),  cmocka_unit_test(test_ndjson),
-        cmocka_unit_test(test_merge_union_and_codec), cmocka_unit_test(test_top_retired),
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_csv_refills),
+        cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_ndjson),
+        cmocka_unit_test(test_merge_union_and_codec),
+        cmocka_unit_test(test_numbers_uncounted),
     };
     return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
 }

@@ -68,7 +68,7 @@ static void test_hll_merge_serialize(void **state) {
     assert_non_null(c);
     assert_true(vg_hll_estimate(c) == vg_hll_estimate(all));
     assert_null(vg_hll_deserialize(buf, len - 1, NULL));
-    buf[10] = 200; /* register value impossible for p = 12 */
+    buf[10] = 200; /* register value impossible for p = 12 (dense encoding) */
     assert_null(vg_hll_deserialize(buf, len, NULL));
     vg_hll *p10 = vg_hll_new(10);
     assert_int_equal(vg_hll_merge(a, p10, NULL), VG_ERR_MISMATCH);
@@ -209,9 +209,12 @@ static void test_moments(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hll_accuracy),      cmocka_unit_test(test_hll_standard_error),
-        cmocka_unit_test(test_hll_merge_serialize), cmocka_unit_test(test_freq_bounds),
-        cmocka_unit_test(test_freq_exact_merge_serialize), cmocka_unit_test(test_moments),
+        cmocka_unit_test(test_hll_accuracy),
+        cmocka_unit_test(test_hll_standard_error),
+        cmocka_unit_test(test_hll_merge_serialize),
+        cmocka_unit_test(test_freq_bounds),
+        cmocka_unit_test(test_freq_exact_merge_serialize),
+        cmocka_unit_test(test_moments),
     };
     return cmocka_run_group_tests_name("sketches", tests, NULL, NULL);
 }
