@@ -66,7 +66,9 @@ if [ -d build/fuzz ]; then
         [ -x "$f" ] || continue
         name=$(basename "$f")
         corpus=tests/fuzz/corpus/$name
-        if "$f" -runs="$FUZZ_RUNS" -seed=1 "$corpus" >"$log/fuzz" 2>&1; then
+        # new inputs go to the first directory: a scratch one, so the repo's corpus stays as is
+        mkdir -p "$log/corpus-$name"
+        if "$f" -runs="$FUZZ_RUNS" -seed=1 "$log/corpus-$name" "$corpus" >"$log/fuzz" 2>&1; then
             record "fuzz $name" 0
             printf '%-40s ok\n' "fuzz $name"
         else

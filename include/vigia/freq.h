@@ -48,8 +48,6 @@ vg_freq *vg_freq_new(uint32_t capacity); /* NULL if out of memory or capacity ou
 void vg_freq_free(vg_freq *s);
 /* Empties the summary (as new). */
 void vg_freq_clear(vg_freq *s);
-/* Removes numeric items (the bounds of the others still hold). */
-void vg_freq_drop_numbers(vg_freq *s);
 vg_freq *vg_freq_clone(const vg_freq *s);
 
 /* Adds `weight` occurrences of the item with this hash; `text` is stored if the item is new. */
@@ -57,8 +55,6 @@ int vg_freq_update(vg_freq *s, uint64_t hash, const char *text, size_t len, uint
 /* Same for a numeric item. */
 int vg_freq_update_number(vg_freq *s, uint64_t hash, double x, uint64_t weight);
 int vg_freq_merge(vg_freq *dst, const vg_freq *src, vg_error *err);
-/* Same, leaving out src's numeric items when skip_numbers. */
-int vg_freq_merge_filtered(vg_freq *dst, const vg_freq *src, int skip_numbers, vg_error *err);
 
 uint32_t vg_freq_capacity(const vg_freq *s);
 uint64_t vg_freq_total(const vg_freq *s);  /* n: total weight added */

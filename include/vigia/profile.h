@@ -3,12 +3,13 @@
  *
  * A column profile counts values by inferred type and keeps, for numeric values, exact
  * moments and a KLL quantile sketch, and for all non-missing values a HyperLogLog distinct
- * count and a frequent-items summary (exact value counts while the column has at most
- * `top_capacity` distinct values, an approximate Misra-Gries summary past that). When a purely
- * numeric column exceeds `top_capacity` distinct values, its numbers stop being counted
- * (`numbers_uncounted`): the column is continuous, its quantiles describe it, and counting
- * would cost more than every other sketch together. Strings and booleans arriving later are
- * still counted, so a stray "unknown" in a numeric column shows up in its top values. A dataset
+ * count and value counts. Value counts are two summaries: strings and booleans go to a
+ * Misra-Gries frequent-items summary (exact up to `top_capacity` distinct values, bounded error
+ * past that); numbers are counted exactly up to `top_capacity` distinct numbers, and past that
+ * no longer counted (`numbers_uncounted`): a column with that many distinct numbers is
+ * continuous, its quantiles describe it, and counting them would cost more than every other
+ * sketch together. Whether numbers are counted depends only on how many distinct numbers the
+ * data holds, never on their order or on how the data was split for merging. A dataset
  * profile is an ordered set of column profiles plus the row count. Profiles built on parts of a
  * dataset merge into the profile of the whole: counts, min, max exactly; mean, variance and sum to
  * floating-point rounding; sketches within their documented bounds.
@@ -73,16 +74,22 @@ typedef struct vg_column {
     vg_moments moments;    /* numeric values only */
     vg_kll *kll;           /* numeric values only */
     vg_hll *hll;           /* all non-missing values */
-    vg_freq *freq;         /* non-missing values (numbers only until numbers_uncounted) */
-    int numbers_uncounted; /* numbers stopped being counted in freq (see above) */
+    vg_freq *freq;         /* strings and booleans (Misra-Gries) */
+    vg_freq *freq_num;     /* numbers, exact; emptied when numbers_uncounted */
+    int numbers_uncounted; /* more than top_capacity distinct numbers (see above) */
 } vg_column;
 
 /* Non-missing values in the column. */
 uint64_t vg_column_count(const vg_column *c);
 vg_coltype vg_column_type(const vg_column *c);
-/* Distinct non-missing values: exact while the frequent-items summary is exact (then
+/* Distinct non-missing values: exact while both value-count summaries are exact (then
  * *exact = 1), else the HyperLogLog estimate. */
 double vg_column_distinct(const vg_column *c, int *exact);
+/* The `max` most frequent values over both summaries, by decreasing count (numbers first on
+ * ties, then by value); returns how many. Items point into the column. */
+size_t vg_column_top(const vg_column *c, vg_freq_item *out, size_t max);
+/* Largest possible undercount of a value's count in vg_column_top (0: counts are exact). */
+uint64_t vg_column_top_error(const vg_column *c);
 
 typedef struct vg_profile {
     vg_profile_options opts;

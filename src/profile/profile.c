@@ -55,7 +55,7 @@ double vg_column_distinct(const vg_column *c, int *exact) {
     if (!c->numbers_uncounted && vg_freq_offset(c->freq) == 0) {
         if (exact)
             *exact = 1;
-        return (double)vg_freq_size(c->freq);
+        return (double)(vg_freq_size(c->freq) + vg_freq_size(c->freq_num));
     }
     if (exact)
         *exact = 0;
@@ -69,6 +69,7 @@ static void column_free(vg_column *c) {
     vg_kll_free(c->kll);
     vg_hll_free(c->hll);
     vg_freq_free(c->freq);
+    vg_freq_free(c->freq_num);
     free(c);
 }
 
@@ -83,7 +84,8 @@ static vg_column *column_new(const vg_profile_options *o, const char *name, size
     c->kll = vg_kll_new(o->kll_k, vg_hash_fmix64(o->seed + salt) | 1);
     c->hll = vg_hll_new(o->hll_p);
     c->freq = vg_freq_new(o->top_capacity);
-    if (!c->name || !c->kll || !c->hll || !c->freq) {
+    c->freq_num = vg_freq_new(o->top_capacity);
+    if (!c->name || !c->kll || !c->hll || !c->freq || !c->freq_num) {
         column_free(c);
         return NULL;
     }
@@ -194,24 +196,52 @@ int vg_profile_add_column(vg_profile *p, const char *name, size_t len, vg_error 
     return (int)p->ncols++;
 }
 
-static int numeric_only(const vg_column *c) {
-    return c->n_string == 0 && c->n_boolean == 0;
+/* Counts a value: numbers exactly until the column shows more than top_capacity distinct
+ * numbers (then they are no longer counted), strings and booleans in the Misra-Gries summary. */
+static int count_value(vg_column *c, uint64_t h, const char *s, size_t n, int is_number,
+                       double x) {
+    if (!is_number)
+        return vg_freq_update(c->freq, h, s, n, 1);
+    if (c->numbers_uncounted)
+        return VG_OK;
+    vg_freq *f = c->freq_num;
+    if (vg_freq_size(f) == vg_freq_capacity(f) && vg_freq_count(f, h) == 0) {
+        vg_freq_clear(f);
+        c->numbers_uncounted = 1;
+        return VG_OK;
+    }
+    return vg_freq_update_number(f, h, x, 1);
 }
 
-/* Counts a value in the column's frequent-items summary, or stops counting numbers when a
- * purely numeric column is about to exceed its exact capacity (see vigia/profile.h). */
-static int count_value(vg_column *c, uint64_t h, const char *s, size_t n, int is_number, double x) {
-    vg_freq *f = c->freq;
-    if (is_number) {
-        if (c->numbers_uncounted)
-            return VG_OK;
-        if (numeric_only(c) && vg_freq_size(f) == vg_freq_capacity(f) && vg_freq_count(f, h) == 0) {
-            vg_freq_clear(f); /* holds only numbers */
-            c->numbers_uncounted = 1;
-            return VG_OK;
-        }
-    }
-    return is_number ? vg_freq_update_number(f, h, x, 1) : vg_freq_update(f, h, s, n, 1);
+static int cmp_item(const void *a, const void *b) {
+    const vg_freq_item *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    if (x->is_number != y->is_number)
+        return x->is_number ? -1 : 1;
+    if (x->is_number)
+        return (x->number > y->number) - (x->number < y->number);
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->value, y->value, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+size_t vg_column_top(const vg_column *c, vg_freq_item *out, size_t max) {
+    vg_freq_item *tmp = malloc(2 * (max ? max : 1) * sizeof *tmp);
+    if (!tmp)
+        return 0;
+    size_t n = vg_freq_top(c->freq, tmp, max);
+    n += vg_freq_top(c->freq_num, tmp + n, max);
+    qsort(tmp, n, sizeof *tmp, cmp_item);
+    if (n > max)
+        n = max;
+    memcpy(out, tmp, n * sizeof *out);
+    free(tmp);
+    return n;
+}
+
+uint64_t vg_column_top_error(const vg_column *c) {
+    return vg_freq_offset(c->freq);
 }
 
 /* One column of a block: strings and booleans go straight to the sketches; numbers are
@@ -299,24 +329,23 @@ static int column_merge(vg_column *d, const vg_column *s, vg_error *err) {
     if ((rc = vg_kll_merge(d->kll, s->kll, err)) != VG_OK ||
         (rc = vg_hll_merge(d->hll, s->hll, err)) != VG_OK)
         return rc;
-    if (s->numbers_uncounted && !d->numbers_uncounted) {
-        vg_freq_drop_numbers(d->freq);
-        d->numbers_uncounted = 1;
-    }
-    if ((rc = vg_freq_merge_filtered(d->freq, s->freq, d->numbers_uncounted, err)) != VG_OK)
+    if ((rc = vg_freq_merge(d->freq, s->freq, err)) != VG_OK)
         return rc;
+    if (s->numbers_uncounted)
+        d->numbers_uncounted = 1;
+    else if (!d->numbers_uncounted && (rc = vg_freq_merge(d->freq_num, s->freq_num, err)) != VG_OK)
+        return rc;
+    /* more distinct numbers together than the capacity: the merge had to purge */
+    if (vg_freq_offset(d->freq_num) > 0)
+        d->numbers_uncounted = 1;
+    if (d->numbers_uncounted)
+        vg_freq_clear(d->freq_num);
     d->missing += s->missing;
     d->n_integer += s->n_integer;
     d->n_fractional += s->n_fractional;
     d->n_boolean += s->n_boolean;
     d->n_string += s->n_string;
     vg_moments_merge(&d->moments, &s->moments);
-    /* the streaming invariant: a numeric-only column's summary is exact or its numbers are
-     * uncounted */
-    if (!d->numbers_uncounted && numeric_only(d) && vg_freq_offset(d->freq) > 0) {
-        vg_freq_clear(d->freq);
-        d->numbers_uncounted = 1;
-    }
     return VG_OK;
 }
 

@@ -85,6 +85,9 @@ int vg_profile_encode(const vg_profile *p, unsigned char **out, size_t *len, vg_
         at = section_begin(&w);
         vg_freq_encode(c->freq, &w);
         section_end(&w, at);
+        at = section_begin(&w);
+        vg_freq_encode(c->freq_num, &w);
+        section_end(&w, at);
     }
     if (!w.failed) {
         uint64_t payload = w.len - HEADER_LEN;
@@ -221,23 +224,28 @@ vg_profile *vg_profile_decode(const void *data, size_t len, const char *what, vg
         vg_kll_free(c->kll);
         vg_hll_free(c->hll);
         vg_freq_free(c->freq);
+        vg_freq_free(c->freq_num);
+        c->freq_num = NULL;
         c->kll = NULL;
         c->hll = NULL;
         c->freq = NULL;
         DECODE_SECTION(&r, c->kll, vg_kll_decode, "quantile sketch");
         DECODE_SECTION(&r, c->hll, vg_hll_decode, "distinct-count sketch");
         DECODE_SECTION(&r, c->freq, vg_freq_decode, "frequent-items sketch");
+        DECODE_SECTION(&r, c->freq_num, vg_freq_decode, "numeric value counts");
         uint64_t numeric = c->n_integer + c->n_fractional;
         uint64_t count = vg_column_count(c);
         if (count < numeric || count + c->missing != rows || c->moments.n != numeric ||
             vg_kll_n(c->kll) != numeric ||
-            (c->numbers_uncounted ? vg_freq_total(c->freq) > count
-                                  : vg_freq_total(c->freq) != count)) {
+            vg_freq_total(c->freq) != c->n_string + c->n_boolean ||
+            vg_freq_total(c->freq_num) != (c->numbers_uncounted ? 0 : numeric) ||
+            vg_freq_offset(c->freq_num) != 0) {
             vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': counts do not add up", src, c->name);
             goto fail;
         }
         if (vg_kll_k(c->kll) != o.kll_k || vg_hll_p(c->hll) != o.hll_p ||
-            vg_freq_capacity(c->freq) != o.top_capacity) {
+            vg_freq_capacity(c->freq) != o.top_capacity ||
+            vg_freq_capacity(c->freq_num) != o.top_capacity) {
             vg_error_set(err, VG_ERR_FORMAT,
                          "%s: column '%s': sketch settings differ from the "
                          "profile's",

@@ -73,7 +73,7 @@ static json_t *column_json(const vg_column *c, int *oom) {
     put(o, "distinct", json_integer((json_int_t)llround(d)), oom);
     put(o, "distinct_exact", json_boolean(exact), oom);
     vg_freq_item items[VG_REPORT_TOP];
-    size_t nt = vg_freq_top(c->freq, items, VG_REPORT_TOP);
+    size_t nt = vg_column_top(c, items, VG_REPORT_TOP);
     json_t *top = json_array();
     for (size_t i = 0; top && i < nt; i++) {
         json_t *it = json_object();
@@ -92,8 +92,8 @@ static json_t *column_json(const vg_column *c, int *oom) {
     }
     put(o, "top", top, oom);
     put(o, "top_includes_numbers", json_boolean(!c->numbers_uncounted), oom);
-    put(o, "top_exact", json_boolean(vg_freq_offset(c->freq) == 0), oom);
-    put(o, "top_max_error", count(vg_freq_offset(c->freq)), oom);
+    put(o, "top_exact", json_boolean(vg_column_top_error(c) == 0), oom);
+    put(o, "top_max_error", count(vg_column_top_error(c)), oom);
     return o;
 }
 

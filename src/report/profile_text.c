@@ -68,7 +68,7 @@ static int values_table(const vg_profile *p, FILE *f) {
         vg_table_cell(t, 1, "%llu", (unsigned long long)c->missing);
         vg_table_cell(t, 1, "%s%.0f", exact ? "" : "~", d);
         vg_freq_item items[3];
-        size_t n = vg_freq_top(c->freq, items, 3);
+        size_t n = vg_column_top(c, items, 3);
         char buf[256];
         size_t len = 0;
         buf[0] = '\0';
@@ -86,7 +86,7 @@ static int values_table(const vg_profile *p, FILE *f) {
             int w =
                 snprintf(buf + len, sizeof buf - len, "%s%.*s%s (%s%llu)", k ? ", " : "", show,
                          items[k].value, show < (int)items[k].len || items[k].truncated ? "…" : "",
-                         vg_freq_offset(c->freq) ? ">=" : "", (unsigned long long)items[k].count);
+                         vg_column_top_error(c) ? ">=" : "", (unsigned long long)items[k].count);
             if (w < 0)
                 break;
             len += (size_t)w;

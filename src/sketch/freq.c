@@ -237,20 +237,7 @@ int vg_freq_update_number(vg_freq *s, uint64_t hash, double x, uint64_t weight) 
     return add(s, hash, (const char *)&x, sizeof x, 0, 1, weight);
 }
 
-void vg_freq_drop_numbers(vg_freq *s) {
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < s->size; i++)
-        if (!s->items[i].is_number)
-            s->items[kept++] = s->items[i];
-    s->size = kept;
-    rebuild_index(s);
-}
-
 int vg_freq_merge(vg_freq *dst, const vg_freq *src, vg_error *err) {
-    return vg_freq_merge_filtered(dst, src, 0, err);
-}
-
-int vg_freq_merge_filtered(vg_freq *dst, const vg_freq *src, int skip_numbers, vg_error *err) {
     if (dst->capacity != src->capacity)
         return vg_error_set(err, VG_ERR_MISMATCH,
                             "cannot merge frequent-item sketches with different capacity (%u "
@@ -262,8 +249,6 @@ int vg_freq_merge_filtered(vg_freq *dst, const vg_freq *src, int skip_numbers, v
     dst->offset += src->offset;
     for (uint32_t i = 0; i < src->size; i++) {
         const entry *e = &src->items[i];
-        if (skip_numbers && e->is_number)
-            continue;
         if (add(dst, e->hash, e->text, e->len, e->truncated, e->is_number, e->count) != VG_OK)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging frequent items");
     }

@@ -310,35 +310,47 @@ def exact_quantile(sorted_x, q):
     return float(sorted_x[k - 1])
 
 
+def is_number_key(k):
+    """Keys of true-count dicts: float for numeric values, str or bool otherwise."""
+    return isinstance(k, float)
+
+
 def freq_problems(col, true_counts, n, capacity, keyfn=lambda v: v, label="",
                   require_top1=False):
-    """Misra-Gries bounds for the reported top items vs the true counts (dict key->count):
-    count <= true <= count + offset, offset <= 2n/capacity, counts non-increasing, and no
-    item missing whose true count guarantees it a place. The true most frequent item must come
-    first when the bounds imply it (its count minus the max error exceeds the runner-up's true
-    count); require_top1 also fails when the data does not make it implied."""
+    """Misra-Gries bounds for the reported top items vs the true counts (dict key->count; keys
+    are floats for numeric values): count <= true <= count + offset, offset <= 2n/capacity,
+    counts non-increasing, and no value left out whose true count guarantees it a place. The
+    true most frequent value must come first when the bounds imply it (its true count minus
+    the max error exceeds the runner-up's true count); require_top1 also fails when the data
+    does not make it implied.
+
+    With top_includes_numbers false (docs/json.md: a purely numeric column that showed more
+    than top_capacity distinct values stops counting numbers), the same is checked over the
+    non-numeric values only, after checking that the column did have that many numbers."""
     p = []
     off = col["top_max_error"]
     top = col["top"]
-    if col.get("top_available", True) is False:
-        # value counting stops ("retired") only for a purely numeric column with more than
-        # top_capacity distinct values; then nothing is reported
-        if col["type"] not in ("integer", "fractional"):
-            p.append("%stop retired for a %s column" % (label, col["type"]))
-        if len(true_counts) <= capacity:
-            p.append("%stop retired with only %d <= %d distinct values"
-                     % (label, len(true_counts), capacity))
-        if top or col["top_exact"] or col["distinct_exact"]:
-            p.append("%sretired top still reports items/exactness: top %r, top_exact %r, "
-                     "distinct_exact %r" % (label, top[:2], col["top_exact"],
-                                            col["distinct_exact"]))
-        return p
+    counted = true_counts
+    if col.get("top_includes_numbers", True) is False:
+        n_numbers = sum(1 for k in true_counts if is_number_key(k))
+        if n_numbers <= capacity:
+            p.append("%snumbers uncounted with only %d <= %d distinct numbers"
+                     % (label, n_numbers, capacity))
+        if col["distinct_exact"]:
+            p.append("%sdistinct_exact true while numbers are uncounted" % label)
+        for it in top:
+            if not isinstance(it["value"], str):
+                p.append("%snumber %r listed while numbers are uncounted" % (label, it["value"]))
+        counted = {k: v for k, v in true_counts.items() if not is_number_key(k)}
+        n = sum(counted.values())
     if off > 2 * n / capacity:
         p.append("%stop_max_error %d > 2n/capacity = %.1f" % (label, off, 2 * n / capacity))
     if col["top_exact"] != (off == 0):
         p.append("%stop_exact %r with top_max_error %d" % (label, col["top_exact"], off))
-    if not top and n:
-        p.append("%sno top items for a non-empty column" % label)
+    if not top:
+        if counted:
+            p.append("%sno top values, but %d distinct values were counted"
+                     % (label, len(counted)))
         return p
     seen = set()
     prev = math.inf
@@ -348,15 +360,15 @@ def freq_problems(col, true_counts, n, capacity, keyfn=lambda v: v, label="",
             p.append("%svalue %r reported twice" % (label, it["value"]))
         seen.add(k)
         c = it["count"]
-        tc = true_counts.get(k, 0)
+        tc = counted.get(k, 0)
         if not (c <= tc <= c + off):
             p.append("%svalue %r: count %d, true %d, bound [%d, %d]"
                      % (label, it["value"], c, tc, c, c + off))
         if c > prev:
             p.append("%scounts not in decreasing order at %r" % (label, it["value"]))
         prev = c
-    if true_counts:
-        ranked = sorted(true_counts.items(), key=lambda kv: -kv[1])
+    if counted:
+        ranked = sorted(counted.items(), key=lambda kv: -kv[1])
         best, best_n = ranked[0]
         second_n = ranked[1][1] if len(ranked) > 1 else 0
         implied = best_n - off > second_n
@@ -366,16 +378,13 @@ def freq_problems(col, true_counts, n, capacity, keyfn=lambda v: v, label="",
         if implied and keyfn(top[0]["value"]) != best:
             p.append("%sfirst item %r, but the true most frequent is %r (%d times)"
                      % (label, top[0]["value"], best, best_n))
-    if len(top) == 10:
-        floor = top[-1]["count"] + off
-        for k, v in true_counts.items():
-            if v > floor and k not in seen:
-                p.append("%svalue %r (true count %d > 10th count + max error = %d) not reported"
-                         % (label, k, v, floor))
-                break
-    elif len(top) < 10 and len(top) < len(true_counts) and off == 0:
-        p.append("%sonly %d top items reported of %d distinct" % (label, len(top),
-                                                                 len(true_counts)))
+    # a value left out occurs at most top_max_error times; one that beats the last listed
+    # count by more than that must be listed
+    floor = top[-1]["count"] + off if len(top) == 10 else off
+    for k, v in counted.items():
+        if v > floor and k not in seen:
+            p.append("%svalue %r (true count %d > %d) not reported" % (label, k, v, floor))
+            break
     return p
 
 
@@ -383,6 +392,8 @@ def exact_top_problems(col, true_counts, keyfn=lambda v: v, label=""):
     """With top_exact: reported counts equal the true counts, and the reported counts are the
     10 highest true counts."""
     p = []
+    if col.get("top_includes_numbers", True) is False:
+        p.append("%snumbers uncounted with %d distinct values" % (label, len(true_counts)))
     if not col["top_exact"] or col["top_max_error"] != 0:
         p.append("%stop not exact (top_exact %r, max error %r)" % (label, col["top_exact"],
                                                                  col["top_max_error"]))

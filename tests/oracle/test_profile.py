@@ -362,9 +362,9 @@ def test_sketches(suite):
 def test_topk_edges(suite):
     """Value counting at the top_capacity boundary, and a column that turns out to hold
     strings only after more than top_capacity distinct numbers (common in real data: an id
-    or code column with a late "unknown"): it is a string column, so its most frequent
-    values must still be reported (vigia/profile.h: value counting stops only for purely
-    numeric columns)."""
+    or code column with a late "unknown"): numbers stop being counted, but the strings that
+    arrive later still are (docs/json.md, top_includes_numbers), so the dominant "unknown"
+    must be reported, also when the two parts are profiled apart and merged."""
     rng = np.random.default_rng(1024)
     cap = None
     for d in (1024, 1025):
@@ -463,7 +463,7 @@ def truth_for(cols, truth):
 
 
 EXACT_KEYS = ("type", "count", "missing", "types", "numeric_count", "min", "max",
-              "top_available")
+              "top_includes_numbers")
 FLOAT_KEYS = ("mean", "std", "variance", "sum")
 
 
@@ -623,6 +623,48 @@ def test_parallel_quoted(suite):
         p += moments_problems(doc["columns"]["val"], df["val"].to_numpy(), pre + "val")
         p += moments_problems(doc["columns"]["id"], df["id"].to_numpy(), pre + "id")
     suite.check("parallel:quoted_multiline_fields", p)
+
+
+def numbers_uncounted(cells, cap):
+    """docs/json.md: numbers stop being counted when the column holds more than top_capacity
+    distinct numbers, whatever their order and whatever else the column holds."""
+    seen = set()
+    for t in cells:
+        try:
+            seen.add(float(t))
+        except ValueError:
+            pass
+    return len(seen) > cap
+
+
+def test_parallel_mixed_order(suite):
+    """A column with strings (and a few frequent numbers) in its first half and many distinct
+    numbers in its second half: its numbers are not counted (more than top_capacity distinct),
+    its strings are, and none of that may depend on where -j cuts the file (vigia/ingest.h:
+    the result never depends on where the cuts fell)."""
+    rng = np.random.default_rng(77)
+    half = 50_000
+    first = ["unknown" if i % 2 else str(i % 10) for i in range(half)]
+    second = fmt_ints(rng.permutation(half) + 100)
+    cells = first + second
+    path = tmp("mixed_order.csv")
+    write_csv_columns(path, ["c"], [cells])
+    true = {}
+    for t in cells:
+        k = t if t == "unknown" else float(t)
+        true[k] = true.get(k, 0) + 1
+    key = lambda v: v if isinstance(v, str) else float(v)  # noqa: E731
+    docs = {}
+    for j in ("1", "2"):
+        doc = profile_json(path, "-j", j)
+        docs[j] = doc
+        _, _, cap = sketch_params(doc)
+        col = doc["columns"]["c"]
+        want = not numbers_uncounted(cells, cap)
+        p = cmp_eq("threads", doc["input"]["threads"], int(j))
+        p += cmp_eq("top_includes_numbers", col.get("top_includes_numbers"), want)
+        p += freq_problems(col, true, len(cells), cap, key)
+        suite.check("parallel:mixed_order_column_j%s" % j, p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -798,6 +840,7 @@ def main():
                          ("small", test_small), ("crlf_bom", test_crlf_bom),
                          ("sketches", test_sketches), ("topk_edges", test_topk_edges),
                          ("merge", test_merge), ("parallel_quoted", test_parallel_quoted),
+                         ("parallel_mixed_order", test_parallel_mixed_order),
                          ("ndjson", test_ndjson)):
             t0 = time.time()
             suite.group(name, fn)
