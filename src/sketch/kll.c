@@ -185,59 +185,40 @@ static inline double key_value(uint64_t b) {
     return x;
 }
 
-/* LSD radix sort, 8 bits a pass. Bytes that are equal in every key (found with one AND and
- * one OR per key) are skipped, so data in a narrow range pays for fewer passes. The array is
- * processed as four quarters in lockstep, each with its own counters and its own share of
- * every bucket (quarter q's keys go after quarters < q's, so each pass stays stable): skewed
- * bytes such as exponents would otherwise increment one counter back to back and serialize on
- * store-to-load forwarding. tmp holds n keys. */
+/* LSD radix sort, 8 bits a pass, all eight byte histograms counted in one read. A byte that is
+ * the same in every key (typically the sign and exponent of data in a narrow range) skips its
+ * pass. tmp holds 2n keys. */
 static void radix_sort_doubles(double *a, size_t n, uint64_t *tmp) {
-    uint64_t *keys = (uint64_t *)a; /* same size as double; converted in place */
-    uint64_t all_and = ~0ULL, all_or = 0;
+    uint64_t *keys = tmp, *other = tmp + n;
+    uint32_t cnt[8][256];
+    memset(cnt, 0, sizeof cnt);
     for (size_t i = 0; i < n; i++) {
         uint64_t k = sort_key(a[i]);
         keys[i] = k;
-        all_and &= k;
-        all_or |= k;
+        for (int d = 0; d < 8; d++)
+            cnt[d][(k >> (8 * d)) & 0xFF]++;
     }
-    uint64_t varying = all_and ^ all_or;
-    size_t q = n / 4, lo[5] = {0, q, 2 * q, 3 * q, n};
-    uint64_t *src = keys, *dst = tmp;
+    uint64_t *src = keys, *dst = other;
     for (int d = 0; d < 8; d++) {
-        int shift = 8 * d;
-        if (((varying >> shift) & 0xFF) == 0)
+        uint32_t *c = cnt[d];
+        if (c[(src[0] >> (8 * d)) & 0xFF] == n)
             continue;
-        uint32_t cnt[4][256];
-        memset(cnt, 0, sizeof cnt);
-        for (size_t i = 0; i < q; i++)
-            for (int h = 0; h < 4; h++)
-                cnt[h][(src[lo[h] + i] >> shift) & 0xFF]++;
-        for (size_t i = lo[3] + q; i < n; i++)
-            cnt[3][(src[i] >> shift) & 0xFF]++;
         uint32_t sum = 0;
-        for (int v = 0; v < 256; v++)
-            for (int h = 0; h < 4; h++) {
-                uint32_t c = cnt[h][v];
-                cnt[h][v] = sum;
-                sum += c;
-            }
-        for (size_t i = 0; i < q; i++)
-            for (int h = 0; h < 4; h++) {
-                uint64_t k = src[lo[h] + i];
-                dst[cnt[h][(k >> shift) & 0xFF]++] = k;
-            }
-        for (size_t i = lo[3] + q; i < n; i++) {
+        for (int v = 0; v < 256; v++) {
+            uint32_t t = c[v];
+            c[v] = sum;
+            sum += t;
+        }
+        for (size_t i = 0; i < n; i++) {
             uint64_t k = src[i];
-            dst[cnt[3][(k >> shift) & 0xFF]++] = k;
+            dst[c[(k >> (8 * d)) & 0xFF]++] = k;
         }
         uint64_t *t = src;
         src = dst;
         dst = t;
     }
-    if (src != keys)
-        memcpy(keys, src, n * sizeof *keys);
     for (size_t i = 0; i < n; i++)
-        a[i] = key_value(keys[i]);
+        a[i] = key_value(src[i]);
 }
 
 /* Merges the sorted `src` (m values, stride `step`) into the sorted level h, from the back. */
@@ -275,7 +256,7 @@ static int compact(vg_kll *s, uint32_t h) {
     size_t len = s->len[h];
     if (h == 0) {
         if (len >= 256) {
-            uint64_t *tmp = malloc(len * sizeof *tmp);
+            uint64_t *tmp = malloc(2 * len * sizeof *tmp);
             if (!tmp)
                 return VG_ERR_NOMEM;
             radix_sort_doubles(a, len, tmp);
