@@ -21,7 +21,8 @@ CFLAGS   := $(filter-out -O2,$(CFLAGS)) -O1 -fsanitize=address,undefined -fno-om
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(wildcard src/base/*.c src/sketch/*.c src/profile/*.c src/io/*.c src/report/*.c)
+LIB_SRC  := $(wildcard src/base/*.c src/sketch/*.c src/profile/*.c src/io/*.c src/report/*.c \
+              src/stats/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

@@ -168,63 +168,63 @@ static const double device_cum[] = {0.55, 0.85, 0.95, 0.99, 1.0};
 static const char *const countries[] = {"US", "GB", "DE", "FR", "ES", "IT", "NL", "BR", "MX", "AR",
                                         "IN", "JP", "KR", "CN", "AU", "CA", "PT", "PL", "SE", "ZA"};
 
-static const char *const channels[] = {"organic", "paid_search", "social", "email",
-                                       "referral", "display", "affiliate", "direct"};
+static const char *const channels[] = {"organic",  "paid_search", "social",    "email",
+                                       "referral", "display",     "affiliate", "direct"};
 
 static void put_row(uint64_t row) {
     /* 16 numeric columns */
-    put_fixed(normal(), 6);                               /* f_normal: N(0, 1) */
+    put_fixed(normal(), 6); /* f_normal: N(0, 1) */
     put_char(',');
-    put_fixed(50000.0 + 12000.0 * normal(), 6);           /* f_income_z: N(50000, 12000) */
+    put_fixed(50000.0 + 12000.0 * normal(), 6); /* f_income_z: N(50000, 12000) */
     put_char(',');
-    put_fixed(uniform(), 6);                              /* f_uniform: U(0, 1) */
+    put_fixed(uniform(), 6); /* f_uniform: U(0, 1) */
     put_char(',');
-    put_fixed(exp(normal()), 6);                          /* f_lognormal: exp N(0, 1) */
+    put_fixed(exp(normal()), 6); /* f_lognormal: exp N(0, 1) */
     put_char(',');
-    put_fixed(exp(3.0 + 0.8 * normal()), 2);              /* f_price: lognormal, cents */
+    put_fixed(exp(3.0 + 0.8 * normal()), 2); /* f_price: lognormal, cents */
     put_char(',');
-    put_g17(normal() * 0.001);                            /* f_full: %.17g, often 1e-04 */
+    put_g17(normal() * 0.001); /* f_full: %.17g, often 1e-04 */
     put_char(',');
-    put_fixed(-log(1.0 - uniform()) * 2.5, 6);            /* f_exp: exponential, mean 2.5 */
+    put_fixed(-log(1.0 - uniform()) * 2.5, 6); /* f_exp: exponential, mean 2.5 */
     put_char(',');
     put_fixed((uniform() + uniform() + uniform()) / 3, 6); /* f_score: in [0, 1], peaked */
     put_char(',');
-    if (uniform() >= 0.10)                                /* f_missing: 10% empty */
+    if (uniform() >= 0.10) /* f_missing: 10% empty */
         put_fixed(10.0 + 3.0 * normal(), 6);
     put_char(',');
-    if (uniform() >= 0.01)                                /* f_temp: 1% "NaN" */
+    if (uniform() >= 0.01) /* f_temp: 1% "NaN" */
         put_fixed(20.0 + 8.0 * normal(), 1);
     else
         put_str("NaN");
     put_char(',');
-    put_u64(row);                                         /* i_id: 0, 1, 2, ... */
+    put_u64(row); /* i_id: 0, 1, 2, ... */
     put_char(',');
-    put_u64(18 + below(73));                              /* i_age: 18..90 */
+    put_u64(18 + below(73)); /* i_age: 18..90 */
     put_char(',');
     put_u64((uint64_t)floor(-log(1.0 - uniform()) * 40)); /* i_count: geometric-ish */
     put_char(',');
-    put_u64(uniform() < 0.3);                             /* i_flag: 0/1 */
+    put_u64(uniform() < 0.3); /* i_flag: 0/1 */
     put_char(',');
-    put_i64((int64_t)below(1001) - 500);                  /* i_delta: -500..500 */
+    put_i64((int64_t)below(1001) - 500); /* i_delta: -500..500 */
     put_char(',');
-    put_u64(next_u64() >> 34);                            /* i_big: 0..2^30 */
+    put_u64(next_u64() >> 34); /* i_big: 0..2^30 */
     put_char(',');
     /* 4 categorical columns */
     double u = uniform();
     int d = 0;
     while (u >= device_cum[d])
         d++;
-    put_str(devices[d]);                                  /* c_device: 5, skewed */
+    put_str(devices[d]); /* c_device: 5, skewed */
     put_char(',');
-    put_str(countries[below(20)]);                        /* c_country: 20, uniform */
+    put_str(countries[below(20)]); /* c_country: 20, uniform */
     put_char(',');
-    double z = uniform();                                 /* c_segment: 50, ~zipf */
+    double z = uniform(); /* c_segment: 50, ~zipf */
     unsigned seg = (unsigned)(50.0 * z * z * z);
     put_str("seg_");
     put_char((char)('0' + seg / 10));
     put_char((char)('0' + seg % 10));
     put_char(',');
-    if (uniform() >= 0.05)                                /* c_channel: 8, 5% empty */
+    if (uniform() >= 0.05) /* c_channel: 8, 5% empty */
         put_str(channels[below(8)]);
     put_char('\n');
 }

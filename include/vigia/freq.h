@@ -63,8 +63,8 @@ size_t vg_freq_size(const vg_freq *s);     /* items currently held */
 /* Count (lower bound) for a hash; 0 if not held. */
 uint64_t vg_freq_count(const vg_freq *s, uint64_t hash);
 
-/* Writes up to `max` items with the highest counts, ties broken by value, into `out`;
- * returns how many. */
+/* Writes up to `max` (at most 64) items with the highest counts, ties broken by value, into
+ * `out`; returns how many. Never fails. */
 size_t vg_freq_top(const vg_freq *s, vg_freq_item *out, size_t max);
 
 int vg_freq_serialize(const vg_freq *s, unsigned char **out, size_t *len, vg_error *err);

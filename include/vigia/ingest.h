@@ -5,7 +5,10 @@
  * starts; each range is read and profiled on its own thread and the profiles are merged in
  * file order. A cut can land inside a quoted field that spans lines; that is detected (each
  * range must end exactly where the next begins) and the work is then redone on one thread,
- * so the result never depends on where the cuts fell beyond floating-point rounding.
+ * so the result never depends on where the cuts fell: counts, min, max and exact value counts
+ * are identical to a one-thread run, mean and variance agree to floating-point rounding, and
+ * quantiles, distinct estimates and approximate value counts are within the same bounds (they
+ * are not bit-identical, since sketches see the data in a different order).
  */
 #ifndef VIGIA_INGEST_H
 #define VIGIA_INGEST_H
@@ -28,7 +31,8 @@ typedef struct vg_ingest_stats {
 } vg_ingest_stats;
 
 /* Profiles `path` ("-" for standard input). On success *out receives a new profile the
- * caller frees with vg_profile_free. Errors name the file and line. ro and po may be NULL. */
+ * caller frees with vg_profile_free; on failure *out is NULL, *stats is zeroed and err names
+ * the file and line. ro, po, stats and err may be NULL. */
 int vg_profile_file(const char *path, const vg_read_options *ro, const vg_profile_options *po,
                     unsigned threads, vg_profile **out, vg_ingest_stats *stats, vg_error *err);
 

@@ -37,7 +37,9 @@ vg_kll *vg_kll_new(uint32_t k, uint64_t seed);
 void vg_kll_free(vg_kll *s);
 vg_kll *vg_kll_clone(const vg_kll *s);
 
-/* Adds one value. Fails only with VG_ERR_NOMEM (the sketch is then unchanged). */
+/* Adds one value. Fails only with VG_ERR_NOMEM, when a compaction could not allocate: the
+ * value is then counted and the sketch stays valid, only over its capacity until the next
+ * update or merge compacts it. */
 int vg_kll_update(vg_kll *s, double x);
 /* Adds n values; same result as n calls to vg_kll_update. */
 int vg_kll_update_batch(vg_kll *s, const double *x, size_t n);

@@ -85,8 +85,9 @@ vg_coltype vg_column_type(const vg_column *c);
 /* Distinct non-missing values: exact while both value-count summaries are exact (then
  * *exact = 1), else the HyperLogLog estimate. */
 double vg_column_distinct(const vg_column *c, int *exact);
-/* The `max` most frequent values over both summaries, by decreasing count (numbers first on
- * ties, then by value); returns how many. Items point into the column. */
+/* The `max` (at most 64) most frequent values over both summaries, by decreasing count
+ * (numbers first on ties, then by value); returns how many. Items point into the column.
+ * Never fails. */
 size_t vg_column_top(const vg_column *c, vg_freq_item *out, size_t max);
 /* Largest possible undercount of a value's count in vg_column_top (0: counts are exact). */
 uint64_t vg_column_top_error(const vg_column *c);

@@ -31,7 +31,9 @@ int vg_cli_uint(const char *flag, const char *arg, unsigned long long lo, unsign
 int vg_cli_format(const char *arg, int *json);
 /* Options that shape sketches, shared by commands that build profiles. */
 int vg_cli_sketch_option(int opt, const char *arg, vg_profile_options *po);
-int vg_cli_write(const char *path, const char *text);
+/* Prints a profile as JSON or text on stdout; reports failures (exit status). */
+int vg_cli_print_profile(const vg_profile *p, const char *source, const vg_ingest_stats *stats,
+                         int json);
 /* Reports an unknown option or a missing value from getopt_long ('?' or ':'). */
 int vg_cli_bad_option(const char *cmd, int opt, char **argv);
 

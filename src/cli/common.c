@@ -66,17 +66,23 @@ int vg_cli_sketch_option(int opt, const char *arg, vg_profile_options *po) {
     return VG_EXIT_ERROR;
 }
 
-int vg_cli_write(const char *path, const char *text) {
-    if (!path || !strcmp(path, "-")) {
+int vg_cli_print_profile(const vg_profile *p, const char *source, const vg_ingest_stats *stats,
+                         int json) {
+    vg_error err;
+    vg_error_clear(&err);
+    if (json) {
+        char *text = vg_report_profile_json(p, source, stats, &err);
+        if (!text)
+            return vg_cli_error("%s", err.msg);
         fputs(text, stdout);
-        return fflush(stdout) == 0 ? VG_EXIT_OK : vg_cli_error("cannot write to standard output");
+        fputc('\n', stdout);
+        free(text);
+    } else if (vg_report_profile_text(p, source, stats, stdout, &err) != VG_OK) {
+        return vg_cli_error("%s", err.msg);
     }
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return vg_cli_error("%s: %s", path, strerror(errno));
-    int ok = fputs(text, f) >= 0;
-    ok = fclose(f) == 0 && ok;
-    return ok ? VG_EXIT_OK : vg_cli_error("%s: write failed", path);
+    if (fflush(stdout) != 0)
+        return vg_cli_error("cannot write to standard output: %s", strerror(errno));
+    return VG_EXIT_OK;
 }
 
 int vg_cli_bad_option(const char *cmd, int opt, char **argv) {

@@ -65,15 +65,9 @@ int vg_cli_merge(int argc, char **argv) {
     int rc = VG_EXIT_OK;
     if (vg_profile_save(acc, output, &err) != VG_OK)
         rc = vg_cli_error("%s", err.msg);
-    else if (print && json) {
-        char *text = vg_report_profile_json(acc, output, NULL, &err);
-        rc = text ? vg_cli_write(NULL, text) : vg_cli_error("%s", err.msg);
-        if (text)
-            putchar('\n');
-        free(text);
-    } else if (print && vg_report_profile_text(acc, output, NULL, stdout, &err) != VG_OK) {
-        rc = vg_cli_error("%s", err.msg);
-    } else if (!print) {
+    else if (print)
+        rc = vg_cli_print_profile(acc, output, NULL, json);
+    else {
         fprintf(stderr, "vigia: merged %d profiles into %s: %llu rows, %zu columns\n",
                 argc - optind, output, (unsigned long long)acc->rows, acc->ncols);
     }

@@ -128,21 +128,8 @@ int vg_cli_profile(int argc, char **argv) {
         rc = vg_cli_error("%s", err.msg);
         goto out;
     }
-    if (!quiet) {
-        if (json) {
-            char *text = vg_report_profile_json(p, path, &st, &err);
-            if (!text) {
-                rc = vg_cli_error("%s", err.msg);
-                goto out;
-            }
-            fputs(text, stdout);
-            fputc('\n', stdout);
-            free(text);
-        } else if (vg_report_profile_text(p, path, &st, stdout, &err) != VG_OK) {
-            rc = vg_cli_error("%s", err.msg);
-            goto out;
-        }
-    }
+    if (!quiet && (rc = vg_cli_print_profile(p, path, &st, json)) != VG_EXIT_OK)
+        goto out;
     if (st.bad_rows)
         fprintf(stderr, "vigia: %s: skipped %llu malformed rows (first at line %llu: %s)\n", path,
                 (unsigned long long)st.bad_rows, (unsigned long long)st.bad_line[0],

@@ -41,19 +41,7 @@ int vg_cli_show(int argc, char **argv) {
     vg_profile *p = vg_profile_load(argv[optind], &err);
     if (!p)
         return vg_cli_error("%s", err.msg);
-    int rc = VG_EXIT_OK;
-    if (json) {
-        char *text = vg_report_profile_json(p, argv[optind], NULL, &err);
-        if (text) {
-            fputs(text, stdout);
-            fputc('\n', stdout);
-            free(text);
-        } else {
-            rc = vg_cli_error("%s", err.msg);
-        }
-    } else if (vg_report_profile_text(p, argv[optind], NULL, stdout, &err) != VG_OK) {
-        rc = vg_cli_error("%s", err.msg);
-    }
+    int rc = vg_cli_print_profile(p, argv[optind], NULL, json);
     vg_profile_free(p);
     return rc;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/utf8.h"
 #include "internal.h"
 
 enum { SCAN_OK, SCAN_MORE, SCAN_BLANK, SCAN_BAD, SCAN_STOP };
@@ -26,6 +27,7 @@ typedef struct {
     uint64_t lines;  /* line ends consumed, including those inside quoted fields */
     const char *why; /* SCAN_BAD reason */
     int too_long;    /* SCAN_BAD because the record outgrew max_record */
+    int at_end;      /* SCAN_BAD at `end`, the offending character: resume after its line */
 } scan_result;
 
 static int add_field(vg_reader *r, size_t nf, size_t s, size_t e, int esc) {
@@ -58,6 +60,7 @@ static int scan(vg_reader *r, scan_result *res) {
     res->lines = 0;
     res->why = NULL;
     res->too_long = 0;
+    res->at_end = 0;
 
     /* blank line: "\n" or "\r\n" (with one column, an empty field instead; see below) */
     if (p < e && (b[p] == '\n' || (b[p] == '\r' && p + 1 < e && b[p + 1] == '\n')) &&
@@ -122,6 +125,7 @@ static int scan(vg_reader *r, scan_result *res) {
             }
             res->why = "unexpected character after a closing quote";
             res->end = p;
+            res->at_end = 1;
             return SCAN_BAD;
         }
         size_t fs = p;
@@ -222,7 +226,7 @@ static int scan_record(vg_reader *r, scan_result *res, int no_refill, vg_error *
     }
 }
 
-static int finish_fields(vg_reader *r, size_t nf) {
+static void finish_fields(vg_reader *r, size_t nf) {
     for (size_t i = r->fbase; i < r->fbase + nf; i++) {
         char *s = r->buf + r->fstart[i];
         size_t n = r->fend[i] - r->fstart[i];
@@ -231,7 +235,6 @@ static int finish_fields(vg_reader *r, size_t nf) {
         r->fdata[i] = s;
         r->flen[i] = n;
     }
-    return VG_OK;
 }
 
 /* Returns the index of the first field that is not valid UTF-8, or nf if all are. */
@@ -350,13 +353,31 @@ int vg_csv_next_at(vg_reader *r, size_t base, int no_refill, vg_record *rec, vg_
             int rc = vg_rd_bad(r, line, err, "%s", res.why);
             if (rc < 0)
                 return rc;
-            if (res.too_long) {
+            /* Resume after the line holding the fault: the fault itself when known (line
+             * ends inside earlier quoted fields were data), else the record's first line. */
+            if (res.at_end) {
+                r->pos = res.end;
+                r->line = line + res.lines + 1;
+            } else {
+                r->line = line + 1;
+            }
+            if (res.too_long || res.at_end) {
                 if ((rc = skip_line(r, err)) != VG_OK)
                     return rc;
             } else {
                 r->pos = next_line(r);
             }
-            r->line = line + 1;
+            continue;
+        }
+        size_t content = res.end - r->pos;
+        if (content && r->buf[res.end - 1] == '\n')
+            content -= (content > 1 && r->buf[res.end - 2] == '\r') ? 2 : 1;
+        if (content > r->max_record) {
+            int rc = vg_rd_bad(r, line, err, "record too long: over --max-record bytes");
+            if (rc < 0)
+                return rc;
+            r->pos = res.end;
+            r->line += res.lines;
             continue;
         }
         if (res.nf != r->ncols) {

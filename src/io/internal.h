@@ -87,7 +87,6 @@ int vg_rd_bad(vg_reader *r, uint64_t line, vg_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
-int vg_utf8_valid(const char *s, size_t n);
 
 int vg_csv_read_header(vg_reader *r, vg_error *err);
 int vg_csv_next(vg_reader *r, vg_record *rec, vg_error *err);

@@ -182,6 +182,16 @@ int vg_ndjson_next(vg_reader *r, vg_record *rec, vg_error *err) {
         const char *text = r->buf + start;
         if (len && text[len - 1] == '\r')
             len--;
+        if (r->buf_off + start == 0 && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+            text += 3; /* a UTF-8 byte-order mark, as CSV files may have */
+            len -= 3;
+        }
+        if (len > r->max_record) {
+            int rc = vg_rd_bad(r, line, err, "line longer than %zu bytes", r->max_record);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
         size_t k = 0;
         while (k < len && (text[k] == ' ' || text[k] == '\t'))
             k++;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../base/hash.h"
+#include "../base/utf8.h"
 #include "internal.h"
 
 #define INITIAL_BUFFER (1u << 20)
@@ -65,7 +66,8 @@ static vg_reader *reader_alloc(const char *path, const vg_read_options *o, vg_er
     r->limit = UINT64_MAX;
     r->line = 1;
     r->path = strdup(path);
-    r->cap = r->max_record < INITIAL_BUFFER ? r->max_record : INITIAL_BUFFER;
+    /* room for a record of max_record bytes and its CRLF */
+    r->cap = r->max_record + 2 < INITIAL_BUFFER ? r->max_record + 2 : INITIAL_BUFFER;
     if (r->cap < 64)
         r->cap = 64;
     r->buf = malloc(r->cap + 1);
@@ -171,9 +173,9 @@ int vg_rd_fill(vg_reader *r, vg_error *err) {
         r->pos = 0;
     }
     if (r->end == r->cap) {
-        if (r->cap >= r->max_record)
+        if (r->cap >= r->max_record + 2)
             return vg_error_set(err, VG_ERR_LIMIT, "record longer than %zu bytes", r->max_record);
-        size_t cap = r->cap * 2 > r->max_record ? r->max_record : r->cap * 2;
+        size_t cap = r->cap * 2 > r->max_record + 2 ? r->max_record + 2 : r->cap * 2;
         char *b = realloc(r->buf, cap + 1);
         if (!b)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
@@ -282,6 +284,7 @@ int vg_rd_bad(vg_reader *r, uint64_t line, vg_error *err, const char *fmt, ...) 
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
+    reason[vg_utf8_cut(reason, strlen(reason))] = '\0'; /* a cut may split a character */
     if (!r->skip_bad) {
         r->err_line = line;
         snprintf(r->err_reason, sizeof r->err_reason, "%s", reason);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/clocale.h"
 #include "vigia/profile.h"
 
 static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -63,7 +64,8 @@ static double slow_parse(const char *s, size_t len) {
         return NAN;
     memcpy(buf, s, len);
     buf[len] = '\0';
-    double v = strtod(buf, NULL);
+    locale_t c = vg_c_locale();
+    double v = c ? strtod_l(buf, NULL, c) : strtod(buf, NULL);
     if (buf != stack)
         free(buf);
     return v;

@@ -69,9 +69,9 @@ static int profile_serial(const char *path, const vg_read_options *ro, const vg_
                           vg_profile **out, vg_ingest_stats *st, vg_error *err) {
     vg_reader *r = vg_reader_open(path, ro, err);
     if (!r)
-        return err ? err->code : VG_ERR_IO;
+        return err->code;
     vg_profile *p = vg_profile_new(po, err);
-    int rc = p ? add_header_columns(p, r, err) : VG_ERR_NOMEM;
+    int rc = p ? add_header_columns(p, r, err) : err->code;
     if (rc == VG_OK)
         rc = feed(r, p, err);
     if (rc == VG_OK) {
@@ -148,8 +148,12 @@ static int next_line_start(int fd, uint64_t from, uint64_t size, uint64_t *out) 
 int vg_profile_file(const char *path, const vg_read_options *ro, const vg_profile_options *po,
                     unsigned threads, vg_profile **out, vg_ingest_stats *st, vg_error *err) {
     vg_ingest_stats local;
+    vg_error local_err;
     if (!st)
         st = &local;
+    if (!err)
+        err = &local_err; /* the code returned must be the one the message explains */
+    vg_error_clear(err);
     memset(st, 0, sizeof *st);
     *out = NULL;
     struct stat sb;
@@ -171,7 +175,7 @@ int vg_profile_file(const char *path, const vg_read_options *ro, const vg_profil
     if (fmt == VG_FORMAT_CSV) {
         head = vg_reader_open(path, ro, err);
         if (!head)
-            return err ? err->code : VG_ERR_IO;
+            return err->code;
         data_start = head->buf_off + head->pos;
     }
     uint64_t size = (uint64_t)sb.st_size;
@@ -196,7 +200,7 @@ int vg_profile_file(const char *path, const vg_read_options *ro, const vg_profil
         else {
             uint64_t guess = data_start + (size - data_start) / threads * i;
             if (next_line_start(fd, guess > 0 ? guess - 1 : 0, size, &sh[i].start) != VG_OK)
-                rc = vg_error_set(err, VG_ERR_IO, "%s: read error", path);
+                rc = vg_error_set(err, VG_ERR_IO, "%s: read error: %s", path, strerror(errno));
         }
     }
     close(fd);
@@ -211,11 +215,10 @@ int vg_profile_file(const char *path, const vg_read_options *ro, const vg_profil
                 break;
         for (unsigned i = 0; i < started; i++)
             pthread_join(tid[i], NULL);
-        if (started < threads)
-            rc = VG_ERR_IO;
     }
-    /* Verify the cuts before trusting any shard's result or error. */
-    int consistent = rc == VG_OK;
+    /* Verify the cuts before trusting any shard's result or error. If a thread could not be
+     * started, the work is redone serially below, like a bad cut. */
+    int consistent = rc == VG_OK && started == threads;
     for (unsigned i = 0; consistent && i + 1 < threads; i++)
         if (sh[i].rc == VG_OK && vg_reader_stopped(sh[i].r) != sh[i + 1].start)
             consistent = 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../base/hash.h"
+#include "../base/utf8.h"
 #include "vigia/profile.h"
 #include "vigia/reader.h"
 
@@ -177,6 +178,8 @@ static int grow_index(vg_profile *p) {
 int vg_profile_add_column(vg_profile *p, const char *name, size_t len, vg_error *err) {
     if (memchr(name, '\0', len))
         return vg_error_set(err, VG_ERR_INVALID, "column name contains a NUL byte");
+    if (!vg_utf8_valid(name, len))
+        return vg_error_set(err, VG_ERR_INVALID, "column name is not valid UTF-8");
     if (vg_profile_find_column(p, name, len) >= 0)
         return vg_error_set(err, VG_ERR_INVALID, "duplicate column name '%.*s'", (int)len, name);
     if (p->ncols >= INT32_MAX / 2)
@@ -196,12 +199,10 @@ int vg_profile_add_column(vg_profile *p, const char *name, size_t len, vg_error 
     return (int)p->ncols++;
 }
 
-/* Counts a value: numbers exactly until the column shows more than top_capacity distinct
- * numbers (then they are no longer counted), strings and booleans in the Misra-Gries summary. */
-static int count_value(vg_column *c, uint64_t h, const char *s, size_t n, int is_number,
-                       double x) {
-    if (!is_number)
-        return vg_freq_update(c->freq, h, s, n, 1);
+/* Counts a number, exactly, until the column shows more than top_capacity distinct numbers;
+ * then numbers are no longer counted (see vigia/profile.h). Strings and booleans go to the
+ * Misra-Gries summary directly. */
+static int count_number(vg_column *c, uint64_t h, double x) {
     if (c->numbers_uncounted)
         return VG_OK;
     vg_freq *f = c->freq_num;
@@ -227,16 +228,15 @@ static int cmp_item(const void *a, const void *b) {
 }
 
 size_t vg_column_top(const vg_column *c, vg_freq_item *out, size_t max) {
-    vg_freq_item *tmp = malloc(2 * (max ? max : 1) * sizeof *tmp);
-    if (!tmp)
-        return 0;
+    vg_freq_item tmp[128];
+    if (max > 64)
+        max = 64;
     size_t n = vg_freq_top(c->freq, tmp, max);
     n += vg_freq_top(c->freq_num, tmp + n, max);
     qsort(tmp, n, sizeof *tmp, cmp_item);
     if (n > max)
         n = max;
     memcpy(out, tmp, n * sizeof *out);
-    free(tmp);
     return n;
 }
 
@@ -274,7 +274,7 @@ static int column_add_block(vg_column *c, const char *const *data, const size_t 
             break;
         }
         vg_hll_update_hash(c->hll, h);
-        if (count_value(c, h, s, n, 0, 0) != VG_OK)
+        if (vg_freq_update(c->freq, h, s, n, 1) != VG_OK)
             return VG_ERR_NOMEM;
     }
     if (m == 0)
@@ -286,7 +286,7 @@ static int column_add_block(vg_column *c, const char *const *data, const size_t 
         double x = xs[i] == 0 ? 0.0 : xs[i];
         uint64_t h = vg_hash_double(x);
         vg_hll_update_hash(c->hll, h);
-        if (count_value(c, h, NULL, 0, 1, x) != VG_OK)
+        if (count_number(c, h, x) != VG_OK)
             return VG_ERR_NOMEM;
     }
     return VG_OK;

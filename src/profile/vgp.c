@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "../base/bytes.h"
@@ -104,24 +106,68 @@ int vg_profile_encode(const vg_profile *p, unsigned char **out, size_t *len, vg_
     return VG_OK;
 }
 
-/* Reads one length-prefixed section with `decode`, which must consume it exactly. */
-#define DECODE_SECTION(r, var, decode_fn, what)                                                    \
-    do {                                                                                           \
-        uint32_t slen_ = vg_rbuf_u32(r);                                                           \
-        const unsigned char *sp_ = vg_rbuf_bytes(r, slen_);                                        \
-        if (!sp_) {                                                                                \
-            vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': truncated %s", src, c->name, what); \
-            goto fail;                                                                             \
-        }                                                                                          \
-        vg_rbuf sr_;                                                                               \
-        vg_rbuf_init(&sr_, sp_, slen_);                                                            \
-        var = decode_fn(&sr_, &e2);                                                                \
-        if (!var || vg_rbuf_left(&sr_)) {                                                          \
-            vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': %s", src, c->name,                  \
-                         var ? "trailing bytes in " what : e2.msg);                                \
-            goto fail;                                                                             \
-        }                                                                                          \
-    } while (0)
+/* The section codecs, under one signature. */
+typedef struct {
+    void *(*decode)(vg_rbuf *, vg_error *);
+    void (*release)(void *);
+    const char *what;
+} section_codec;
+
+static void *dec_kll(vg_rbuf *r, vg_error *e) {
+    return vg_kll_decode(r, e);
+}
+static void rel_kll(void *p) {
+    vg_kll_free(p);
+}
+static void *dec_hll(vg_rbuf *r, vg_error *e) {
+    return vg_hll_decode(r, e);
+}
+static void rel_hll(void *p) {
+    vg_hll_free(p);
+}
+static void *dec_freq(vg_rbuf *r, vg_error *e) {
+    return vg_freq_decode(r, e);
+}
+static void rel_freq(void *p) {
+    vg_freq_free(p);
+}
+static const section_codec kll_codec = {dec_kll, rel_kll, "quantile sketch"};
+static const section_codec hll_codec = {dec_hll, rel_hll, "distinct-count sketch"};
+static const section_codec freq_codec = {dec_freq, rel_freq, "value counts"};
+
+/* Reads one length-prefixed section of column `col` with `decode`, which must consume it
+ * exactly. Returns the object, or NULL with err set (out of memory keeps its own code). */
+static void *decode_section(vg_rbuf *r, const section_codec *codec, const char *src,
+                            const char *col, vg_error *err) {
+    const char *what = codec->what;
+    uint32_t len = vg_rbuf_u32(r);
+    const unsigned char *p = vg_rbuf_bytes(r, len);
+    if (!p) {
+        vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': truncated %s", src, col, what);
+        return NULL;
+    }
+    vg_rbuf sr;
+    vg_rbuf_init(&sr, p, len);
+    vg_error e;
+    vg_error_clear(&e);
+    void *obj = codec->decode(&sr, &e);
+    if (!obj) {
+        vg_error_set(err, e.code == VG_ERR_NOMEM ? VG_ERR_NOMEM : VG_ERR_FORMAT,
+                     "%s: column '%s': %s", src, col, e.msg);
+        return NULL;
+    }
+    if (vg_rbuf_left(&sr)) {
+        vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': trailing bytes in %s", src, col, what);
+        codec->release(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* a + b + ... without wrapping: a crafted file must not make its counts add up by overflow */
+static int add_u64(uint64_t *acc, uint64_t v) {
+    return __builtin_add_overflow(*acc, v, acc);
+}
 
 vg_profile *vg_profile_decode(const void *data, size_t len, const char *what, vg_error *err) {
     const char *src = what ? what : "profile";
@@ -229,15 +275,18 @@ vg_profile *vg_profile_decode(const void *data, size_t len, const char *what, vg
         c->kll = NULL;
         c->hll = NULL;
         c->freq = NULL;
-        DECODE_SECTION(&r, c->kll, vg_kll_decode, "quantile sketch");
-        DECODE_SECTION(&r, c->hll, vg_hll_decode, "distinct-count sketch");
-        DECODE_SECTION(&r, c->freq, vg_freq_decode, "frequent-items sketch");
-        DECODE_SECTION(&r, c->freq_num, vg_freq_decode, "numeric value counts");
-        uint64_t numeric = c->n_integer + c->n_fractional;
-        uint64_t count = vg_column_count(c);
-        if (count < numeric || count + c->missing != rows || c->moments.n != numeric ||
-            vg_kll_n(c->kll) != numeric ||
-            vg_freq_total(c->freq) != c->n_string + c->n_boolean ||
+        if (!(c->kll = decode_section(&r, &kll_codec, src, c->name, err)) ||
+            !(c->hll = decode_section(&r, &hll_codec, src, c->name, err)) ||
+            !(c->freq = decode_section(&r, &freq_codec, src, c->name, err)) ||
+            !(c->freq_num = decode_section(&r, &freq_codec, src, c->name, err)))
+            goto fail;
+        uint64_t numeric = c->n_integer, count = 0, total = 0, strings = c->n_string;
+        int wrapped = add_u64(&numeric, c->n_fractional) | add_u64(&count, numeric) |
+                      add_u64(&count, c->n_boolean) | add_u64(&count, c->n_string) |
+                      add_u64(&total, count) | add_u64(&total, c->missing) |
+                      add_u64(&strings, c->n_boolean);
+        if (wrapped || total != rows || c->moments.n != numeric || vg_kll_n(c->kll) != numeric ||
+            vg_freq_total(c->freq) != strings ||
             vg_freq_total(c->freq_num) != (c->numbers_uncounted ? 0 : numeric) ||
             vg_freq_offset(c->freq_num) != 0) {
             vg_error_set(err, VG_ERR_FORMAT, "%s: column '%s': counts do not add up", src, c->name);
@@ -265,39 +314,73 @@ fail:
     return NULL;
 }
 
+/* mkstemp creates files 0600; a profile gets the permissions fopen would have given it. The
+ * umask is read from /proc rather than with umask(2), which would briefly change it for every
+ * thread of a program that embeds the library. */
+static void fchmod_default(const char *path) {
+    mode_t mask = 022;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        char line[128];
+        unsigned m;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "Umask: %o", &m) == 1) {
+                mask = (mode_t)m;
+                break;
+            }
+        fclose(f);
+    }
+    chmod(path, 0666 & ~mask);
+}
+
+/* write(2) all of buf, retrying short writes and EINTR */
+static int write_all(int fd, const unsigned char *buf, size_t len) {
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
 int vg_profile_save(const vg_profile *p, const char *path, vg_error *err) {
     unsigned char *buf;
     size_t len;
     int rc = vg_profile_encode(p, &buf, &len, err);
     if (rc != VG_OK)
         return rc;
-    /* Write to a temporary name and rename, so a crash never leaves a half-written profile
-     * under the final name. */
+    /* A unique temporary file beside the target, flushed to disk, then renamed over it: a
+     * crash or a concurrent save never leaves a half-written profile under the final name. */
     size_t pl = strlen(path);
-    char *tmp = malloc(pl + 8);
+    char *tmp = malloc(pl + 16);
     if (!tmp) {
         free(buf);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
     memcpy(tmp, path, pl);
-    memcpy(tmp + pl, ".tmpXXX", 8);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
+    memcpy(tmp + pl, ".tmp-XXXXXX", 12);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
         rc = vg_error_set(err, VG_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
         goto out;
     }
-    int ok = fwrite(buf, 1, len, f) == len;
-    ok = (fflush(f) == 0) && ok;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        rc = vg_error_set(err, VG_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-        remove(tmp);
+    int bad = write_all(fd, buf, len) != 0 || fsync(fd) != 0;
+    int saved = errno;
+    bad = (close(fd) != 0) || bad;
+    if (bad) {
+        rc = vg_error_set(err, VG_ERR_IO, "%s: write failed: %s", path, strerror(saved));
+        unlink(tmp);
         goto out;
     }
+    fchmod_default(tmp);
     if (rename(tmp, path) != 0) {
         rc =
             vg_error_set(err, VG_ERR_IO, "%s: cannot rename into place: %s", path, strerror(errno));
-        remove(tmp);
+        unlink(tmp);
     }
 out:
     free(tmp);
@@ -331,10 +414,12 @@ vg_profile *vg_profile_load(const char *path, vg_error *err) {
             break;
     }
     int bad = ferror(f);
+    int saved = errno;
     fclose(f);
+    errno = saved;
     if (bad) {
         free(buf);
-        vg_error_set(err, VG_ERR_IO, "%s: read error", path);
+        vg_error_set(err, VG_ERR_IO, "%s: read error: %s", path, strerror(errno));
         return NULL;
     }
     if (len == 0) {

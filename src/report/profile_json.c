@@ -6,9 +6,11 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/fmt.h"
+#include "../base/utf8.h"
 #include "vigia/report.h"
 #include "vigia/version.h"
 
@@ -16,6 +18,34 @@ const double vg_report_quantiles[VG_REPORT_NQUANTILES] = {0.01, 0.05, 0.25, 0.5,
 
 static json_t *num(double x) {
     return isfinite(x) ? json_real(x) : json_null();
+}
+
+/* A JSON string from bytes that should be UTF-8 (a file name may not be): invalid bytes
+ * become U+FFFD rather than making the whole document fail. */
+static json_t *text(const char *s, size_t n) {
+    if (vg_utf8_valid(s, n))
+        return json_stringn(s, n);
+    char *buf = malloc(3 * n + 1);
+    if (!buf)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = 1;
+        while (k <= 4 && i + k <= n && !vg_utf8_valid(s + i, k))
+            k++;
+        if (k <= 4 && i + k <= n) {
+            memcpy(buf + o, s + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(buf + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    json_t *j = json_stringn(buf, o);
+    free(buf);
+    return j;
 }
 
 static json_t *count(uint64_t n) {
@@ -82,8 +112,7 @@ static json_t *column_json(const vg_column *c, int *oom) {
             break;
         }
         put(it, "value",
-            items[i].is_number ? num(items[i].number) : json_stringn(items[i].value, items[i].len),
-            oom);
+            items[i].is_number ? num(items[i].number) : text(items[i].value, items[i].len), oom);
         put(it, "count", count(items[i].count), oom);
         if (items[i].truncated)
             put(it, "truncated", json_true(), oom);
@@ -107,7 +136,7 @@ char *vg_report_profile_json(const vg_profile *p, const char *source, const vg_i
     }
     put(root, "vigia_version", json_string(VG_VERSION), &oom);
     if (source)
-        put(root, "source", json_string(source), &oom);
+        put(root, "source", text(source, strlen(source)), &oom);
     put(root, "rows", count(p->rows), &oom);
     put(root, "bad_rows", count(p->bad_rows), &oom);
     if (stats) {
@@ -126,7 +155,7 @@ char *vg_report_profile_json(const vg_profile *p, const char *source, const vg_i
                     break;
                 }
                 put(b, "line", count(stats->bad_line[i]), &oom);
-                put(b, "reason", json_string(stats->bad_reason[i]), &oom);
+                put(b, "reason", text(stats->bad_reason[i], strlen(stats->bad_reason[i])), &oom);
                 json_array_append_new(bad, b);
             }
             put(in, "bad_row_examples", bad, &oom);
@@ -148,7 +177,7 @@ char *vg_report_profile_json(const vg_profile *p, const char *source, const vg_i
         const vg_column *c = p->cols[i];
         json_t *s = json_object();
         if (s) {
-            put(s, "name", json_string(c->name), &oom);
+            put(s, "name", text(c->name, strlen(c->name)), &oom);
             put(s, "type", json_string(vg_coltype_name(vg_column_type(c))), &oom);
             if (json_array_append_new(schema, s) != 0)
                 oom = 1;

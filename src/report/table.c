@@ -16,6 +16,7 @@ typedef struct {
 struct vg_table {
     size_t ncols, ncells, cap;
     cell *cells;
+    int failed; /* a cell could not be added: printing fails rather than misalign columns */
 };
 
 vg_table *vg_table_new(size_t ncols) {
@@ -35,11 +36,15 @@ void vg_table_free(vg_table *t) {
 }
 
 int vg_table_cell(vg_table *t, int right, const char *fmt, ...) {
+    if (t->failed)
+        return -1;
     if (t->ncells == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
         cell *c = realloc(t->cells, cap * sizeof *c);
-        if (!c)
+        if (!c) {
+            t->failed = 1;
             return -1;
+        }
         t->cells = c;
         t->cap = cap;
     }
@@ -48,8 +53,10 @@ int vg_table_cell(vg_table *t, int right, const char *fmt, ...) {
     char *s = NULL;
     int n = vasprintf(&s, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        t->failed = 1;
         return -1;
+    }
     /* keep the table one line per row */
     for (char *p = s; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
@@ -77,6 +84,8 @@ static size_t width(const char *s) {
 }
 
 int vg_table_print(const vg_table *t, FILE *f) {
+    if (t->failed)
+        return -1;
     size_t *w = calloc(t->ncols, sizeof *w);
     if (!w)
         return -1;

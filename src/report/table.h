@@ -12,7 +12,8 @@ typedef struct vg_table vg_table;
 
 vg_table *vg_table_new(size_t ncols);
 void vg_table_free(vg_table *t);
-/* Appends a cell to the current row (printf-style); `right` aligns it right. */
+/* Appends a cell to the current row (printf-style); `right` aligns it right. A failure is
+ * remembered and makes vg_table_print fail, so callers may check only at the end. */
 int vg_table_cell(vg_table *t, int right, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

@@ -93,7 +93,9 @@ void vg_freq_clear(vg_freq *s) {
     s->offset = 0;
     free(s->scratch);
     s->scratch = NULL;
-    resize(s, s->capacity < 8 ? s->capacity : 8); /* shrinking cannot fail for lack of room */
+    /* back to the initial size; if that allocation fails the larger table is kept, which is
+     * just as valid */
+    (void)resize(s, s->capacity < 8 ? s->capacity : 8);
 }
 
 vg_freq *vg_freq_clone(const vg_freq *s) {
@@ -226,15 +228,19 @@ static int add(vg_freq *s, uint64_t hash, const char *text, size_t len, int trun
 int vg_freq_update(vg_freq *s, uint64_t hash, const char *text, size_t len, uint64_t weight) {
     if (weight == 0)
         return VG_OK;
-    s->total += weight;
-    return add(s, hash, text, len, 0, 0, weight);
+    int rc = add(s, hash, text, len, 0, 0, weight);
+    if (rc == VG_OK)
+        s->total += weight;
+    return rc;
 }
 
 int vg_freq_update_number(vg_freq *s, uint64_t hash, double x, uint64_t weight) {
     if (weight == 0)
         return VG_OK;
-    s->total += weight;
-    return add(s, hash, (const char *)&x, sizeof x, 0, 1, weight);
+    int rc = add(s, hash, (const char *)&x, sizeof x, 0, 1, weight);
+    if (rc == VG_OK)
+        s->total += weight;
+    return rc;
 }
 
 int vg_freq_merge(vg_freq *dst, const vg_freq *src, vg_error *err) {
@@ -273,48 +279,55 @@ uint64_t vg_freq_count(const vg_freq *s, uint64_t hash) {
     return sl->pos ? s->items[sl->pos - 1].count : 0;
 }
 
-static int cmp_entry(const void *a, const void *b) {
-    const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
+/* Order of vg_freq_top: count descending, then numbers (by value) before text (bytewise). */
+static int before(const entry *x, const entry *y) {
     if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
+        return x->count > y->count;
     if (x->is_number != y->is_number)
-        return x->is_number ? -1 : 1;
+        return x->is_number;
     if (x->is_number) {
         double u, v;
         memcpy(&u, x->text, 8);
         memcpy(&v, y->text, 8);
-        return (u > v) - (u < v);
+        return u < v;
     }
     size_t n = x->len < y->len ? x->len : y->len;
     int c = memcmp(x->text, y->text, n);
     if (c)
-        return c;
+        return c < 0;
     if (x->len != y->len)
-        return x->len < y->len ? -1 : 1;
-    return (x->hash > y->hash) - (x->hash < y->hash);
+        return x->len < y->len;
+    return x->hash < y->hash;
 }
 
+/* Selection by insertion into the output: O(size * max) and no allocation, so it cannot fail
+ * (reports ask for 10 of at most a few thousand). */
 size_t vg_freq_top(const vg_freq *s, vg_freq_item *out, size_t max) {
-    if (s->size == 0 || max == 0)
-        return 0;
-    const entry **order = malloc((size_t)s->size * sizeof *order);
-    if (!order)
-        return 0;
-    for (uint32_t i = 0; i < s->size; i++)
-        order[i] = &s->items[i];
-    qsort(order, s->size, sizeof *order, cmp_entry);
-    size_t n = s->size < max ? s->size : max;
-    for (size_t i = 0; i < n; i++) {
-        out[i].is_number = order[i]->is_number;
-        out[i].number = 0;
-        if (order[i]->is_number)
-            memcpy(&out[i].number, order[i]->text, 8);
-        out[i].value = order[i]->text;
-        out[i].len = order[i]->is_number ? 0 : order[i]->len;
-        out[i].truncated = order[i]->truncated;
-        out[i].count = order[i]->count;
+    const entry *best[64];
+    if (max > 64)
+        max = 64;
+    size_t n = 0;
+    for (uint32_t i = 0; i < s->size; i++) {
+        const entry *e = &s->items[i];
+        if (n == max && !before(e, best[n - 1]))
+            continue;
+        size_t j = n < max ? n++ : n - 1;
+        while (j > 0 && before(e, best[j - 1])) {
+            best[j] = best[j - 1];
+            j--;
+        }
+        best[j] = e;
     }
-    free(order);
+    for (size_t i = 0; i < n; i++) {
+        out[i].is_number = best[i]->is_number;
+        out[i].number = 0;
+        if (best[i]->is_number)
+            memcpy(&out[i].number, best[i]->text, 8);
+        out[i].value = best[i]->text;
+        out[i].len = best[i]->is_number ? 0 : best[i]->len;
+        out[i].truncated = best[i]->truncated;
+        out[i].count = best[i]->count;
+    }
     return n;
 }
 

@@ -37,6 +37,8 @@ struct vg_kll {
     uint32_t len[MAX_LEVELS];
     uint32_t alloc[MAX_LEVELS];
     double *lv[MAX_LEVELS];
+    uint64_t *scratch; /* radix-sort keys for level 0, 2 x its capacity */
+    size_t scratch_len;
 };
 
 /* Level 0 is a staging buffer larger than the geometric schedule asks for (4k values, at
@@ -81,6 +83,7 @@ void vg_kll_free(vg_kll *s) {
         return;
     for (uint32_t h = 0; h < MAX_LEVELS; h++)
         free(s->lv[h]);
+    free(s->scratch);
     free(s);
 }
 
@@ -109,6 +112,8 @@ vg_kll *vg_kll_clone(const vg_kll *s) {
         c->lv[h] = NULL;
         c->alloc[h] = 0;
     }
+    c->scratch = NULL;
+    c->scratch_len = 0;
     for (uint32_t h = 0; h < s->nlevels; h++) {
         if (s->len[h] == 0)
             continue;
@@ -256,11 +261,15 @@ static int compact(vg_kll *s, uint32_t h) {
     size_t len = s->len[h];
     if (h == 0) {
         if (len >= 256) {
-            uint64_t *tmp = malloc(2 * len * sizeof *tmp);
-            if (!tmp)
-                return VG_ERR_NOMEM;
-            radix_sort_doubles(a, len, tmp);
-            free(tmp);
+            /* kept between compactions: no allocation per batch on the hot path */
+            if (s->scratch_len < 2 * len) {
+                uint64_t *t = realloc(s->scratch, 2 * len * sizeof *t);
+                if (!t)
+                    return VG_ERR_NOMEM;
+                s->scratch = t;
+                s->scratch_len = 2 * len;
+            }
+            radix_sort_doubles(a, len, s->scratch);
         } else {
             sort_doubles(a, len);
         }

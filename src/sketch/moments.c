@@ -22,9 +22,15 @@ void vg_moments_init(vg_moments *m) {
     m->sum_c = 0;
 }
 
-/* Neumaier's variant of Kahan summation: also correct when the addend is the larger term. */
+/* Neumaier's variant of Kahan summation: also correct when the addend is the larger term.
+ * Once the sum is infinite (an infinity in the data, or overflow) the compensation would be
+ * inf - inf; it is left alone and the sum carries the IEEE result. */
 static inline void add_compensated(double *sum, double *c, double x) {
     double t = *sum + x;
+    if (!isfinite(t)) {
+        *sum = t;
+        return;
+    }
     if (fabs(*sum) >= fabs(x))
         *c += (*sum - t) + x;
     else
@@ -33,15 +39,7 @@ static inline void add_compensated(double *sum, double *c, double x) {
 }
 
 void vg_moments_update(vg_moments *m, double x) {
-    m->n++;
-    double delta = x - m->mean;
-    m->mean += delta / (double)m->n;
-    m->m2 += delta * (x - m->mean);
-    if (x < m->min)
-        m->min = x;
-    if (x > m->max)
-        m->max = x;
-    add_compensated(&m->sum, &m->sum_c, x);
+    vg_moments_update_batch(m, &x, 1);
 }
 
 void vg_moments_update_batch(vg_moments *m, const double *x, size_t n) {
@@ -55,29 +53,33 @@ void vg_moments_update_batch(vg_moments *m, const double *x, size_t n) {
         mx = x[i] > mx ? x[i] : mx;
         add_compensated(&b.sum, &b.sum_c, x[i]);
     }
-    double s = b.sum + b.sum_c;
+    int inf = isinf(mn) || isinf(mx);
     b.n = n;
     b.min = mn;
     b.max = mx;
-    if (isfinite(s)) {
-        double mean = s / (double)n, d2 = 0, d1 = 0;
+    double s = b.sum + b.sum_c;
+    /* Two passes over the block, in a scale where neither the sum nor the squares can
+     * overflow when the values are huge (the sum overflowed): 2^-600 keeps |x| < 2^424. */
+    double scale = isfinite(s) ? 1.0 : 0x1p-600, mean = 0, d1 = 0, d2 = 0;
+    if (inf) {
+        /* infinities: mean is +-inf (or NaN for both signs), variance NaN, as numpy says */
+        b.mean = s;
+        b.m2 = NAN;
+    } else {
+        double ss = 0;
+        for (size_t i = 0; i < n; i++)
+            ss += x[i] * scale;
+        mean = ss / (double)n;
         for (size_t i = 0; i < n; i++) {
-            double d = x[i] - mean;
+            double d = x[i] * scale - mean;
             d1 += d;
             d2 += d * d;
         }
         /* corrected two-pass (Chan, Golub & LeVeque 1983): d1 is the rounding error of mean */
-        b.mean = mean + d1 / (double)n;
-        b.m2 = d2 - d1 * d1 / (double)n;
+        b.mean = (mean + d1 / (double)n) / scale;
+        b.m2 = (d2 - d1 * d1 / (double)n) / scale / scale; /* +inf if it overflows: true M2 */
         if (b.m2 < 0)
             b.m2 = 0;
-    } else {
-        /* overflow or infinities: Welford, whose mean stays finite for finite data */
-        for (size_t i = 0; i < n; i++) {
-            double d = x[i] - b.mean;
-            b.mean += d / (double)(i + 1);
-            b.m2 += d * (x[i] - b.mean);
-        }
     }
     vg_moments_merge(m, &b);
 }

@@ -2,9 +2,10 @@
  * UTF-8 validation (RFC 3629): rejects overlong forms, surrogates and code points past
  * U+10FFFF. ASCII runs are skipped 8 bytes at a time, since almost all CSV text is ASCII.
  */
-#include <string.h>
+#include "utf8.h"
 
-#include "internal.h"
+#include <stdint.h>
+#include <string.h>
 
 int vg_utf8_valid(const char *str, size_t n) {
     const unsigned char *s = (const unsigned char *)str;
@@ -57,4 +58,19 @@ int vg_utf8_valid(const char *str, size_t n) {
         i += need + 1;
     }
     return 1;
+}
+
+size_t vg_utf8_cut(const char *str, size_t n) {
+    const unsigned char *s = (const unsigned char *)str;
+    /* step back over at most 3 continuation bytes to the last lead byte */
+    size_t i = n, back = 0;
+    while (i > 0 && back < 4 && (s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        back++;
+    }
+    if (i == 0)
+        return back ? 0 : n;
+    unsigned c = s[i - 1];
+    size_t need = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    return need == back ? n : i - 1;
 }
