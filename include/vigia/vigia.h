@@ -14,6 +14,7 @@
 #include "vigia/profile.h"
 #include "vigia/reader.h"
 #include "vigia/report.h"
+#include "vigia/stats.h"
 #include "vigia/version.h"
 
 #endif
