@@ -71,6 +71,25 @@ static double slow_parse(const char *s, size_t len) {
     return v;
 }
 
+/* Consumes decimal digits from s[i]: up to 19 significant ones accumulate into *mant (which
+ * cannot overflow 64 bits), the rest are counted in *dropped; *appended counts the digits that
+ * went into *mant, leading zeros included. Returns the index after the run. */
+static size_t digit_run(const char *s, size_t len, size_t i, uint64_t *mant, int *digits,
+                        int *appended, int *dropped) {
+    *appended = *dropped = 0;
+    for (; i < len && (unsigned)(s[i] - '0') < 10; i++) {
+        if (*digits < 19) {
+            *mant = *mant * 10 + (unsigned)(s[i] - '0');
+            if (*mant)
+                (*digits)++;
+            (*appended)++;
+        } else {
+            (*dropped)++;
+        }
+    }
+    return i;
+}
+
 /* Parses a decimal number occupying exactly s[0..len). Returns VG_KIND_INTEGER,
  * VG_KIND_FRACTIONAL or VG_KIND_STRING (not a number). */
 static vg_kind parse_number(const char *s, size_t len, double *out) {
@@ -83,40 +102,21 @@ static vg_kind parse_number(const char *s, size_t len, double *out) {
     if (i == len)
         return VG_KIND_STRING;
     uint64_t mant = 0;
-    int digits = 0;  /* significant digits accumulated in mant */
-    int dropped = 0; /* digits beyond 19 (then strtod decides) */
+    int digits = 0; /* significant digits accumulated in mant (leading zeros do not count) */
     int exp10 = 0;
-    int any = 0;
     vg_kind kind = VG_KIND_INTEGER;
-    while (i < len && (unsigned)(s[i] - '0') < 10) {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (digits < 19) {
-            mant = mant * 10 + d;
-            if (mant)
-                digits++;
-        } else {
-            dropped++;
-            exp10++;
-        }
-        any = 1;
-        i++;
-    }
+    int appended, dropped;
+    size_t start = i;
+    i = digit_run(s, len, i, &mant, &digits, &appended, &dropped);
+    exp10 += dropped; /* integer digits past the 19th scale the value up */
+    int any = i > start, dropped_any = dropped;
     if (i < len && s[i] == '.') {
         kind = VG_KIND_FRACTIONAL;
-        i++;
-        while (i < len && (unsigned)(s[i] - '0') < 10) {
-            unsigned d = (unsigned)(s[i] - '0');
-            if (digits < 19) {
-                mant = mant * 10 + d;
-                if (mant)
-                    digits++;
-                exp10--;
-            } else {
-                dropped++;
-            }
-            any = 1;
-            i++;
-        }
+        start = ++i;
+        i = digit_run(s, len, i, &mant, &digits, &appended, &dropped);
+        exp10 -= appended; /* fraction digits kept scale the value down; dropped ones vanish */
+        any |= i > start;
+        dropped_any |= dropped;
     }
     if (!any) {
         /* inf, infinity (any case, optional sign) */
@@ -148,11 +148,11 @@ static vg_kind parse_number(const char *s, size_t len, double *out) {
     }
     if (i != len)
         return VG_KIND_STRING;
-    if (!dropped && mant <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+    if (!dropped_any && mant <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
         double v = (double)mant;
         v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
         *out = neg ? -v : v;
-    } else if (mant == 0 && !dropped) {
+    } else if (mant == 0 && !dropped_any) {
         *out = neg ? -0.0 : 0.0;
     } else {
         *out = slow_parse(s, len);
