@@ -16,6 +16,7 @@
 #include "vigia/reader.h"
 #include "vigia/report.h"
 #include "vigia/stats.h"
+#include "vigia/stattests.h"
 #include "vigia/version.h"
 
 #endif
