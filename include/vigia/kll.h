@@ -61,6 +61,13 @@ int vg_kll_quantiles(const vg_kll *s, const double *qs, size_t nq, double *out);
 /* Estimated fraction of the stream <= x. NaN when empty. */
 double vg_kll_rank(const vg_kll *s, double x);
 
+/* Two-sample Kolmogorov-Smirnov distance between the streams two sketches summarize:
+ * D = sup_x |F_a(x) - F_b(x)|, with each CDF estimated by its sketch and evaluated at every
+ * retained value of either (where the step functions change). Each estimated CDF is within
+ * its rank error of the true one, so |D - D_true| <= vg_kll_rank_error(k_a) +
+ * vg_kll_rank_error(k_b). Fails with VG_ERR_INVALID if a sketch is empty, VG_ERR_NOMEM. */
+int vg_kll_ks(const vg_kll *a, const vg_kll *b, double *d, vg_error *err);
+
 /* Normalized rank error bound eps for parameter k (holds for every query with probability
  * at least 99%; see docs/sketches.md). */
 double vg_kll_rank_error(uint32_t k);

@@ -438,6 +438,36 @@ static weighted *sorted_view(const vg_kll *s) {
     return w;
 }
 
+int vg_kll_ks(const vg_kll *a, const vg_kll *b, double *d, vg_error *err) {
+    if (a->n == 0 || b->n == 0)
+        return vg_error_set(err, VG_ERR_INVALID, "KS distance of an empty sketch");
+    weighted *wa = sorted_view(a), *wb = sorted_view(b);
+    if (!wa || !wb) {
+        free(wa);
+        free(wb);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    /* Walk both sorted views; after consuming every value <= x from each, compare the CDFs. */
+    size_t i = 0, j = 0, na = a->retained, nb = b->retained;
+    double best = 0;
+    while (i < na || j < nb) {
+        double x = (j >= nb || (i < na && wa[i].v <= wb[j].v)) ? wa[i].v : wb[j].v;
+        while (i < na && wa[i].v <= x)
+            i++;
+        while (j < nb && wb[j].v <= x)
+            j++;
+        double fa = i ? (double)wa[i - 1].w / (double)a->n : 0;
+        double fb = j ? (double)wb[j - 1].w / (double)b->n : 0;
+        double diff = fabs(fa - fb);
+        if (diff > best)
+            best = diff;
+    }
+    free(wa);
+    free(wb);
+    *d = best;
+    return VG_OK;
+}
+
 static double quantile_from_view(const vg_kll *s, const weighted *w, double q) {
     if (q <= 0)
         return s->min;

@@ -198,11 +198,50 @@ static void test_serialize(void **state) {
     vg_kll_free(s);
 }
 
+/* The sketch KS distance is within the sum of the two rank errors of the exact one. */
+static void test_ks_distance(void **state) {
+    (void)state;
+    size_t n = 200000, m = 150000;
+    double *x = malloc(n * sizeof *x), *y = malloc(m * sizeof *y);
+    for (int shift = 0; shift < 3; shift++) {
+        uint64_t seed = 40 + (uint64_t)shift;
+        vg_kll *a = vg_kll_new(VG_KLL_DEFAULT_K, 1), *b = vg_kll_new(100, 2);
+        for (size_t i = 0; i < n; i++) {
+            x[i] = t_normal(&seed);
+            vg_kll_update(a, x[i]);
+        }
+        for (size_t i = 0; i < m; i++) {
+            y[i] = floor(4 * (t_normal(&seed) + 0.1 * shift)) / 4; /* ties, shifted */
+            vg_kll_update(b, y[i]);
+        }
+        qsort(x, n, sizeof *x, t_cmp_double);
+        qsort(y, m, sizeof *y, t_cmp_double);
+        double exact, p, est;
+        assert_int_equal(vg_stats_ks_2samp_method(x, n, y, m, VG_KS_ASYMP, &exact, &p, NULL),
+                         VG_OK);
+        assert_int_equal(vg_kll_ks(a, b, &est, NULL), VG_OK);
+        double bound = vg_kll_rank_error(VG_KLL_DEFAULT_K) + vg_kll_rank_error(100);
+        if (fabs(est - exact) > bound)
+            fail_msg("sketch D %g vs exact %g, bound %g", est, exact, bound);
+        assert_int_equal(vg_kll_ks(a, a, &est, NULL), VG_OK);
+        assert_true(est == 0);
+        vg_kll_free(a);
+        vg_kll_free(b);
+    }
+    vg_kll *e = vg_kll_new(VG_KLL_DEFAULT_K, 1);
+    double d;
+    assert_int_equal(vg_kll_ks(e, e, &d, NULL), VG_ERR_INVALID);
+    vg_kll_free(e);
+    free(x);
+    free(y);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_distributions), cmocka_unit_test(test_sorted_input),
         cmocka_unit_test(test_empty_and_nan), cmocka_unit_test(test_batch_equals_single),
         cmocka_unit_test(test_merge),         cmocka_unit_test(test_serialize),
+        cmocka_unit_test(test_ks_distance),
     };
     return cmocka_run_group_tests_name("kll", tests, NULL, NULL);
 }
