@@ -5,6 +5,7 @@
 #ifndef VIGIA_H
 #define VIGIA_H
 
+#include "vigia/compare.h"
 #include "vigia/drift.h"
 #include "vigia/error.h"
 #include "vigia/freq.h"

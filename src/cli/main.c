@@ -15,6 +15,7 @@ static const char usage[] =
     "  profile DATA       summarize a CSV or NDJSON file; optionally save a .vgp profile\n"
     "  merge A.vgp B.vgp  combine profiles of parts of a dataset into one\n"
     "  show X.vgp         print a saved profile\n"
+    "  compare            drift between a reference and a current dataset\n"
     "\n"
     "options:\n"
     "  -h, --help         show this help (or `vigia <command> --help`)\n"
@@ -43,6 +44,8 @@ int main(int argc, char **argv) {
         return vg_cli_merge(argc - 1, argv + 1);
     if (!strcmp(cmd, "show"))
         return vg_cli_show(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare"))
+        return vg_cli_compare(argc - 1, argv + 1);
     fprintf(stderr, "vigia: unknown command '%s'\n\n%s", cmd, usage);
     return VG_EXIT_ERROR;
 }

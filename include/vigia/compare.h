@@ -1,0 +1,93 @@
+/*
+ * Comparing a reference dataset with a current one: per-column drift scores from the raw
+ * values, a decision per column, and the dataset verdict (`vigia compare`).
+ *
+ * Exact tests need every value, so a dataset is loaded into memory as vg_samples: per column,
+ * the numeric values and the counts of each distinct value. Columns are compared by name.
+ * A column is *numeric* when both datasets hold only numbers in it and the reference has more
+ * than 5 distinct values; otherwise it is *categorical*, and *binary* when the two datasets
+ * together have at most 2 categories. Every applicable score is computed; one decides, chosen
+ * as Evidently does by default: with a reference of at most 1,000 rows, KS for numeric
+ * columns, the z-test for binary and chi-squared for other categorical columns, drifted at
+ * p < 0.05; with more rows, normed Wasserstein for numeric and Jensen-Shannon distance for
+ * categorical columns, drifted at a score >= 0.1. The dataset drifts when the share of
+ * drifted columns reaches 0.5.
+ */
+#ifndef VIGIA_COMPARE_H
+#define VIGIA_COMPARE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vigia/error.h"
+#include "vigia/reader.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vg_samples vg_samples;
+
+/* Loads every column of a CSV/NDJSON file. Free with vg_samples_free. */
+int vg_samples_load(const char *path, const vg_read_options *ro, vg_samples **out, vg_error *err);
+void vg_samples_free(vg_samples *s);
+uint64_t vg_samples_rows(const vg_samples *s);
+
+#define VG_COMPARE_MAX_SCORES 16
+
+typedef struct vg_compare_score {
+    const char *method; /* "ks", "wasserstein", ... (static strings) */
+    double statistic;
+    double p_value; /* NaN for distances */
+} vg_compare_score;
+
+typedef struct vg_compare_column {
+    char *name;
+    const char *kind;   /* "numeric" or "categorical" */
+    const char *method; /* the deciding method */
+    double statistic, p_value, threshold;
+    int uses_p_value; /* drifted = p_value < threshold, else statistic >= threshold */
+    int drifted;
+    uint64_t ref_count, cur_count; /* non-missing values compared */
+    size_t n_unseen;               /* categories of the current data absent from the reference */
+    size_t nscores;
+    vg_compare_score scores[VG_COMPARE_MAX_SCORES];
+    char note[160]; /* why the column was not compared, when it was not ("" otherwise) */
+} vg_compare_column;
+
+typedef struct vg_compare_options {
+    const char *method;     /* force this method where it applies; NULL = default choice */
+    double threshold;       /* NaN = the method's default */
+    double share_threshold; /* dataset drift at this share of drifted columns (0.5) */
+    size_t n_bins;          /* bins for PSI, KL, JS, Hellinger on numeric columns (10) */
+} vg_compare_options;
+
+void vg_compare_options_default(vg_compare_options *o);
+
+typedef struct vg_compare_result {
+    uint64_t ref_rows, cur_rows;
+    size_t ncols;
+    vg_compare_column *cols; /* columns present in both datasets, reference order */
+    size_t n_compared, n_drifted;
+    double share_drifted;
+    int dataset_drift;
+    double share_threshold;
+    size_t n_only_ref, n_only_cur;
+    char **only_ref, **only_cur; /* column names present on one side only */
+} vg_compare_result;
+
+int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_compare_options *o,
+                       vg_compare_result **out, vg_error *err);
+void vg_compare_result_free(vg_compare_result *r);
+
+/* JSON (keys in docs/compare.md) as a malloc'd string, or NULL with err set. */
+char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, const char *cur_path,
+                             vg_error *err);
+/* A table for a terminal, drifted columns first. */
+int vg_report_compare_text(const vg_compare_result *r, const char *ref_path, const char *cur_path,
+                           FILE *f, vg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

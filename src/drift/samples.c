@@ -1,0 +1,177 @@
+/*
+ * vg_samples: a dataset held in memory for exact comparisons.
+ *
+ * Per column: the numeric values in file order (for KS, Wasserstein and the other tests on
+ * raw values) and a count per distinct value (for chi-squared and the categorical scores).
+ * A value's category key is its canonical text: the shortest round-trip form for numbers (so
+ * "1", "1.0" and "1e0" are one category), "true"/"false" for booleans, the text itself for
+ * strings. Cells are typed by the same classifier as profiles (vg_classify).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/fmt.h"
+#include "../base/hash.h"
+#include "internal.h"
+#include "vigia/profile.h"
+
+static void column_free(vg_samples_column *c) {
+    free(c->name);
+    free(c->num);
+    for (size_t i = 0; i < c->ncat; i++)
+        free(c->cat[i].text);
+    free(c->cat);
+    free(c->cat_index);
+}
+
+void vg_samples_free(vg_samples *s) {
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->ncols; i++)
+        column_free(&s->cols[i]);
+    free(s->cols);
+    free(s);
+}
+
+uint64_t vg_samples_rows(const vg_samples *s) {
+    return s->rows;
+}
+
+static uint32_t *cat_slot(const vg_samples_column *c, uint32_t *index, size_t cap, uint64_t h,
+                          const char *t, size_t n) {
+    size_t i = h & (cap - 1);
+    for (;;) {
+        uint32_t v = index[i];
+        if (v == 0)
+            return &index[i];
+        const vg_samples_category *k = &c->cat[v - 1];
+        if (k->hash == h && k->len == n && memcmp(k->text, t, n) == 0)
+            return &index[i];
+        i = (i + 1) & (cap - 1);
+    }
+}
+
+int vg_samples_find_category(const vg_samples_column *c, const char *t, size_t n) {
+    if (!c->cat_index)
+        return -1;
+    uint32_t v = *cat_slot(c, c->cat_index, c->cat_cap, vg_hash_bytes(t, n), t, n);
+    return v ? (int)v - 1 : -1;
+}
+
+static int count_category(vg_samples_column *c, const char *t, size_t n) {
+    uint64_t h = vg_hash_bytes(t, n);
+    if ((c->ncat + 1) * 2 > c->cat_cap) {
+        size_t cap = c->cat_cap ? c->cat_cap * 2 : 64;
+        uint32_t *index = calloc(cap, sizeof *index);
+        if (!index)
+            return VG_ERR_NOMEM;
+        for (size_t i = 0; i < c->ncat; i++)
+            *cat_slot(c, index, cap, c->cat[i].hash, c->cat[i].text, c->cat[i].len) =
+                (uint32_t)i + 1;
+        free(c->cat_index);
+        c->cat_index = index;
+        c->cat_cap = cap;
+        vg_samples_category *cat = realloc(c->cat, cap / 2 * sizeof *cat);
+        if (!cat)
+            return VG_ERR_NOMEM;
+        c->cat = cat;
+    }
+    uint32_t *slot = cat_slot(c, c->cat_index, c->cat_cap, h, t, n);
+    if (*slot) {
+        c->cat[*slot - 1].count++;
+        return VG_OK;
+    }
+    vg_samples_category *k = &c->cat[c->ncat];
+    k->text = malloc(n + 1);
+    if (!k->text)
+        return VG_ERR_NOMEM;
+    memcpy(k->text, t, n);
+    k->text[n] = '\0';
+    k->len = n;
+    k->hash = h;
+    k->count = 1;
+    *slot = (uint32_t)++c->ncat;
+    return VG_OK;
+}
+
+static int add_cell(vg_samples_column *c, const char *t, size_t n) {
+    double x;
+    char buf[40];
+    switch (vg_classify(t, n, &x)) {
+    case VG_KIND_MISSING: c->missing++; return VG_OK;
+    case VG_KIND_INTEGER:
+    case VG_KIND_FRACTIONAL:
+        if (c->nnum == c->numcap) {
+            size_t cap = c->numcap ? c->numcap * 2 : 1024;
+            double *num = realloc(c->num, cap * sizeof *num);
+            if (!num)
+                return VG_ERR_NOMEM;
+            c->num = num;
+            c->numcap = cap;
+        }
+        x = x == 0 ? 0.0 : x; /* -0 is 0 */
+        c->num[c->nnum++] = x;
+        return count_category(c, buf, (size_t)vg_fmt_double(buf, sizeof buf, x));
+    case VG_KIND_BOOLEAN:
+        c->n_other++;
+        return x != 0 ? count_category(c, "true", 4) : count_category(c, "false", 5);
+    default: c->n_other++; return count_category(c, t, n);
+    }
+}
+
+int vg_samples_load(const char *path, const vg_read_options *ro, vg_samples **out, vg_error *err) {
+    *out = NULL;
+    vg_samples *s = calloc(1, sizeof *s);
+    if (!s)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    vg_reader *r = vg_reader_open(path, ro, err);
+    if (!r) {
+        vg_samples_free(s);
+        return err ? err->code : VG_ERR_IO;
+    }
+    vg_batch b;
+    int rc;
+    while ((rc = vg_reader_next_batch(r, 256, &b, err)) > 0) {
+        size_t nc = vg_reader_ncols(r);
+        if (nc > s->ncols) { /* header, or NDJSON keys seen for the first time */
+            vg_samples_column *cols = realloc(s->cols, nc * sizeof *cols);
+            if (!cols) {
+                rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+                break;
+            }
+            s->cols = cols;
+            for (size_t j = s->ncols; j < nc; j++) {
+                size_t len;
+                const char *name = vg_reader_column(r, j, &len);
+                memset(&cols[j], 0, sizeof cols[j]);
+                cols[j].name = strndup(name, len);
+                cols[j].missing = s->rows; /* absent from the rows before */
+                s->ncols = j + 1;
+                if (!cols[j].name) {
+                    rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+                    break;
+                }
+            }
+            if (rc < 0)
+                break;
+        }
+        for (size_t i = 0; i < b.nrows && rc >= 0; i++)
+            for (size_t j = 0; j < s->ncols; j++) {
+                int e = j < b.ncols
+                            ? add_cell(&s->cols[j], b.data[i * b.ncols + j], b.len[i * b.ncols + j])
+                            : (s->cols[j].missing++, VG_OK);
+                if (e != VG_OK) {
+                    rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+                    break;
+                }
+            }
+        s->rows += b.nrows;
+    }
+    vg_reader_close(r);
+    if (rc < 0) {
+        vg_samples_free(s);
+        return rc;
+    }
+    *out = s;
+    return VG_OK;
+}

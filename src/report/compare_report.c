@@ -1,0 +1,124 @@
+/*
+ * Comparison results -> JSON (keys documented in docs/compare.md) and a terminal table.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+#include "vigia/compare.h"
+#include "vigia/version.h"
+
+static json_t *num(double x) {
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static void put(json_t *o, const char *k, json_t *v, int *oom) {
+    if (!v || json_object_set_new(o, k, v) != 0)
+        *oom = 1;
+}
+
+static json_t *names(char **list, size_t n, int *oom) {
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_string(list[i])) != 0)
+            *oom = 1;
+    return a;
+}
+
+char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, const char *cur_path,
+                             vg_error *err) {
+    int oom = 0;
+    json_t *root = json_object(), *drift = json_object(), *cols = json_object(),
+           *rows = json_object(), *schema = json_object();
+    if (!root || !drift || !cols || !rows || !schema)
+        oom = 1;
+    put(root, "vigia_version", json_string(VG_VERSION), &oom);
+    put(root, "reference", json_string(ref_path), &oom);
+    put(root, "current", json_string(cur_path), &oom);
+    put(rows, "reference", json_integer((json_int_t)r->ref_rows), &oom);
+    put(rows, "current", json_integer((json_int_t)r->cur_rows), &oom);
+    put(root, "rows", rows, &oom);
+    put(schema, "only_in_reference", names(r->only_ref, r->n_only_ref, &oom), &oom);
+    put(schema, "only_in_current", names(r->only_cur, r->n_only_cur, &oom), &oom);
+    put(root, "schema", schema, &oom);
+    put(drift, "dataset_drift", json_boolean(r->dataset_drift), &oom);
+    put(drift, "share_drifted", json_real(r->share_drifted), &oom);
+    put(drift, "n_drifted", json_integer((json_int_t)r->n_drifted), &oom);
+    put(drift, "n_columns", json_integer((json_int_t)r->n_compared), &oom);
+    put(drift, "share_threshold", json_real(r->share_threshold), &oom);
+    for (size_t i = 0; !oom && i < r->ncols; i++) {
+        const vg_compare_column *c = &r->cols[i];
+        json_t *o = json_object(), *scores = json_object();
+        if (!o || !scores) {
+            oom = 1;
+            json_decref(o);
+            json_decref(scores);
+            break;
+        }
+        put(o, "kind", json_string(c->kind), &oom);
+        put(o, "method", c->method ? json_string(c->method) : json_null(), &oom);
+        put(o, "statistic", num(c->statistic), &oom);
+        put(o, "p_value", num(c->p_value), &oom);
+        put(o, "threshold", num(c->threshold), &oom);
+        put(o, "drifted", c->method ? json_boolean(c->drifted) : json_null(), &oom);
+        put(o, "reference_count", json_integer((json_int_t)c->ref_count), &oom);
+        put(o, "current_count", json_integer((json_int_t)c->cur_count), &oom);
+        if (strcmp(c->kind, "categorical") == 0)
+            put(o, "unseen_categories", json_integer((json_int_t)c->n_unseen), &oom);
+        if (c->note[0])
+            put(o, "note", json_string(c->note), &oom);
+        for (size_t k = 0; k < c->nscores; k++) {
+            json_t *s = json_object();
+            put(s, "statistic", num(c->scores[k].statistic), &oom);
+            put(s, "p_value", num(c->scores[k].p_value), &oom);
+            put(scores, c->scores[k].method, s, &oom);
+        }
+        put(o, "scores", scores, &oom);
+        put(cols, c->name, o, &oom);
+    }
+    put(drift, "columns", cols, &oom);
+    put(root, "drift", drift, &oom);
+    char *out = oom ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!out)
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory rendering JSON");
+    return out;
+}
+
+int vg_report_compare_text(const vg_compare_result *r, const char *ref_path, const char *cur_path,
+                           FILE *f, vg_error *err) {
+    fprintf(f, "reference %s (%llu rows) vs current %s (%llu rows)\n", ref_path,
+            (unsigned long long)r->ref_rows, cur_path, (unsigned long long)r->cur_rows);
+    fprintf(f, "dataset drift: %s: %zu of %zu columns drifted (%.0f%%, threshold %.0f%%)\n\n",
+            r->dataset_drift ? "YES" : "no", r->n_drifted, r->n_compared, 100 * r->share_drifted,
+            100 * r->share_threshold);
+    vg_table *t = vg_table_new(7);
+    if (!t)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    const char *head[] = {"column", "kind", "method", "statistic", "p-value", "threshold", "drift"};
+    for (int i = 0; i < 7; i++)
+        vg_table_cell(t, i >= 3 && i <= 5, "%s", head[i]);
+    /* drifted columns first, then the others, then those not compared */
+    for (int pass = 0; pass < 3; pass++)
+        for (size_t i = 0; i < r->ncols; i++) {
+            const vg_compare_column *c = &r->cols[i];
+            int group = !c->method ? 2 : c->drifted ? 0 : 1;
+            if (group != pass)
+                continue;
+            vg_table_cell(t, 0, "%s", c->name);
+            vg_table_cell(t, 0, "%s", c->kind);
+            vg_table_cell(t, 0, "%s", c->method ? c->method : "-");
+            vg_table_num(t, c->statistic);
+            vg_table_num(t, c->p_value);
+            vg_table_num(t, c->threshold);
+            vg_table_cell(t, 0, "%s", !c->method ? c->note : c->drifted ? "DRIFT" : "ok");
+        }
+    int rc = vg_table_print(t, f);
+    vg_table_free(t);
+    if (r->n_only_ref || r->n_only_cur)
+        fprintf(f, "\n%zu columns only in the reference, %zu only in the current data\n",
+                r->n_only_ref, r->n_only_cur);
+    return rc == 0 ? VG_OK : vg_error_set(err, VG_ERR_IO, "cannot write the report");
+}
