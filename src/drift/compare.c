@@ -222,12 +222,18 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
             rc = VG_ERR_NOMEM;
             break;
         }
-        int numeric =
-            r->n_other == 0 && q->n_other == 0 && r->nnum > 0 && q->nnum > 0 && r->ncat > 5;
+        int numeric = r->n_other == 0 && q->n_other == 0 && r->nnum > 0 && q->nnum > 0 &&
+                      (r->ncat > 5 || r->numbers_uncounted);
         c->kind = numeric ? "numeric" : "categorical";
         if (c->ref_count == 0 || c->cur_count == 0) {
             snprintf(c->note, sizeof c->note, "no values in the %s data",
                      c->ref_count == 0 ? "reference" : "current");
+            continue;
+        }
+        if (!numeric && (r->numbers_uncounted || q->numbers_uncounted)) {
+            snprintf(c->note, sizeof c->note,
+                     "mixes text with over %d distinct numbers: not comparable as categories",
+                     VG_SAMPLES_MAX_NUMERIC_CATEGORIES);
             continue;
         }
         rc = numeric ? numeric_scores(c, r, q, o->n_bins) : categorical_scores(c, r, q);

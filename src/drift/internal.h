@@ -26,7 +26,13 @@ typedef struct {
     size_t ncat;
     uint32_t *cat_index; /* open addressing, category index + 1 */
     size_t cat_cap;
+    int numbers_uncounted; /* too many distinct numbers: numbers are not in cat (see samples.c) */
 } vg_samples_column;
+
+/* Distinct numbers counted as categories before a purely numeric column stops: a column with
+ * more is numeric (categories matter only up to 5 distinct values), and formatting and
+ * storing every value as text would cost more time and memory than all the tests. */
+#define VG_SAMPLES_MAX_NUMERIC_CATEGORIES 1024
 
 struct vg_samples {
     uint64_t rows;

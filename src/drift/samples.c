@@ -5,7 +5,8 @@
  * raw values) and a count per distinct value (for chi-squared and the categorical scores).
  * A value's category key is its canonical text: the shortest round-trip form for numbers (so
  * "1", "1.0" and "1e0" are one category), "true"/"false" for booleans, the text itself for
- * strings. Cells are typed by the same classifier as profiles (vg_classify).
+ * strings. Cells are typed by the same classifier as profiles (vg_classify). A purely numeric
+ * column stops counting categories past VG_SAMPLES_MAX_NUMERIC_CATEGORIES distinct numbers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,20 @@ static int add_cell(vg_samples_column *c, const char *t, size_t n) {
         }
         x = x == 0 ? 0.0 : x; /* -0 is 0 */
         c->num[c->nnum++] = x;
+        if (c->numbers_uncounted)
+            return VG_OK;
+        if (c->n_other == 0 && c->ncat >= VG_SAMPLES_MAX_NUMERIC_CATEGORIES) {
+            size_t bl = (size_t)vg_fmt_double(buf, sizeof buf, x);
+            if (vg_samples_find_category(c, buf, bl) < 0) {
+                c->numbers_uncounted = 1; /* only numbers so far: drop them all */
+                for (size_t i = 0; i < c->ncat; i++)
+                    free(c->cat[i].text);
+                c->ncat = 0;
+                memset(c->cat_index, 0, c->cat_cap * sizeof *c->cat_index);
+                return VG_OK;
+            }
+            return count_category(c, buf, bl);
+        }
         return count_category(c, buf, (size_t)vg_fmt_double(buf, sizeof buf, x));
     case VG_KIND_BOOLEAN:
         c->n_other++;
