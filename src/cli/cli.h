@@ -28,6 +28,8 @@ int vg_cli_error(const char *fmt, ...)
 /* Parses an unsigned integer option in [lo, hi]; prints an error naming the flag. */
 int vg_cli_uint(const char *flag, const char *arg, unsigned long long lo, unsigned long long hi,
                 unsigned long long *out);
+/* --sep: one character, or "tab" / "\t" */
+int vg_cli_separator(const char *arg, char *sep);
 /* "text" or "json" */
 int vg_cli_format(const char *arg, int *json);
 /* Options that shape sketches, shared by commands that build profiles. */

@@ -34,6 +34,16 @@ int vg_cli_uint(const char *flag, const char *arg, unsigned long long lo, unsign
     return VG_EXIT_OK;
 }
 
+int vg_cli_separator(const char *arg, char *sep) {
+    if (!strcmp(arg, "tab") || !strcmp(arg, "\\t"))
+        *sep = '\t';
+    else if (strlen(arg) == 1 && arg[0] != '"' && arg[0] != '\n' && arg[0] != '\r')
+        *sep = arg[0];
+    else
+        return vg_cli_error("--sep: '%s' is not a single character (or 'tab')", arg);
+    return VG_EXIT_OK;
+}
+
 int vg_cli_format(const char *arg, int *json) {
     if (!strcmp(arg, "json"))
         *json = 1;

@@ -117,13 +117,8 @@ int vg_cli_compare(int argc, char **argv) {
             co.n_bins = (size_t)bins;
             break;
         case OPT_SEP:
-            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t"))
-                ro.separator = '\t';
-            else if (strlen(optarg) == 1 && optarg[0] != '"' && optarg[0] != '\n' &&
-                     optarg[0] != '\r')
-                ro.separator = optarg[0];
-            else
-                return vg_cli_error("--sep: '%s' is not a single character (or 'tab')", optarg);
+            if (vg_cli_separator(optarg, &ro.separator))
+                return VG_EXIT_ERROR;
             break;
         case 'h': fputs(help, stdout); return VG_EXIT_OK;
         default: return vg_cli_bad_option("compare", opt, argv);

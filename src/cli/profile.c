@@ -77,13 +77,8 @@ int vg_cli_profile(int argc, char **argv) {
                 return vg_cli_error("--input-format: '%s' is not one of: csv, ndjson", optarg);
             break;
         case OPT_SEP:
-            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t"))
-                ro.separator = '\t';
-            else if (strlen(optarg) == 1 && optarg[0] != '"' && optarg[0] != '\n' &&
-                     optarg[0] != '\r')
-                ro.separator = optarg[0];
-            else
-                return vg_cli_error("--sep: '%s' is not a single character (or 'tab')", optarg);
+            if (vg_cli_separator(optarg, &ro.separator))
+                return VG_EXIT_ERROR;
             break;
         case OPT_SKIP_BAD_ROWS: ro.skip_bad_rows = 1; break;
         case OPT_MAX_RECORD:

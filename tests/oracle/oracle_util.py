@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import time
 import traceback
@@ -435,4 +436,60 @@ def kinds_of(texts, kinds):
     vals, counts = np.unique(np.asarray(texts, dtype=object).astype(str), return_counts=True)
     for v, c in zip(vals.tolist(), counts.tolist()):
         out[kinds[v]] += c
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# C drivers: small programs linked against the build's libvigia.a that read commands on stdin
+# and print results, so that library functions without a CLI can be checked against scipy.
+
+_ORACLE_DIR = os.path.dirname(os.path.abspath(__file__))
+_ROOT = os.path.dirname(os.path.dirname(_ORACLE_DIR))
+
+
+def build_dir():
+    """VIGIA_BUILD, else the directory of $VIGIA (as tests/run.sh sets it), else build."""
+    if os.environ.get("VIGIA_BUILD"):
+        return os.environ["VIGIA_BUILD"]
+    if os.environ.get("VIGIA"):
+        return os.path.dirname(os.environ["VIGIA"]) or "."
+    return "build"
+
+
+def compile_driver(name, tmp):
+    """Compiles tests/oracle/<name>.c against the build's libvigia.a: plain cc first, then with
+    the sanitizer flags that a sanitized library needs at link time."""
+    lib = os.path.join(build_dir(), "libvigia.a")
+    if not os.path.isabs(lib):
+        lib = os.path.join(_ROOT, lib)
+    if not os.path.exists(lib):
+        raise RuntimeError("%s not found (build first: make)" % lib)
+    exe = os.path.join(tmp, name)
+    src = os.path.join(_ORACLE_DIR, name + ".c")
+    libs = [lib, "-ljansson", "-lz", "-lm", "-lpthread"]
+    attempts = [["cc"], ["clang", "-fsanitize=address,undefined"],
+                ["cc", "-fsanitize=address,undefined"]]
+    errors = []
+    for cc in attempts:
+        if not shutil.which(cc[0]):
+            continue
+        cmd = cc + ["-std=c11", "-I" + os.path.join(_ROOT, "include"), "-o", exe, src] + libs
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode == 0:
+            print("# driver built with: %s" % " ".join(cc), flush=True)
+            return exe
+        errors.append("%s: %s" % (" ".join(cc), p.stderr.strip()[-300:]))
+    raise RuntimeError("cannot compile %s: %s" % (name, " | ".join(errors)))
+
+
+def run_driver(exe, lines, timeout=120):
+    """Sends commands (one per list item) to a driver; returns its output lines, one each."""
+    text = "\n".join(lines) + "\n"
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1")
+    p = subprocess.run([exe], input=text, capture_output=True, text=True, timeout=timeout,
+                       env=env)
+    out = p.stdout.splitlines()
+    if p.returncode != 0 or len(out) != len(lines):
+        raise RuntimeError("driver exit %d, %d lines for %d commands: %s" % (
+            p.returncode, len(out), len(lines), (p.stderr or "\n".join(out[-2:]))[-400:]))
     return out

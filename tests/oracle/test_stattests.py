@@ -27,60 +27,22 @@ import scipy
 import scipy.stats as st
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oracle_util import Suite  # noqa: E402
+import oracle_util  # noqa: E402
+from oracle_util import Suite, build_dir  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def build_dir():
-    if os.environ.get("VIGIA_BUILD"):
-        return os.environ["VIGIA_BUILD"]
-    if os.environ.get("VIGIA"):
-        return os.path.dirname(os.environ["VIGIA"]) or "."
-    return "build"
-
-
 def compile_driver(tmp):
-    """Compiles stattests_driver.c against the build's libvigia.a: plain cc first, then with
-    the sanitizer flags a sanitized library needs at link time."""
-    lib = os.path.join(build_dir(), "libvigia.a")
-    if not os.path.isabs(lib):
-        lib = os.path.join(ROOT, lib)
-    if not os.path.exists(lib):
-        raise RuntimeError("%s not found (build first: make)" % lib)
-    exe = os.path.join(tmp, "stattests_driver")
-    src = os.path.join(HERE, "stattests_driver.c")
-    libs = [lib, "-ljansson", "-lz", "-lm", "-lpthread"]
-    attempts = [["cc"], ["clang", "-fsanitize=address,undefined"],
-                ["cc", "-fsanitize=address,undefined"]]
-    errors = []
-    for cc in attempts:
-        if not shutil.which(cc[0]):
-            continue
-        cmd = cc + ["-I" + os.path.join(ROOT, "include"), "-o", exe, src] + libs
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        if p.returncode == 0:
-            print("# driver built with: %s" % " ".join(cc), flush=True)
-            return exe
-        errors.append("%s: %s" % (" ".join(cc), p.stderr.strip()[-300:]))
-    raise RuntimeError("cannot compile stattests_driver: " + " | ".join(errors))
+    return oracle_util.compile_driver("stattests_driver", tmp)
 
 
 DRIVER = None
 
 
 def run(lines, timeout=120):
-    text = "\n".join(lines) + "\n"
-    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1")
-    p = subprocess.run([DRIVER], input=text, capture_output=True, text=True, timeout=timeout,
-                       env=env)
-    out = p.stdout.splitlines()
-    if p.returncode != 0 or len(out) != len(lines):
-        raise RuntimeError("driver exit %d, %d lines for %d commands: %s" % (
-            p.returncode, len(out), len(lines), (p.stderr or "\n".join(out[-2:]))[-400:]))
-    return out
-
+    return oracle_util.run_driver(DRIVER, lines, timeout)
 
 def cmd(test, a, b):
     return "%s %d %d %s %s" % (test, len(a), len(b), " ".join(map(repr, map(float, a))),
