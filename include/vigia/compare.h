@@ -46,6 +46,7 @@ typedef struct vg_compare_column {
     const char *kind;   /* "numeric" or "categorical" */
     const char *method; /* the deciding method */
     double statistic, p_value, threshold;
+    double p_value_adjusted; /* after the multiple-testing correction (= p_value without) */
     int uses_p_value; /* drifted = p_value < threshold, else statistic >= threshold */
     int drifted;
     uint64_t ref_count, cur_count; /* non-missing values compared */
@@ -55,11 +56,23 @@ typedef struct vg_compare_column {
     char note[160]; /* why the column was not compared, when it was not ("" otherwise) */
 } vg_compare_column;
 
+/* Correction for testing many columns at once, applied to the p-values of the columns decided
+ * by a p-value method (m of them): Bonferroni p*m; Benjamini-Hochberg's step-up adjusted
+ * p-values min_{j>=i} p_(j) m / j (controls the false discovery rate). Capped at 1. */
+typedef enum vg_correction {
+    VG_CORRECTION_NONE = 0,
+    VG_CORRECTION_BONFERRONI,
+    VG_CORRECTION_BH
+} vg_correction;
+
 typedef struct vg_compare_options {
     const char *method;     /* force this method where it applies; NULL = default choice */
     double threshold;       /* NaN = the method's default */
     double share_threshold; /* dataset drift at this share of drifted columns (0.5) */
     size_t n_bins;          /* bins for PSI, KL, JS, Hellinger on numeric columns (10) */
+    vg_correction correction; /* multiple-testing correction of deciding p-values */
+    const char *const *ignore; /* column names left out of the comparison */
+    size_t n_ignore;
 } vg_compare_options;
 
 void vg_compare_options_default(vg_compare_options *o);
@@ -72,6 +85,8 @@ typedef struct vg_compare_result {
     double share_drifted;
     int dataset_drift;
     double share_threshold;
+    vg_correction correction;
+    size_t n_ignored;
     size_t n_only_ref, n_only_cur;
     char **only_ref, **only_cur; /* column names present on one side only */
 } vg_compare_result;

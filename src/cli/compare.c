@@ -31,6 +31,9 @@ static const char help[] =
     "      --threshold X      p-value (p-value methods) or score threshold for the decision\n"
     "      --drift-share X    dataset drift when this share of columns drifted (default 0.5)\n"
     "      --bins N           bins for PSI, KL, Jensen-Shannon, Hellinger (default 10)\n"
+    "      --correction C     none (default), bonferroni or bh (Benjamini-Hochberg): adjust\n"
+    "                         the deciding p-values for testing many columns\n"
+    "      --ignore COL       leave column COL out (repeatable)\n"
     "      --sep C            CSV separator (as for `vigia profile`)\n"
     "  -h, --help             show this help\n"
     "\n"
@@ -61,36 +64,43 @@ static int parse_fraction(const char *flag, const char *arg, double lo, double h
     return VG_EXIT_OK;
 }
 
-enum { OPT_METHOD = 300, OPT_THRESHOLD, OPT_SHARE, OPT_BINS };
+enum { OPT_METHOD = 300, OPT_THRESHOLD, OPT_SHARE, OPT_BINS, OPT_CORRECTION, OPT_IGNORE };
 
-int vg_cli_compare(int argc, char **argv) {
-    static const struct option longopts[] = {{"reference", required_argument, NULL, 'r'},
-                                             {"current", required_argument, NULL, 'c'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"output", required_argument, NULL, 'o'},
-                                             {"method", required_argument, NULL, OPT_METHOD},
-                                             {"threshold", required_argument, NULL, OPT_THRESHOLD},
-                                             {"drift-share", required_argument, NULL, OPT_SHARE},
-                                             {"bins", required_argument, NULL, OPT_BINS},
-                                             {"sep", required_argument, NULL, OPT_SEP},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *ref_path = NULL, *cur_path = NULL, *output = NULL;
-    int json = 0, opt;
-    unsigned long long bins;
+typedef struct {
+    const char *ref_path, *cur_path, *output;
+    int json;
     vg_compare_options co;
-    vg_compare_options_default(&co);
     vg_read_options ro;
-    vg_read_options_default(&ro);
+    const char **ignore; /* room for one name per argument */
+} compare_args;
+
+/* Returns VG_EXIT_OK, VG_EXIT_ERROR, or -1 when --help was printed. */
+static int parse_options(int argc, char **argv, compare_args *a) {
+    static const struct option longopts[] = {
+        {"reference", required_argument, NULL, 'r'},
+        {"current", required_argument, NULL, 'c'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"method", required_argument, NULL, OPT_METHOD},
+        {"threshold", required_argument, NULL, OPT_THRESHOLD},
+        {"drift-share", required_argument, NULL, OPT_SHARE},
+        {"bins", required_argument, NULL, OPT_BINS},
+        {"sep", required_argument, NULL, OPT_SEP},
+        {"correction", required_argument, NULL, OPT_CORRECTION},
+        {"ignore", required_argument, NULL, OPT_IGNORE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int opt;
+    unsigned long long bins;
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":r:c:f:o:h", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'r': ref_path = optarg; break;
-        case 'c': cur_path = optarg; break;
-        case 'o': output = optarg; break;
+        case 'r': a->ref_path = optarg; break;
+        case 'c': a->cur_path = optarg; break;
+        case 'o': a->output = optarg; break;
         case 'f':
-            if (vg_cli_format(optarg, &json))
+            if (vg_cli_format(optarg, &a->json))
                 return VG_EXIT_ERROR;
             break;
         case OPT_METHOD: {
@@ -100,32 +110,66 @@ int vg_cli_compare(int argc, char **argv) {
             if (i == sizeof methods / sizeof *methods)
                 return vg_cli_error("--method: unknown method '%s' (see `vigia compare --help`)",
                                     optarg);
-            co.method = methods[i];
+            a->co.method = methods[i];
             break;
         }
         case OPT_THRESHOLD:
-            if (parse_fraction("--threshold", optarg, 0, INFINITY, &co.threshold))
+            if (parse_fraction("--threshold", optarg, 0, INFINITY, &a->co.threshold))
                 return VG_EXIT_ERROR;
             break;
         case OPT_SHARE:
-            if (parse_fraction("--drift-share", optarg, 0, 1, &co.share_threshold))
+            if (parse_fraction("--drift-share", optarg, 0, 1, &a->co.share_threshold))
                 return VG_EXIT_ERROR;
             break;
         case OPT_BINS:
             if (vg_cli_uint("--bins", optarg, 1, 1000000, &bins))
                 return VG_EXIT_ERROR;
-            co.n_bins = (size_t)bins;
+            a->co.n_bins = (size_t)bins;
             break;
         case OPT_SEP:
-            if (vg_cli_separator(optarg, &ro.separator))
+            if (vg_cli_separator(optarg, &a->ro.separator))
                 return VG_EXIT_ERROR;
             break;
-        case 'h': fputs(help, stdout); return VG_EXIT_OK;
+        case OPT_CORRECTION:
+            if (!strcmp(optarg, "none"))
+                a->co.correction = VG_CORRECTION_NONE;
+            else if (!strcmp(optarg, "bonferroni"))
+                a->co.correction = VG_CORRECTION_BONFERRONI;
+            else if (!strcmp(optarg, "bh"))
+                a->co.correction = VG_CORRECTION_BH;
+            else
+                return vg_cli_error("--correction: '%s' is not one of: none, bonferroni, bh",
+                                    optarg);
+            break;
+        case OPT_IGNORE: a->ignore[a->co.n_ignore++] = optarg; break;
+        case 'h': fputs(help, stdout); return -1;
         default: return vg_cli_bad_option("compare", opt, argv);
         }
     }
+    return VG_EXIT_OK;
+}
+
+int vg_cli_compare(int argc, char **argv) {
+    compare_args a;
+    memset(&a, 0, sizeof a);
+    vg_compare_options_default(&a.co);
+    vg_read_options_default(&a.ro);
+    a.ignore = calloc((size_t)argc + 1, sizeof *a.ignore);
+    if (!a.ignore)
+        return vg_cli_error("out of memory");
+    a.co.ignore = a.ignore;
+    int prc = parse_options(argc, argv, &a);
+    if (prc != VG_EXIT_OK) {
+        free(a.ignore);
+        return prc < 0 ? VG_EXIT_OK : prc;
+    }
+    const char *ref_path = a.ref_path, *cur_path = a.cur_path, *output = a.output;
+    int json = a.json;
+    vg_compare_options co = a.co;
+    vg_read_options ro = a.ro;
     if (!ref_path || !cur_path || optind != argc) {
         fputs(help, stderr);
+        free(a.ignore);
         return vg_cli_error(optind != argc ? "compare: unexpected argument '%s'"
                                            : "compare: --reference and --current are required%s",
                             optind != argc ? argv[optind] : "");
@@ -171,5 +215,6 @@ out:
     vg_compare_result_free(res);
     vg_samples_free(ref);
     vg_samples_free(cur);
+    free(a.ignore);
     return rc;
 }

@@ -17,6 +17,9 @@ void vg_compare_options_default(vg_compare_options *o) {
     o->threshold = NAN;
     o->share_threshold = 0.5;
     o->n_bins = 10;
+    o->correction = VG_CORRECTION_NONE;
+    o->ignore = NULL;
+    o->n_ignore = 0;
 }
 
 void vg_compare_result_free(vg_compare_result *r) {
@@ -175,8 +178,54 @@ static void decide(vg_compare_column *c, uint64_t ref_rows, const vg_compare_opt
     c->uses_p_value = is_p_value_method(m);
     c->threshold = isnan(o->threshold) ? (c->uses_p_value ? 0.05 : 0.1) : o->threshold;
     c->statistic = sc->statistic;
-    c->p_value = sc->p_value;
+    c->p_value = c->p_value_adjusted = sc->p_value;
     c->drifted = c->uses_p_value ? sc->p_value < c->threshold : sc->statistic >= c->threshold;
+}
+
+static int ignored(const vg_compare_options *o, const char *name) {
+    for (size_t i = 0; i < o->n_ignore; i++)
+        if (strcmp(o->ignore[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int cmp_p(const void *a, const void *b) {
+    double x = (*(const vg_compare_column *const *)a)->p_value;
+    double y = (*(const vg_compare_column *const *)b)->p_value;
+    return (x > y) - (x < y);
+}
+
+/* Adjusts the deciding p-values of the columns decided by a p-value method and re-decides
+ * them (see vg_correction). */
+static int correct(vg_compare_result *res, vg_correction how) {
+    size_t m = 0;
+    for (size_t i = 0; i < res->ncols; i++)
+        m += res->cols[i].method && res->cols[i].uses_p_value && !isnan(res->cols[i].p_value);
+    if (how == VG_CORRECTION_NONE || m == 0)
+        return VG_OK;
+    vg_compare_column **v = malloc(m * sizeof *v);
+    if (!v)
+        return VG_ERR_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < res->ncols; i++)
+        if (res->cols[i].method && res->cols[i].uses_p_value && !isnan(res->cols[i].p_value))
+            v[k++] = &res->cols[i];
+    if (how == VG_CORRECTION_BONFERRONI) {
+        for (size_t i = 0; i < m; i++)
+            v[i]->p_value_adjusted = fmin(1.0, v[i]->p_value * (double)m);
+    } else {
+        qsort(v, m, sizeof *v, cmp_p);
+        double run = 1.0;
+        for (size_t i = m; i-- > 0;) {
+            double a = v[i]->p_value * (double)m / (double)(i + 1);
+            run = fmin(run, a);
+            v[i]->p_value_adjusted = run;
+        }
+    }
+    for (size_t i = 0; i < m; i++)
+        v[i]->drifted = v[i]->p_value_adjusted < v[i]->threshold;
+    free(v);
+    return VG_OK;
 }
 
 static int push_name(char ***list, size_t *n, const char *name) {
@@ -209,13 +258,17 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
     int rc = VG_OK;
     for (size_t i = 0; i < ref->ncols && rc == VG_OK; i++) {
         const vg_samples_column *r = &ref->cols[i], *q = find(cur, r->name);
+        if (ignored(o, r->name)) {
+            res->n_ignored++;
+            continue;
+        }
         if (!q) {
             rc = push_name(&res->only_ref, &res->n_only_ref, r->name);
             continue;
         }
         vg_compare_column *c = &res->cols[res->ncols++];
         c->name = strdup(r->name);
-        c->statistic = c->p_value = c->threshold = NAN;
+        c->statistic = c->p_value = c->p_value_adjusted = c->threshold = NAN;
         c->ref_count = r->nnum + r->n_other;
         c->cur_count = q->nnum + q->n_other;
         if (!c->name) {
@@ -239,13 +292,17 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
         rc = numeric ? numeric_scores(c, r, q, o->n_bins) : categorical_scores(c, r, q);
         if (rc == VG_OK)
             decide(c, ref->rows, o);
-        if (c->method) {
-            res->n_compared++;
-            res->n_drifted += c->drifted != 0;
-        }
     }
+    res->correction = o->correction;
+    if (rc == VG_OK)
+        rc = correct(res, o->correction);
+    for (size_t i = 0; i < res->ncols; i++)
+        if (res->cols[i].method) {
+            res->n_compared++;
+            res->n_drifted += res->cols[i].drifted != 0;
+        }
     for (size_t i = 0; i < cur->ncols && rc == VG_OK; i++)
-        if (!find(ref, cur->cols[i].name))
+        if (!find(ref, cur->cols[i].name) && !ignored(o, cur->cols[i].name))
             rc = push_name(&res->only_cur, &res->n_only_cur, cur->cols[i].name);
     if (rc != VG_OK) {
         vg_compare_result_free(res);

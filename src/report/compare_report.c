@@ -48,6 +48,9 @@ char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, c
     put(drift, "n_drifted", json_integer((json_int_t)r->n_drifted), &oom);
     put(drift, "n_columns", json_integer((json_int_t)r->n_compared), &oom);
     put(drift, "share_threshold", json_real(r->share_threshold), &oom);
+    static const char *const corr[] = {"none", "bonferroni", "benjamini_hochberg"};
+    put(drift, "correction", json_string(corr[r->correction]), &oom);
+    put(drift, "n_ignored", json_integer((json_int_t)r->n_ignored), &oom);
     for (size_t i = 0; !oom && i < r->ncols; i++) {
         const vg_compare_column *c = &r->cols[i];
         json_t *o = json_object(), *scores = json_object();
@@ -61,6 +64,8 @@ char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, c
         put(o, "method", c->method ? json_string(c->method) : json_null(), &oom);
         put(o, "statistic", num(c->statistic), &oom);
         put(o, "p_value", num(c->p_value), &oom);
+        if (r->correction != VG_CORRECTION_NONE)
+            put(o, "p_value_adjusted", num(c->p_value_adjusted), &oom);
         put(o, "threshold", num(c->threshold), &oom);
         put(o, "drifted", c->method ? json_boolean(c->drifted) : json_null(), &oom);
         put(o, "reference_count", json_integer((json_int_t)c->ref_count), &oom);
@@ -91,9 +96,12 @@ int vg_report_compare_text(const vg_compare_result *r, const char *ref_path, con
                            FILE *f, vg_error *err) {
     fprintf(f, "reference %s (%llu rows) vs current %s (%llu rows)\n", ref_path,
             (unsigned long long)r->ref_rows, cur_path, (unsigned long long)r->cur_rows);
-    fprintf(f, "dataset drift: %s: %zu of %zu columns drifted (%.0f%%, threshold %.0f%%)\n\n",
+    fprintf(f, "dataset drift: %s: %zu of %zu columns drifted (%.0f%%, threshold %.0f%%)%s\n\n",
             r->dataset_drift ? "YES" : "no", r->n_drifted, r->n_compared, 100 * r->share_drifted,
-            100 * r->share_threshold);
+            100 * r->share_threshold,
+            r->correction == VG_CORRECTION_BONFERRONI ? "; p-values Bonferroni-adjusted"
+            : r->correction == VG_CORRECTION_BH       ? "; p-values Benjamini-Hochberg-adjusted"
+                                                      : "");
     vg_table *t = vg_table_new(7);
     if (!t)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
@@ -111,7 +119,7 @@ int vg_report_compare_text(const vg_compare_result *r, const char *ref_path, con
             vg_table_cell(t, 0, "%s", c->kind);
             vg_table_cell(t, 0, "%s", c->method ? c->method : "-");
             vg_table_num(t, c->statistic);
-            vg_table_num(t, c->p_value);
+            vg_table_num(t, c->p_value_adjusted);
             vg_table_num(t, c->threshold);
             vg_table_cell(t, 0, "%s", !c->method ? c->note : c->drifted ? "DRIFT" : "ok");
         }

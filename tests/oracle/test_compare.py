@@ -158,6 +158,33 @@ def main():
     c_ = d["drift"]["columns"]["c"]
     check("method_override", c_["method"] == "tvd" and c_["threshold"] == 0.4
           and c_["drifted"] == (c_["statistic"] >= 0.4), json.dumps(c_)[:300])
+    # multiple-testing corrections, recomputed from the raw deciding p-values
+    rp, cp = os.path.join(tmp, "r3.csv"), os.path.join(tmp, "c3.csv")
+    nref = 500
+    write(rp, {"c%d" % j: np.round(rng.normal(0, 1, nref), 4) for j in range(8)})
+    write(cp, {"c%d" % j: np.round(rng.normal(0.02 * j, 1, 400), 4) for j in range(8)})
+    raw = compare(rp, cp)["drift"]["columns"]
+    names = sorted(raw)
+    p = np.array([raw[k]["p_value"] for k in names])
+    m = len(p)
+    bonf = np.minimum(1, p * m)
+    order = np.argsort(p)
+    bh = np.empty(m)
+    run = 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        run = min(run, p[i] * m / rank)
+        bh[i] = run
+    for how, want in (("bonferroni", bonf), ("bh", bh)):
+        d = compare(rp, cp, "--correction", how)["drift"]
+        got = np.array([d["columns"][k]["p_value_adjusted"] for k in names])
+        drift = [d["columns"][k]["drifted"] for k in names]
+        check("correction_%s" % how, np.allclose(got, want, rtol=1e-12, atol=0)
+              and drift == [bool(x < 0.05) for x in want]
+              and d["n_drifted"] == int(np.sum(want < 0.05)), "%s vs %s" % (got, want))
+    d = compare(rp, cp, "--ignore", "c1", "--ignore", "c7")["drift"]
+    check("ignore", "c1" not in d["columns"] and "c7" not in d["columns"]
+          and d["n_ignored"] == 2 and d["n_columns"] == 6, json.dumps(d)[:200])
     print("# %d failed" % failed)
     return 1 if failed else 0
 
