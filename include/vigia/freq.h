@@ -67,6 +67,10 @@ uint64_t vg_freq_count(const vg_freq *s, uint64_t hash);
  * `out`; returns how many. Never fails. */
 size_t vg_freq_top(const vg_freq *s, vg_freq_item *out, size_t max);
 
+/* Order of vg_freq_top: count descending, then numbers (ascending) before text (bytewise);
+ * negative, 0 or positive like strcmp. */
+int vg_freq_item_cmp(const vg_freq_item *x, const vg_freq_item *y);
+
 int vg_freq_serialize(const vg_freq *s, unsigned char **out, size_t *len, vg_error *err);
 vg_freq *vg_freq_deserialize(const void *data, size_t len, vg_error *err);
 

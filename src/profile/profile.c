@@ -215,16 +215,7 @@ static int count_number(vg_column *c, uint64_t h, double x) {
 }
 
 static int cmp_item(const void *a, const void *b) {
-    const vg_freq_item *x = a, *y = b;
-    if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
-    if (x->is_number != y->is_number)
-        return x->is_number ? -1 : 1;
-    if (x->is_number)
-        return (x->number > y->number) - (x->number < y->number);
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->value, y->value, n);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
+    return vg_freq_item_cmp(a, b);
 }
 
 size_t vg_column_top(const vg_column *c, vg_freq_item *out, size_t max) {

@@ -1,28 +1,19 @@
 /*
  * Comparison results -> JSON (keys documented in docs/compare.md) and a terminal table.
  */
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "table.h"
 #include "vigia/compare.h"
 #include "vigia/version.h"
 
-static json_t *num(double x) {
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
-static void put(json_t *o, const char *k, json_t *v, int *oom) {
-    if (!v || json_object_set_new(o, k, v) != 0)
-        *oom = 1;
-}
-
 static json_t *names(char **list, size_t n, int *oom) {
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++)
-        if (json_array_append_new(a, json_string(list[i])) != 0)
+        if (json_array_append_new(a, vg_json_str(list[i])) != 0)
             *oom = 1;
     return a;
 }
@@ -34,23 +25,23 @@ char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, c
            *rows = json_object(), *schema = json_object();
     if (!root || !drift || !cols || !rows || !schema)
         oom = 1;
-    put(root, "vigia_version", json_string(VG_VERSION), &oom);
-    put(root, "reference", json_string(ref_path), &oom);
-    put(root, "current", json_string(cur_path), &oom);
-    put(rows, "reference", json_integer((json_int_t)r->ref_rows), &oom);
-    put(rows, "current", json_integer((json_int_t)r->cur_rows), &oom);
-    put(root, "rows", rows, &oom);
-    put(schema, "only_in_reference", names(r->only_ref, r->n_only_ref, &oom), &oom);
-    put(schema, "only_in_current", names(r->only_cur, r->n_only_cur, &oom), &oom);
-    put(root, "schema", schema, &oom);
-    put(drift, "dataset_drift", json_boolean(r->dataset_drift), &oom);
-    put(drift, "share_drifted", json_real(r->share_drifted), &oom);
-    put(drift, "n_drifted", json_integer((json_int_t)r->n_drifted), &oom);
-    put(drift, "n_columns", json_integer((json_int_t)r->n_compared), &oom);
-    put(drift, "share_threshold", json_real(r->share_threshold), &oom);
+    vg_json_put(root, "vigia_version", json_string(VG_VERSION), &oom);
+    vg_json_put(root, "reference", vg_json_str(ref_path), &oom);
+    vg_json_put(root, "current", vg_json_str(cur_path), &oom);
+    vg_json_put(rows, "reference", json_integer((json_int_t)r->ref_rows), &oom);
+    vg_json_put(rows, "current", json_integer((json_int_t)r->cur_rows), &oom);
+    vg_json_put(root, "rows", rows, &oom);
+    vg_json_put(schema, "only_in_reference", names(r->only_ref, r->n_only_ref, &oom), &oom);
+    vg_json_put(schema, "only_in_current", names(r->only_cur, r->n_only_cur, &oom), &oom);
+    vg_json_put(root, "schema", schema, &oom);
+    vg_json_put(drift, "dataset_drift", json_boolean(r->dataset_drift), &oom);
+    vg_json_put(drift, "share_drifted", json_real(r->share_drifted), &oom);
+    vg_json_put(drift, "n_drifted", json_integer((json_int_t)r->n_drifted), &oom);
+    vg_json_put(drift, "n_columns", json_integer((json_int_t)r->n_compared), &oom);
+    vg_json_put(drift, "share_threshold", json_real(r->share_threshold), &oom);
     static const char *const corr[] = {"none", "bonferroni", "benjamini_hochberg"};
-    put(drift, "correction", json_string(corr[r->correction]), &oom);
-    put(drift, "n_ignored", json_integer((json_int_t)r->n_ignored), &oom);
+    vg_json_put(drift, "correction", json_string(corr[r->correction]), &oom);
+    vg_json_put(drift, "n_ignored", json_integer((json_int_t)r->n_ignored), &oom);
     for (size_t i = 0; !oom && i < r->ncols; i++) {
         const vg_compare_column *c = &r->cols[i];
         json_t *o = json_object(), *scores = json_object();
@@ -60,31 +51,31 @@ char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, c
             json_decref(scores);
             break;
         }
-        put(o, "kind", json_string(c->kind), &oom);
-        put(o, "method", c->method ? json_string(c->method) : json_null(), &oom);
-        put(o, "statistic", num(c->statistic), &oom);
-        put(o, "p_value", num(c->p_value), &oom);
+        vg_json_put(o, "kind", json_string(c->kind), &oom);
+        vg_json_put(o, "method", c->method ? json_string(c->method) : json_null(), &oom);
+        vg_json_put(o, "statistic", vg_json_num(c->statistic), &oom);
+        vg_json_put(o, "p_value", vg_json_num(c->p_value), &oom);
         if (r->correction != VG_CORRECTION_NONE)
-            put(o, "p_value_adjusted", num(c->p_value_adjusted), &oom);
-        put(o, "threshold", num(c->threshold), &oom);
-        put(o, "drifted", c->method ? json_boolean(c->drifted) : json_null(), &oom);
-        put(o, "reference_count", json_integer((json_int_t)c->ref_count), &oom);
-        put(o, "current_count", json_integer((json_int_t)c->cur_count), &oom);
+            vg_json_put(o, "p_value_adjusted", vg_json_num(c->p_value_adjusted), &oom);
+        vg_json_put(o, "threshold", vg_json_num(c->threshold), &oom);
+        vg_json_put(o, "drifted", c->method ? json_boolean(c->drifted) : json_null(), &oom);
+        vg_json_put(o, "reference_count", json_integer((json_int_t)c->ref_count), &oom);
+        vg_json_put(o, "current_count", json_integer((json_int_t)c->cur_count), &oom);
         if (strcmp(c->kind, "categorical") == 0)
-            put(o, "unseen_categories", json_integer((json_int_t)c->n_unseen), &oom);
+            vg_json_put(o, "unseen_categories", json_integer((json_int_t)c->n_unseen), &oom);
         if (c->note[0])
-            put(o, "note", json_string(c->note), &oom);
+            vg_json_put(o, "note", vg_json_str(c->note), &oom);
         for (size_t k = 0; k < c->nscores; k++) {
             json_t *s = json_object();
-            put(s, "statistic", num(c->scores[k].statistic), &oom);
-            put(s, "p_value", num(c->scores[k].p_value), &oom);
-            put(scores, c->scores[k].method, s, &oom);
+            vg_json_put(s, "statistic", vg_json_num(c->scores[k].statistic), &oom);
+            vg_json_put(s, "p_value", vg_json_num(c->scores[k].p_value), &oom);
+            vg_json_put(scores, c->scores[k].method, s, &oom);
         }
-        put(o, "scores", scores, &oom);
-        put(cols, c->name, o, &oom);
+        vg_json_put(o, "scores", scores, &oom);
+        vg_json_put(cols, c->name, o, &oom);
     }
-    put(drift, "columns", cols, &oom);
-    put(root, "drift", drift, &oom);
+    vg_json_put(drift, "columns", cols, &oom);
+    vg_json_put(root, "drift", drift, &oom);
     char *out = oom ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!out)

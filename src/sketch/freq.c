@@ -280,24 +280,31 @@ uint64_t vg_freq_count(const vg_freq *s, uint64_t hash) {
 }
 
 /* Order of vg_freq_top: count descending, then numbers (by value) before text (bytewise). */
-static int before(const entry *x, const entry *y) {
+int vg_freq_item_cmp(const vg_freq_item *x, const vg_freq_item *y) {
     if (x->count != y->count)
-        return x->count > y->count;
+        return x->count > y->count ? -1 : 1;
     if (x->is_number != y->is_number)
-        return x->is_number;
-    if (x->is_number) {
-        double u, v;
-        memcpy(&u, x->text, 8);
-        memcpy(&v, y->text, 8);
-        return u < v;
-    }
+        return x->is_number ? -1 : 1;
+    if (x->is_number)
+        return (x->number > y->number) - (x->number < y->number);
     size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->text, y->text, n);
-    if (c)
-        return c < 0;
-    if (x->len != y->len)
-        return x->len < y->len;
-    return x->hash < y->hash;
+    int c = memcmp(x->value, y->value, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static vg_freq_item item_of(const entry *e) {
+    vg_freq_item it = {e->is_number, 0, e->text, e->is_number ? 0 : e->len, e->truncated, e->count};
+    if (e->is_number)
+        memcpy(&it.number, e->text, 8);
+    return it;
+}
+
+/* vg_freq_item_cmp order; entries equal in it (values cut to the same prefix) by hash, so the
+ * result does not depend on insertion order. */
+static int before(const entry *x, const entry *y) {
+    vg_freq_item a = item_of(x), b = item_of(y);
+    int c = vg_freq_item_cmp(&a, &b);
+    return c ? c < 0 : x->hash < y->hash;
 }
 
 /* Selection by insertion into the output: O(size * max) and no allocation, so it cannot fail
@@ -318,16 +325,8 @@ size_t vg_freq_top(const vg_freq *s, vg_freq_item *out, size_t max) {
         }
         best[j] = e;
     }
-    for (size_t i = 0; i < n; i++) {
-        out[i].is_number = best[i]->is_number;
-        out[i].number = 0;
-        if (best[i]->is_number)
-            memcpy(&out[i].number, best[i]->text, 8);
-        out[i].value = best[i]->text;
-        out[i].len = best[i]->is_number ? 0 : best[i]->len;
-        out[i].truncated = best[i]->truncated;
-        out[i].count = best[i]->count;
-    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = item_of(best[i]);
     return n;
 }
 

@@ -493,3 +493,22 @@ def run_driver(exe, lines, timeout=120):
         raise RuntimeError("driver exit %d, %d lines for %d commands: %s" % (
             p.returncode, len(out), len(lines), (p.stderr or "\n".join(out[-2:]))[-400:]))
     return out
+
+
+def driver_main(driver, label, groups, bind):
+    """The main() of a driver-based oracle test: builds `driver`, hands it to `bind` (which
+    stores it where the test's run() finds it), runs the (name, function) groups of checks."""
+    import tempfile
+
+    import scipy
+    s = Suite()
+    print("# scipy %s, numpy %s, build %s" % (scipy.__version__, np.__version__, build_dir()))
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            bind(compile_driver(driver, tmp))
+        except Exception as e:  # noqa: BLE001
+            s.check("%s:compile driver" % label, [str(e).replace("\n", " ")])
+            return s.finish()
+        for name, fn in groups:
+            s.group(name, fn)
+    return s.finish()

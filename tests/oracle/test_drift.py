@@ -28,21 +28,17 @@ Tolerances (|got - want| <= rtol |want| + atol; each PASS line shows [max err / 
 """
 import math
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import warnings
 
 import mpmath
 import numpy as np
-import scipy
 import scipy.stats as st
 from scipy.spatial.distance import jensenshannon
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oracle_util  # noqa: E402
-from oracle_util import Suite, build_dir  # noqa: E402
+
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -445,21 +441,13 @@ def error_checks(s):
     s.check("errors:empty, non-finite, all-zero input gives VG_ERR_INVALID", problems)
 
 
-def main():
+def bind_driver(exe):
     global DRIVER
-    s = Suite()
-    print("# scipy %s, numpy %s, build %s" % (scipy.__version__, np.__version__, build_dir()))
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            DRIVER = compile_driver(tmp)
-        except Exception as e:  # noqa: BLE001
-            s.check("drift:compile driver", [str(e).replace("\n", " ")])
-            return s.finish()
-        s.group("numeric", numeric_checks)
-        s.group("counts", counts_checks)
-        s.group("counts:z", z_random_checks)
-        s.group("errors", error_checks)
-    return s.finish()
+    DRIVER = exe
+
+
+def main():
+    return oracle_util.driver_main("drift_driver", "drift", [("numeric", numeric_checks), ("counts", counts_checks), ("counts:z", z_random_checks), ("errors", error_checks)], bind_driver)
 
 
 if __name__ == "__main__":

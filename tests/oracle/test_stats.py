@@ -17,20 +17,16 @@ tolerance covers scipy's error, and the test says so).
 """
 import math
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import warnings
 
 import numpy as np
-import scipy
 import scipy.special as sc
 import scipy.stats as st
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oracle_util  # noqa: E402
-from oracle_util import Suite, build_dir  # noqa: E402
+
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -170,7 +166,7 @@ def special_checks(s):
         return 1e-12 if max(a_, b_) <= 100 else 2e-10
     check(s, "special:betainc", "betainc", pts, sc.betainc, rt_beta)
     # complement: I_{1-x}(b, a) evaluated by scipy at y, by vigia at x = 1 - y (both exact)
-    cpts, cwant = [], []
+    cpts = []
     for (ai, bi, x) in pts:
         y = min(x, 1 - x)
         xx = 1 - y
@@ -431,23 +427,13 @@ def ks2_checks(s):
     s.check("ks2:invalid input gives VG_ERR_INVALID", problems)
 
 
-def main():
+def bind_driver(exe):
     global DRIVER
-    s = Suite()
-    print("# scipy %s, numpy %s, build %s" % (scipy.__version__, np.__version__, build_dir()))
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            DRIVER = compile_driver(tmp)
-        except Exception as e:  # noqa: BLE001
-            s.check("stats:compile driver", [str(e).replace("\n", " ")])
-            return s.finish()
-        s.group("special", special_checks)
-        s.group("dist:normal", normal_checks)
-        s.group("dist:t", t_checks)
-        s.group("dist:chi2/f", chi2_f_checks)
-        s.group("ks:distributions", ks_dist_checks)
-        s.group("ks2", ks2_checks)
-    return s.finish()
+    DRIVER = exe
+
+
+def main():
+    return oracle_util.driver_main("stats_driver", "stats", [("special", special_checks), ("dist:normal", normal_checks), ("dist:t", t_checks), ("dist:chi2/f", chi2_f_checks), ("ks:distributions", ks_dist_checks), ("ks2", ks2_checks)], bind_driver)
 
 
 if __name__ == "__main__":

@@ -16,19 +16,15 @@ only against NaN, infinities exactly); each PASS line names the largest relative
 """
 import math
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import warnings
 
 import numpy as np
-import scipy
 import scipy.stats as st
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oracle_util  # noqa: E402
-from oracle_util import Suite, build_dir  # noqa: E402
+
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -279,21 +275,13 @@ def cvm_checks(s):
                    ([1.0, 2.0], [math.nan, 2.0])])
 
 
-def main():
+def bind_driver(exe):
     global DRIVER
-    s = Suite()
-    print("# scipy %s, numpy %s, build %s" % (scipy.__version__, np.__version__, build_dir()))
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            DRIVER = compile_driver(tmp)
-        except Exception as e:  # noqa: BLE001
-            s.check("stattests:compile driver", [str(e).replace("\n", " ")])
-            return s.finish()
-        s.group("welch", welch_checks)
-        s.group("mwu", mwu_checks)
-        s.group("ad", ad_checks)
-        s.group("cvm", cvm_checks)
-    return s.finish()
+    DRIVER = exe
+
+
+def main():
+    return oracle_util.driver_main("stattests_driver", "stattests", [("welch", welch_checks), ("mwu", mwu_checks), ("ad", ad_checks), ("cvm", cvm_checks)], bind_driver)
 
 
 if __name__ == "__main__":
