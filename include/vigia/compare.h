@@ -39,6 +39,9 @@ typedef struct vg_compare_score {
     const char *method; /* "ks", "wasserstein", ... (static strings) */
     double statistic;
     double p_value; /* NaN for distances */
+    /* Bound on |statistic - exact statistic| when computed from sketches (.vgp profiles);
+     * NaN when exact (from raw data). */
+    double error_bound;
 } vg_compare_score;
 
 typedef struct vg_compare_column {

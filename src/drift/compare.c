@@ -47,7 +47,7 @@ static const vg_samples_column *find(const vg_samples *s, const char *name) {
 static void add_score(vg_compare_column *c, const char *method, int rc, double stat, double p) {
     if (rc != VG_OK || c->nscores == VG_COMPARE_MAX_SCORES)
         return; /* a test that does not apply (e.g. Anderson-Darling on one value) is left out */
-    c->scores[c->nscores++] = (vg_compare_score){method, stat, p};
+    c->scores[c->nscores++] = (vg_compare_score){method, stat, p, NAN};
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -159,8 +159,7 @@ static const vg_compare_score *score_of(const vg_compare_column *c, const char *
     return NULL;
 }
 
-/* Picks the deciding method and applies its threshold. */
-static void decide(vg_compare_column *c, uint64_t ref_rows, const vg_compare_options *o) {
+void vg_compare_decide(vg_compare_column *c, uint64_t ref_rows, const vg_compare_options *o) {
     int numeric = strcmp(c->kind, "numeric") == 0;
     const char *m;
     if (ref_rows <= 1000)
@@ -291,16 +290,8 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
         }
         rc = numeric ? numeric_scores(c, r, q, o->n_bins) : categorical_scores(c, r, q);
         if (rc == VG_OK)
-            decide(c, ref->rows, o);
+            vg_compare_decide(c, ref->rows, o);
     }
-    res->correction = o->correction;
-    if (rc == VG_OK)
-        rc = correct(res, o->correction);
-    for (size_t i = 0; i < res->ncols; i++)
-        if (res->cols[i].method) {
-            res->n_compared++;
-            res->n_drifted += res->cols[i].drifted != 0;
-        }
     for (size_t i = 0; i < cur->ncols && rc == VG_OK; i++)
         if (!find(ref, cur->cols[i].name) && !ignored(o, cur->cols[i].name))
             rc = push_name(&res->only_cur, &res->n_only_cur, cur->cols[i].name);
@@ -308,8 +299,25 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
         vg_compare_result_free(res);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
-    res->share_drifted = res->n_compared ? (double)res->n_drifted / (double)res->n_compared : 0;
-    res->dataset_drift = res->n_compared > 0 && res->share_drifted >= o->share_threshold;
+    if (vg_compare_finish(res, o) != VG_OK) {
+        vg_compare_result_free(res);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
     *out = res;
     return VG_OK;
+}
+
+int vg_compare_finish(vg_compare_result *res, const vg_compare_options *o) {
+    res->correction = o->correction;
+    res->share_threshold = o->share_threshold;
+    int rc = correct(res, o->correction);
+    res->n_compared = res->n_drifted = 0;
+    for (size_t i = 0; i < res->ncols; i++)
+        if (res->cols[i].method) {
+            res->n_compared++;
+            res->n_drifted += res->cols[i].drifted != 0;
+        }
+    res->share_drifted = res->n_compared ? (double)res->n_drifted / (double)res->n_compared : 0;
+    res->dataset_drift = res->n_compared > 0 && res->share_drifted >= o->share_threshold;
+    return rc;
 }

@@ -38,7 +38,19 @@ struct vg_samples {
     uint64_t rows;
     size_t ncols;
     vg_samples_column *cols;
+    /* One 64-bit hash per row (rows entries), of every cell's text in column order, for
+     * finding duplicate rows; two different rows collide with probability about 2^-64. */
+    uint64_t *row_hash;
 };
+
+/* Shared by the exact (compare.c) and sketch (sketch.c) comparisons, so that both decide
+ * alike. vg_compare_decide picks a column's deciding method among the scores already in it
+ * (Evidently's default choice by ref_rows, or o->method) and applies the threshold; on no
+ * applicable score it writes c->note and leaves c->method NULL. vg_compare_finish applies the
+ * multiple-testing correction and computes the counts and the dataset verdict (VG_ERR_NOMEM
+ * is its only failure). */
+void vg_compare_decide(vg_compare_column *c, uint64_t ref_rows, const vg_compare_options *o);
+int vg_compare_finish(vg_compare_result *res, const vg_compare_options *o);
 
 int vg_samples_find_category(const vg_samples_column *c, const char *t, size_t n);
 

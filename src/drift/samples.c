@@ -31,6 +31,7 @@ void vg_samples_free(vg_samples *s) {
     for (size_t i = 0; i < s->ncols; i++)
         column_free(&s->cols[i]);
     free(s->cols);
+    free(s->row_hash);
     free(s);
 }
 
@@ -134,6 +135,21 @@ static int add_cell(vg_samples_column *c, const char *t, size_t n) {
     }
 }
 
+/* Cells are hashed one by one and chained with their position, so that ("ab", "c") and
+ * ("a", "bc") differ; trailing empty cells are not hashed, so that an NDJSON row without a key
+ * seen later equals one with an empty value there. */
+static uint64_t row_hash(const vg_batch *b, size_t i) {
+    size_t n = b->ncols;
+    while (n > 0 && b->len[i * b->ncols + n - 1] == 0)
+        n--;
+    uint64_t h = 0x243f6a8885a308d3ULL;
+    for (size_t j = 0; j < n; j++) {
+        size_t k = i * b->ncols + j;
+        h = vg_hash_fmix64(h ^ vg_hash_bytes(b->data[k], b->len[k]) ^ ((uint64_t)j << 48));
+    }
+    return h;
+}
+
 int vg_samples_load(const char *path, const vg_read_options *ro, vg_samples **out, vg_error *err) {
     *out = NULL;
     vg_samples *s = calloc(1, sizeof *s);
@@ -146,6 +162,7 @@ int vg_samples_load(const char *path, const vg_read_options *ro, vg_samples **ou
     }
     vg_batch b;
     int rc;
+    size_t row_cap = 0;
     while ((rc = vg_reader_next_batch(r, 256, &b, err)) > 0) {
         size_t nc = vg_reader_ncols(r);
         if (nc > s->ncols) { /* header, or NDJSON keys seen for the first time */
@@ -170,6 +187,20 @@ int vg_samples_load(const char *path, const vg_read_options *ro, vg_samples **ou
             if (rc < 0)
                 break;
         }
+        if (s->rows + b.nrows > row_cap) {
+            size_t cap = row_cap ? row_cap * 2 : 1024;
+            while (cap < s->rows + b.nrows)
+                cap *= 2;
+            uint64_t *rh = realloc(s->row_hash, cap * sizeof *rh);
+            if (!rh) {
+                rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+                break;
+            }
+            s->row_hash = rh;
+            row_cap = cap;
+        }
+        for (size_t i = 0; i < b.nrows; i++)
+            s->row_hash[s->rows + i] = row_hash(&b, i);
         for (size_t i = 0; i < b.nrows && rc >= 0; i++)
             for (size_t j = 0; j < s->ncols; j++) {
                 int e = j < b.ncols
