@@ -50,10 +50,12 @@ typedef struct vg_compare_column {
     const char *method; /* the deciding method */
     double statistic, p_value, threshold;
     double p_value_adjusted; /* after the multiple-testing correction (= p_value without) */
-    int uses_p_value; /* drifted = p_value < threshold, else statistic >= threshold */
+    int uses_p_value;        /* drifted = p_value < threshold, else statistic >= threshold */
     int drifted;
     uint64_t ref_count, cur_count; /* non-missing values compared */
     size_t n_unseen;               /* categories of the current data absent from the reference */
+    const char *role; /* NULL for a feature; "target" or "prediction" (scored, but outside the
+                         dataset verdict and the correction) */
     size_t nscores;
     vg_compare_score scores[VG_COMPARE_MAX_SCORES];
     char note[160]; /* why the column was not compared, when it was not ("" otherwise) */
@@ -68,17 +70,58 @@ typedef enum vg_correction {
     VG_CORRECTION_BH
 } vg_correction;
 
+/* A method and/or threshold for one column (most specific: wins over kind and global
+ * settings). method NULL = keep the kind's or the default choice; threshold NaN = keep. */
+typedef struct vg_compare_rule {
+    const char *column;
+    const char *method;
+    double threshold;
+} vg_compare_rule;
+
+/* What a column is for, besides being a feature. Target and prediction columns are compared
+ * (target drift, prediction drift) but reported apart and left out of the dataset verdict; the
+ * others are not compared at all. */
+typedef enum vg_role {
+    VG_ROLE_TARGET = 1,
+    VG_ROLE_PREDICTION,
+    VG_ROLE_ID,
+    VG_ROLE_TIMESTAMP,
+    VG_ROLE_SENSITIVE
+} vg_role;
+
+typedef struct vg_compare_role {
+    const char *column;
+    vg_role role;
+} vg_compare_role;
+
+const char *vg_role_name(vg_role r); /* "target", "prediction", "id", "timestamp", "sensitive" */
+
+/* Method choice, most specific first: a column rule, then the kind's setting (num_* for
+ * numeric columns, cat_* for categorical and binary ones), then the global one, then the
+ * default above. A method that does not apply to a column (ks on a categorical column) is
+ * passed over for the next choice, and the column's note says so. */
 typedef struct vg_compare_options {
-    const char *method;     /* force this method where it applies; NULL = default choice */
-    double threshold;       /* NaN = the method's default */
-    double share_threshold; /* dataset drift at this share of drifted columns (0.5) */
-    size_t n_bins;          /* bins for PSI, KL, JS, Hellinger on numeric columns (10) */
-    vg_correction correction; /* multiple-testing correction of deciding p-values */
+    const char *method; /* force this method where it applies; NULL = default choice */
+    double threshold;   /* NaN = the method's default */
+    const char *num_method, *cat_method; /* NULL = not set */
+    double num_threshold, cat_threshold; /* NaN = not set */
+    const vg_compare_rule *rules;        /* per-column settings */
+    size_t n_rules;
+    const vg_compare_role *roles;
+    size_t n_roles;
+    unsigned threads;          /* columns scored in parallel (0 or 1 = the calling thread only) */
+    double share_threshold;    /* dataset drift at this share of drifted columns (0.5) */
+    size_t n_bins;             /* bins for PSI, KL, JS, Hellinger on numeric columns (10) */
+    vg_correction correction;  /* multiple-testing correction of deciding p-values */
     const char *const *ignore; /* column names left out of the comparison */
     size_t n_ignore;
 } vg_compare_options;
 
 void vg_compare_options_default(vg_compare_options *o);
+
+/* The static name of drift method `m` ("ks", "psi", ...; list in docs/compare.md), or NULL
+ * when vigia has no such method. */
+const char *vg_compare_method_name(const char *m);
 
 typedef struct vg_compare_result {
     uint64_t ref_rows, cur_rows;
@@ -90,6 +133,8 @@ typedef struct vg_compare_result {
     double share_threshold;
     vg_correction correction;
     size_t n_ignored;
+    size_t n_roles;
+    vg_compare_role *roles; /* every role column found in the reference (names owned) */
     size_t n_only_ref, n_only_cur;
     char **only_ref, **only_cur; /* column names present on one side only */
 } vg_compare_result;

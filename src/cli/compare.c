@@ -3,12 +3,14 @@
  */
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "options.h"
+#include "vigia/config.h"
 
 static const char help[] =
     "usage: vigia compare --reference REF --current CUR [options]\n"
@@ -24,16 +26,28 @@ static const char help[] =
     "  -c, --current FILE     the data to check (required)\n"
     "  -f, --format FMT       text (default) or json\n"
     "  -o, --output FILE      write the report to FILE instead of standard output\n"
-    "      --method M         decide with M where it applies: ks, wasserstein,\n"
-    "                         wasserstein_normed, psi, jensen_shannon, kl_div, hellinger,\n"
-    "                         anderson_darling, cramer_von_mises, energy_distance, t_test,\n"
-    "                         mann_whitney, chi2, z_test, tvd\n"
-    "      --threshold X      p-value (p-value methods) or score threshold for the decision\n"
+    "      --method [SEL=]M   decide with method M: ks, wasserstein, wasserstein_normed,\n"
+    "                         psi, jensen_shannon, kl_div, hellinger, anderson_darling,\n"
+    "                         cramer_von_mises, energy_distance, t_test, mann_whitney (numeric);\n"
+    "                         chi2, z_test, jensen_shannon, psi, tvd, hellinger, kl_div\n"
+    "                         (categorical). SEL narrows it: numeric, categorical, or\n"
+    "                         column:NAME (repeatable; most specific wins; a method that does\n"
+    "                         not apply to a column is passed over, with a note)\n"
+    "      --threshold [SEL=]X  p-value (p-value methods: drifted when p < X) or score\n"
+    "                         (drifted when score >= X) threshold, narrowed as --method\n"
     "      --drift-share X    dataset drift when this share of columns drifted (default 0.5)\n"
     "      --bins N           bins for PSI, KL, Jensen-Shannon, Hellinger (default 10)\n"
     "      --correction C     none (default), bonferroni or bh (Benjamini-Hochberg): adjust\n"
     "                         the deciding p-values for testing many columns\n"
     "      --ignore COL       leave column COL out (repeatable)\n"
+    "      --target COL       the label column: its drift (target drift) is reported apart\n"
+    "      --prediction COL   the model output: prediction drift, reported apart\n"
+    "      --id COL, --timestamp COL, --sensitive COL\n"
+    "                         role columns, not compared as features (repeatable)\n"
+    "      --config FILE      read settings from the `compare:` section of a YAML file\n"
+    "                         (docs/config.md); flags given here override it\n"
+    "  -j, --threads N        threads (default 2: the two files load in parallel, then the\n"
+    "                         columns are scored in parallel)\n"
     "      --sep C            CSV separator (as for `vigia profile`)\n"
     "  -h, --help             show this help\n"
     "\n"
@@ -64,15 +78,92 @@ static int parse_fraction(const char *flag, const char *arg, double lo, double h
     return VG_EXIT_OK;
 }
 
-enum { OPT_METHOD = 300, OPT_THRESHOLD, OPT_SHARE, OPT_BINS, OPT_CORRECTION, OPT_IGNORE };
+enum {
+    OPT_METHOD = 300,
+    OPT_THRESHOLD,
+    OPT_SHARE,
+    OPT_BINS,
+    OPT_CORRECTION,
+    OPT_IGNORE,
+    OPT_TARGET,
+    OPT_PREDICTION,
+    OPT_ID,
+    OPT_TIMESTAMP,
+    OPT_SENSITIVE,
+    OPT_CONFIG
+};
 
 typedef struct {
     const char *ref_path, *cur_path, *output;
     int json;
     vg_compare_options co;
     vg_read_options ro;
-    const char **ignore; /* room for one name per argument */
+    const char **ignore;    /* room for one name per argument */
+    vg_compare_rule *rules; /* likewise */
+    vg_compare_role *roles; /* likewise */
+    size_t n_cfg_roles;     /* roles[0 .. n_cfg_roles) came from --config */
 } compare_args;
+
+static const char *find_method(const char *m) {
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+        if (strcmp(methods[i], m) == 0)
+            return methods[i];
+    return NULL;
+}
+
+/* The rule for column `name`, created on first use. */
+static vg_compare_rule *rule_for(compare_args *a, const char *name) {
+    for (size_t i = 0; i < a->co.n_rules; i++)
+        if (strcmp(a->rules[i].column, name) == 0)
+            return &a->rules[i];
+    vg_compare_rule *r = &a->rules[a->co.n_rules++];
+    r->column = name;
+    r->method = NULL;
+    r->threshold = NAN;
+    return r;
+}
+
+/* --method [SEL=]M and --threshold [SEL=]X: SEL is numeric, categorical or column:NAME. */
+static int set_choice(compare_args *a, const char *flag, const char *arg, int is_method) {
+    const char *eq = strchr(arg, '='), *val = eq ? eq + 1 : arg;
+    const char *method = NULL;
+    double thr = NAN;
+    if (is_method && !(method = find_method(val)))
+        return vg_cli_error("%s: unknown method '%s' (see `vigia compare --help`)", flag, val);
+    if (!is_method && parse_fraction(flag, val, 0, INFINITY, &thr))
+        return VG_EXIT_ERROR;
+    if (!eq) {
+        if (is_method)
+            a->co.method = method;
+        else
+            a->co.threshold = thr;
+        return VG_EXIT_OK;
+    }
+    size_t n = (size_t)(eq - arg);
+    if (n == 7 && !strncmp(arg, "numeric", n)) {
+        if (is_method)
+            a->co.num_method = method;
+        else
+            a->co.num_threshold = thr;
+    } else if (n == 11 && !strncmp(arg, "categorical", n)) {
+        if (is_method)
+            a->co.cat_method = method;
+        else
+            a->co.cat_threshold = thr;
+    } else if (n > 7 && !strncmp(arg, "column:", 7)) {
+        /* the argument stays alive (argv): terminate the name in place */
+        ((char *)arg)[n] = '\0';
+        vg_compare_rule *r = rule_for(a, arg + 7);
+        if (is_method)
+            r->method = method;
+        else
+            r->threshold = thr;
+    } else {
+        return vg_cli_error("%s: '%.*s' is not numeric, categorical or column:NAME", flag, (int)n,
+                            arg);
+    }
+    return VG_EXIT_OK;
+}
 
 /* Returns VG_EXIT_OK, VG_EXIT_ERROR, or -1 when --help was printed. */
 static int parse_options(int argc, char **argv, compare_args *a) {
@@ -88,13 +179,20 @@ static int parse_options(int argc, char **argv, compare_args *a) {
         {"sep", required_argument, NULL, OPT_SEP},
         {"correction", required_argument, NULL, OPT_CORRECTION},
         {"ignore", required_argument, NULL, OPT_IGNORE},
+        {"target", required_argument, NULL, OPT_TARGET},
+        {"prediction", required_argument, NULL, OPT_PREDICTION},
+        {"id", required_argument, NULL, OPT_ID},
+        {"timestamp", required_argument, NULL, OPT_TIMESTAMP},
+        {"sensitive", required_argument, NULL, OPT_SENSITIVE},
+        {"threads", required_argument, NULL, 'j'},
+        {"config", required_argument, NULL, OPT_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int opt;
-    unsigned long long bins;
+    unsigned long long bins, threads;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":r:c:f:o:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":r:c:f:o:j:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'r': a->ref_path = optarg; break;
         case 'c': a->cur_path = optarg; break;
@@ -103,20 +201,49 @@ static int parse_options(int argc, char **argv, compare_args *a) {
             if (vg_cli_format(optarg, &a->json))
                 return VG_EXIT_ERROR;
             break;
-        case OPT_METHOD: {
-            size_t i = 0;
-            while (i < sizeof methods / sizeof *methods && strcmp(methods[i], optarg) != 0)
-                i++;
-            if (i == sizeof methods / sizeof *methods)
-                return vg_cli_error("--method: unknown method '%s' (see `vigia compare --help`)",
-                                    optarg);
-            a->co.method = methods[i];
-            break;
-        }
+        case OPT_METHOD:
         case OPT_THRESHOLD:
-            if (parse_fraction("--threshold", optarg, 0, INFINITY, &a->co.threshold))
+            if (set_choice(a, opt == OPT_METHOD ? "--method" : "--threshold", optarg,
+                           opt == OPT_METHOD))
                 return VG_EXIT_ERROR;
             break;
+        case 'j':
+            if (vg_cli_uint("--threads", optarg, 1, 64, &threads))
+                return VG_EXIT_ERROR;
+            a->co.threads = (unsigned)threads;
+            break;
+        case OPT_TARGET:
+        case OPT_PREDICTION:
+        case OPT_ID:
+        case OPT_TIMESTAMP:
+        case OPT_SENSITIVE: {
+            static const vg_role r[] = {VG_ROLE_TARGET, VG_ROLE_PREDICTION, VG_ROLE_ID,
+                                        VG_ROLE_TIMESTAMP, VG_ROLE_SENSITIVE};
+            vg_role role = r[opt - OPT_TARGET];
+            int single = role == VG_ROLE_TARGET || role == VG_ROLE_PREDICTION;
+            /* a flag overrides the config file: drop its entries for this column or role */
+            for (size_t i = 0; i < a->n_cfg_roles;)
+                if (strcmp(a->roles[i].column, optarg) == 0 ||
+                    (single && a->roles[i].role == role)) {
+                    memmove(&a->roles[i], &a->roles[i + 1],
+                            (a->co.n_roles - i - 1) * sizeof *a->roles);
+                    a->co.n_roles--;
+                    a->n_cfg_roles--;
+                } else {
+                    i++;
+                }
+            for (size_t i = 0; i < a->co.n_roles; i++)
+                if (strcmp(a->roles[i].column, optarg) == 0)
+                    return vg_cli_error("--%s: column '%s' already has the role %s",
+                                        vg_role_name(role), optarg, vg_role_name(a->roles[i].role));
+            if (single)
+                for (size_t i = 0; i < a->co.n_roles; i++)
+                    if (a->roles[i].role == role)
+                        return vg_cli_error("--%s: given twice ('%s' and '%s')", vg_role_name(role),
+                                            a->roles[i].column, optarg);
+            a->roles[a->co.n_roles++] = (vg_compare_role){optarg, role};
+            break;
+        }
         case OPT_SHARE:
             if (parse_fraction("--drift-share", optarg, 0, 1, &a->co.share_threshold))
                 return VG_EXIT_ERROR;
@@ -142,6 +269,7 @@ static int parse_options(int argc, char **argv, compare_args *a) {
                                     optarg);
             break;
         case OPT_IGNORE: a->ignore[a->co.n_ignore++] = optarg; break;
+        case OPT_CONFIG: break; /* read before the other flags (see load_config) */
         case 'h': fputs(help, stdout); return -1;
         default: return vg_cli_bad_option("compare", opt, argv);
         }
@@ -149,18 +277,104 @@ static int parse_options(int argc, char **argv, compare_args *a) {
     return VG_EXIT_OK;
 }
 
+/* --config FILE: read first, so that flags override it wherever they appear. The file's
+ * rules, roles and ignored columns are copied into the argument arrays (sized argc + the
+ * file's counts), where flags can add to them. */
+static int load_config(int argc, char **argv, compare_args *a, vg_config **cfg) {
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            path = argv[++i];
+        else if (!strncmp(argv[i], "--config=", 9))
+            path = argv[i] + 9;
+    }
+    size_t extra = 0;
+    vg_error err;
+    vg_error_clear(&err);
+    if (path) {
+        if (vg_config_load(path, cfg, &err) != VG_OK)
+            return vg_cli_error("%s", err.msg);
+        vg_compare_options o;
+        vg_compare_options_default(&o);
+        vg_config_compare_options(*cfg, &o);
+        extra = o.n_rules + o.n_roles + o.n_ignore;
+    }
+    size_t cap = (size_t)argc + extra + 1;
+    a->ignore = calloc(cap, sizeof *a->ignore);
+    a->rules = calloc(cap, sizeof *a->rules);
+    a->roles = calloc(cap, sizeof *a->roles);
+    if (!a->ignore || !a->rules || !a->roles)
+        return vg_cli_error("out of memory");
+    if (*cfg) {
+        vg_config_compare_options(*cfg, &a->co);
+        memcpy(a->rules, a->co.rules, a->co.n_rules * sizeof *a->rules);
+        memcpy(a->roles, a->co.roles, a->co.n_roles * sizeof *a->roles);
+        memcpy(a->ignore, a->co.ignore, a->co.n_ignore * sizeof *a->ignore);
+        a->n_cfg_roles = a->co.n_roles;
+    }
+    a->co.ignore = a->ignore;
+    a->co.rules = a->rules;
+    a->co.roles = a->roles;
+    return VG_EXIT_OK;
+}
+
+typedef struct {
+    const char *path;
+    const vg_read_options *ro;
+    vg_samples *out;
+    vg_error err;
+    int rc;
+} load_job;
+
+static void *load_thread(void *arg) {
+    load_job *j = arg;
+    j->rc = vg_samples_load(j->path, j->ro, &j->out, &j->err);
+    return NULL;
+}
+
+/* Loads both files, in parallel when threads > 1; on failure, the first file's error wins. */
+static int load_both(const char *ref_path, const char *cur_path, const vg_read_options *ro,
+                     unsigned threads, vg_samples **ref, vg_samples **cur, vg_error *err) {
+    load_job j[2] = {{ref_path, ro, NULL, {0}, 0}, {cur_path, ro, NULL, {0}, 0}};
+    pthread_t t;
+    int started = threads > 1 && pthread_create(&t, NULL, load_thread, &j[1]) == 0;
+    load_thread(&j[0]);
+    if (started)
+        pthread_join(t, NULL);
+    else
+        load_thread(&j[1]);
+    *ref = j[0].out;
+    *cur = j[1].out;
+    for (int i = 0; i < 2; i++)
+        if (j[i].rc != VG_OK) {
+            *err = j[i].err;
+            return j[i].rc;
+        }
+    return VG_OK;
+}
+
 int vg_cli_compare(int argc, char **argv) {
     compare_args a;
     memset(&a, 0, sizeof a);
     vg_compare_options_default(&a.co);
     vg_read_options_default(&a.ro);
-    a.ignore = calloc((size_t)argc + 1, sizeof *a.ignore);
-    if (!a.ignore)
-        return vg_cli_error("out of memory");
-    a.co.ignore = a.ignore;
+    a.co.threads = 2;
+    vg_config *cfg = NULL;
+    if (load_config(argc, argv, &a, &cfg) != VG_EXIT_OK) {
+        free(a.ignore);
+        free(a.rules);
+        free(a.roles);
+        vg_config_free(cfg);
+        return VG_EXIT_ERROR;
+    }
     int prc = parse_options(argc, argv, &a);
     if (prc != VG_EXIT_OK) {
         free(a.ignore);
+        free(a.rules);
+        free(a.roles);
+        vg_config_free(cfg);
         return prc < 0 ? VG_EXIT_OK : prc;
     }
     const char *ref_path = a.ref_path, *cur_path = a.cur_path, *output = a.output;
@@ -170,6 +384,9 @@ int vg_cli_compare(int argc, char **argv) {
     if (!ref_path || !cur_path || optind != argc) {
         fputs(help, stderr);
         free(a.ignore);
+        free(a.rules);
+        free(a.roles);
+        vg_config_free(cfg);
         return vg_cli_error(optind != argc ? "compare: unexpected argument '%s'"
                                            : "compare: --reference and --current are required%s",
                             optind != argc ? argv[optind] : "");
@@ -179,8 +396,7 @@ int vg_cli_compare(int argc, char **argv) {
     vg_samples *ref = NULL, *cur = NULL;
     vg_compare_result *res = NULL;
     int rc = VG_EXIT_OK;
-    if (vg_samples_load(ref_path, &ro, &ref, &err) != VG_OK ||
-        vg_samples_load(cur_path, &ro, &cur, &err) != VG_OK) {
+    if (load_both(ref_path, cur_path, &ro, co.threads, &ref, &cur, &err) != VG_OK) {
         rc = vg_cli_error("%s", err.msg);
         goto out;
     }
@@ -216,5 +432,8 @@ out:
     vg_samples_free(ref);
     vg_samples_free(cur);
     free(a.ignore);
+    free(a.rules);
+    free(a.roles);
+    vg_config_free(cfg);
     return rc;
 }

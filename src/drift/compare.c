@@ -3,6 +3,7 @@
  * Evidently's defaults do (see vigia/compare.h), and the dataset verdict.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,46 @@ void vg_compare_options_default(vg_compare_options *o) {
     o->correction = VG_CORRECTION_NONE;
     o->ignore = NULL;
     o->n_ignore = 0;
+    o->num_method = o->cat_method = NULL;
+    o->num_threshold = o->cat_threshold = NAN;
+    o->rules = NULL;
+    o->n_rules = 0;
+    o->roles = NULL;
+    o->n_roles = 0;
+    o->threads = 1;
+}
+
+const char *vg_compare_method_name(const char *m) {
+    static const char *const all[] = {"ks",
+                                      "wasserstein",
+                                      "wasserstein_normed",
+                                      "psi",
+                                      "jensen_shannon",
+                                      "kl_div",
+                                      "hellinger",
+                                      "anderson_darling",
+                                      "cramer_von_mises",
+                                      "energy_distance",
+                                      "t_test",
+                                      "mann_whitney",
+                                      "chi2",
+                                      "z_test",
+                                      "tvd"};
+    for (size_t i = 0; m && i < sizeof all / sizeof *all; i++)
+        if (strcmp(all[i], m) == 0)
+            return all[i];
+    return NULL;
+}
+
+const char *vg_role_name(vg_role r) {
+    switch (r) {
+    case VG_ROLE_TARGET: return "target";
+    case VG_ROLE_PREDICTION: return "prediction";
+    case VG_ROLE_ID: return "id";
+    case VG_ROLE_TIMESTAMP: return "timestamp";
+    case VG_ROLE_SENSITIVE: return "sensitive";
+    }
+    return "unknown";
 }
 
 void vg_compare_result_free(vg_compare_result *r) {
@@ -34,6 +75,9 @@ void vg_compare_result_free(vg_compare_result *r) {
         free(r->only_cur[i]);
     free(r->only_ref);
     free(r->only_cur);
+    for (size_t i = 0; i < r->n_roles; i++)
+        free((char *)r->roles[i].column);
+    free(r->roles);
     free(r);
 }
 
@@ -50,54 +94,44 @@ static void add_score(vg_compare_column *c, const char *method, int rc, double s
     c->scores[c->nscores++] = (vg_compare_score){method, stat, p, NAN};
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Numeric scores; the tests that need sorted input get sorted copies. */
+/* Numeric scores. The samples' values are sorted (vg_samples_load sorts them), so every test
+ * takes them as they are, without a copy; the bins are computed once for the four scores that
+ * share them. */
 static int numeric_scores(vg_compare_column *c, const vg_samples_column *r,
                           const vg_samples_column *q, size_t n_bins) {
-    double *a = malloc(r->nnum * sizeof *a), *b = malloc(q->nnum * sizeof *b);
-    if (!a || !b) {
-        free(a);
-        free(b);
-        return VG_ERR_NOMEM;
-    }
-    memcpy(a, r->num, r->nnum * sizeof *a);
-    memcpy(b, q->num, q->nnum * sizeof *b);
-    qsort(a, r->nnum, sizeof *a, cmp_double);
-    qsort(b, q->nnum, sizeof *b, cmp_double);
+    const double *a = r->num, *b = q->num;
     size_t na = r->nnum, nb = q->nnum;
     double s, p;
     int rc;
     rc = vg_stats_ks_2samp(a, na, b, nb, &s, &p, NULL);
     add_score(c, "ks", rc, s, p);
-    rc = vg_drift_wasserstein(a, na, b, nb, &s, NULL);
-    add_score(c, "wasserstein", rc, s, NAN);
-    rc = vg_drift_wasserstein_normed(a, na, b, nb, &s, NULL);
-    add_score(c, "wasserstein_normed", rc, s, NAN);
-    rc = vg_drift_psi(a, na, b, nb, n_bins, &s, NULL);
-    add_score(c, "psi", rc, s, NAN);
-    rc = vg_drift_jensen_shannon(a, na, b, nb, n_bins, &s, NULL);
-    add_score(c, "jensen_shannon", rc, s, NAN);
-    rc = vg_drift_kl(a, na, b, nb, n_bins, &s, NULL);
-    add_score(c, "kl_div", rc, s, NAN);
-    rc = vg_drift_hellinger(a, na, b, nb, n_bins, &s, NULL);
-    add_score(c, "hellinger", rc, s, NAN);
+    double w, wn, e;
+    rc = vg_drift_cdf_scores_sorted(a, na, b, nb, &w, &wn, &e);
+    add_score(c, "wasserstein", rc, w, NAN);
+    add_score(c, "wasserstein_normed", rc, wn, NAN);
+    vg_drift_bins bins;
+    rc = vg_drift_bins_numeric(a, na, b, nb, n_bins, &bins, NULL);
+    if (rc == VG_ERR_NOMEM)
+        return rc;
+    if (rc == VG_OK) {
+        const uint64_t *rb = bins.ref_counts, *cb = bins.cur_counts;
+        size_t k = bins.n_bins;
+        add_score(c, "psi", vg_drift_psi_counts(rb, cb, k, &s, NULL), s, NAN);
+        add_score(c, "jensen_shannon", vg_drift_jensen_shannon_counts(rb, cb, k, &s, NULL), s, NAN);
+        add_score(c, "kl_div", vg_drift_kl_counts(rb, cb, k, &s, NULL), s, NAN);
+        add_score(c, "hellinger", vg_drift_hellinger_counts(rb, cb, k, &s, NULL), s, NAN);
+        vg_drift_bins_free(&bins);
+    }
     int bounded;
-    rc = vg_stats_anderson_ksamp(a, na, b, nb, &s, &p, &bounded, NULL);
+    rc = vg_stats_anderson_ksamp_sorted(a, na, b, nb, &s, &p, &bounded, NULL);
     add_score(c, "anderson_darling", rc, s, p);
-    rc = vg_stats_cramervonmises_2samp(a, na, b, nb, &s, &p, NULL);
+    rc = vg_stats_cramervonmises_2samp_sorted(a, na, b, nb, &s, &p, NULL);
     add_score(c, "cramer_von_mises", rc, s, p);
-    rc = vg_drift_energy_distance(a, na, b, nb, &s, NULL);
-    add_score(c, "energy_distance", rc, s, NAN);
+    add_score(c, "energy_distance", na && nb ? VG_OK : VG_ERR_INVALID, e, NAN);
     rc = vg_stats_ttest_welch(a, na, b, nb, &s, &p, NULL);
     add_score(c, "t_test", rc, s, p);
-    rc = vg_stats_mannwhitneyu(r->num, na, q->num, nb, &s, &p, NULL);
+    rc = vg_stats_mannwhitneyu_sorted(a, na, b, nb, &s, &p, NULL);
     add_score(c, "mann_whitney", rc, s, p);
-    free(a);
-    free(b);
     return VG_OK;
 }
 
@@ -159,23 +193,49 @@ static const vg_compare_score *score_of(const vg_compare_column *c, const char *
     return NULL;
 }
 
+/* The first of the candidate methods (most specific first) that the column has a score for;
+ * notes a requested method that does not apply. */
+static const vg_compare_score *choose(vg_compare_column *c, const char *const *cand, size_t n,
+                                      const char *def) {
+    for (size_t i = 0; i < n; i++) {
+        if (!cand[i])
+            continue;
+        const vg_compare_score *sc = score_of(c, cand[i]);
+        if (sc)
+            return sc;
+        if (!c->note[0])
+            snprintf(c->note, sizeof c->note, "%s does not apply to this %s column", cand[i],
+                     c->kind);
+    }
+    return score_of(c, def);
+}
+
 void vg_compare_decide(vg_compare_column *c, uint64_t ref_rows, const vg_compare_options *o) {
     int numeric = strcmp(c->kind, "numeric") == 0;
-    const char *m;
+    const char *def;
     if (ref_rows <= 1000)
-        m = numeric ? "ks" : (score_of(c, "z_test") ? "z_test" : "chi2");
+        def = numeric ? "ks" : (score_of(c, "z_test") ? "z_test" : "chi2");
     else
-        m = numeric ? "wasserstein_normed" : "jensen_shannon";
-    if (o->method && score_of(c, o->method))
-        m = o->method;
-    const vg_compare_score *sc = score_of(c, m);
+        def = numeric ? "wasserstein_normed" : "jensen_shannon";
+    const vg_compare_rule *rule = NULL;
+    for (size_t i = 0; i < o->n_rules && !rule; i++)
+        if (strcmp(o->rules[i].column, c->name) == 0)
+            rule = &o->rules[i];
+    const char *cand[3] = {rule ? rule->method : NULL, numeric ? o->num_method : o->cat_method,
+                           o->method};
+    const vg_compare_score *sc = choose(c, cand, 3, def);
     if (!sc) {
-        snprintf(c->note, sizeof c->note, "%s could not be computed for this column", m);
+        snprintf(c->note, sizeof c->note, "%s could not be computed for this column", def);
         return;
     }
     c->method = sc->method;
-    c->uses_p_value = is_p_value_method(m);
-    c->threshold = isnan(o->threshold) ? (c->uses_p_value ? 0.05 : 0.1) : o->threshold;
+    c->uses_p_value = is_p_value_method(sc->method);
+    double t = rule && !isnan(rule->threshold) ? rule->threshold : NAN;
+    if (isnan(t))
+        t = numeric ? o->num_threshold : o->cat_threshold;
+    if (isnan(t))
+        t = o->threshold;
+    c->threshold = isnan(t) ? (c->uses_p_value ? 0.05 : 0.1) : t;
     c->statistic = sc->statistic;
     c->p_value = c->p_value_adjusted = sc->p_value;
     c->drifted = c->uses_p_value ? sc->p_value < c->threshold : sc->statistic >= c->threshold;
@@ -199,7 +259,8 @@ static int cmp_p(const void *a, const void *b) {
 static int correct(vg_compare_result *res, vg_correction how) {
     size_t m = 0;
     for (size_t i = 0; i < res->ncols; i++)
-        m += res->cols[i].method && res->cols[i].uses_p_value && !isnan(res->cols[i].p_value);
+        m += res->cols[i].method && !res->cols[i].role && res->cols[i].uses_p_value &&
+             !isnan(res->cols[i].p_value);
     if (how == VG_CORRECTION_NONE || m == 0)
         return VG_OK;
     vg_compare_column **v = malloc(m * sizeof *v);
@@ -207,7 +268,8 @@ static int correct(vg_compare_result *res, vg_correction how) {
         return VG_ERR_NOMEM;
     size_t k = 0;
     for (size_t i = 0; i < res->ncols; i++)
-        if (res->cols[i].method && res->cols[i].uses_p_value && !isnan(res->cols[i].p_value))
+        if (res->cols[i].method && !res->cols[i].role && res->cols[i].uses_p_value &&
+            !isnan(res->cols[i].p_value))
             v[k++] = &res->cols[i];
     if (how == VG_CORRECTION_BONFERRONI) {
         for (size_t i = 0; i < m; i++)
@@ -238,6 +300,76 @@ static int push_name(char ***list, size_t *n, const char *name) {
     return VG_OK;
 }
 
+static const vg_compare_role *role_of(const vg_compare_options *o, const char *name) {
+    for (size_t i = 0; i < o->n_roles; i++)
+        if (strcmp(o->roles[i].column, name) == 0)
+            return &o->roles[i];
+    return NULL;
+}
+
+/* One column to score: filled by the setup pass, scored by any thread. */
+typedef struct {
+    vg_compare_column *c;
+    const vg_samples_column *r, *q;
+    int numeric;
+} job;
+
+typedef struct {
+    job *jobs;
+    size_t njobs;
+    size_t n_bins;
+    pthread_mutex_t lock;
+    size_t next;
+    int rc;
+} job_queue;
+
+static void *worker(void *arg) {
+    job_queue *jq = arg;
+    for (;;) {
+        pthread_mutex_lock(&jq->lock);
+        size_t i = jq->next++;
+        int stop = jq->rc != VG_OK;
+        pthread_mutex_unlock(&jq->lock);
+        if (stop || i >= jq->njobs)
+            return NULL;
+        job *j = &jq->jobs[i];
+        int rc = j->numeric ? numeric_scores(j->c, j->r, j->q, jq->n_bins)
+                            : categorical_scores(j->c, j->r, j->q);
+        if (rc != VG_OK) {
+            pthread_mutex_lock(&jq->lock);
+            jq->rc = rc;
+            pthread_mutex_unlock(&jq->lock);
+        }
+    }
+}
+
+/* Scores the jobs on up to `threads` threads (the calling one included). Columns are taken
+ * one at a time from a shared counter, the largest first, so that the threads finish
+ * together. */
+static int run_jobs(job *jobs, size_t njobs, size_t n_bins, unsigned threads) {
+    job_queue jq = {jobs, njobs, n_bins, PTHREAD_MUTEX_INITIALIZER, 0, VG_OK};
+    if (threads > njobs)
+        threads = (unsigned)njobs;
+    if (threads > 64)
+        threads = 64;
+    pthread_t tid[64];
+    unsigned started = 0;
+    for (unsigned t = 1; t < threads; t++)
+        if (pthread_create(&tid[started], NULL, worker, &jq) == 0)
+            started++;
+    worker(&jq);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    pthread_mutex_destroy(&jq.lock);
+    return jq.rc;
+}
+
+static int cmp_job_size(const void *a, const void *b) {
+    const job *x = a, *y = b;
+    size_t sx = x->r->nnum + x->q->nnum, sy = y->r->nnum + y->q->nnum;
+    return (sx < sy) - (sx > sy);
+}
+
 int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_compare_options *o,
                        vg_compare_result **out, vg_error *err) {
     vg_compare_options def;
@@ -246,11 +378,18 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
         o = &def;
     }
     *out = NULL;
+    size_t nc = ref->ncols ? ref->ncols : 1;
     vg_compare_result *res = calloc(1, sizeof *res);
-    if (!res || !(res->cols = calloc(ref->ncols ? ref->ncols : 1, sizeof *res->cols))) {
+    job *jobs = malloc(nc * sizeof *jobs);
+    if (!res || !jobs || !(res->cols = calloc(nc, sizeof *res->cols)) ||
+        !(res->roles = calloc(nc, sizeof *res->roles))) {
+        if (res)
+            free(res->cols);
         free(res);
+        free(jobs);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
+    size_t njobs = 0;
     res->ref_rows = ref->rows;
     res->cur_rows = cur->rows;
     res->share_threshold = o->share_threshold;
@@ -261,12 +400,25 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
             res->n_ignored++;
             continue;
         }
+        const vg_compare_role *role = role_of(o, r->name);
+        if (role) {
+            vg_compare_role *rr = &res->roles[res->n_roles];
+            if (!(rr->column = strdup(r->name))) {
+                rc = VG_ERR_NOMEM;
+                break;
+            }
+            rr->role = role->role;
+            res->n_roles++;
+            if (role->role != VG_ROLE_TARGET && role->role != VG_ROLE_PREDICTION)
+                continue;
+        }
         if (!q) {
             rc = push_name(&res->only_ref, &res->n_only_ref, r->name);
             continue;
         }
         vg_compare_column *c = &res->cols[res->ncols++];
         c->name = strdup(r->name);
+        c->role = role ? vg_role_name(role->role) : NULL;
         c->statistic = c->p_value = c->p_value_adjusted = c->threshold = NAN;
         c->ref_count = r->nnum + r->n_other;
         c->cur_count = q->nnum + q->n_other;
@@ -288,12 +440,18 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
                      VG_SAMPLES_MAX_NUMERIC_CATEGORIES);
             continue;
         }
-        rc = numeric ? numeric_scores(c, r, q, o->n_bins) : categorical_scores(c, r, q);
-        if (rc == VG_OK)
-            vg_compare_decide(c, ref->rows, o);
+        jobs[njobs++] = (job){c, r, q, numeric};
     }
+    if (rc == VG_OK) {
+        qsort(jobs, njobs, sizeof *jobs, cmp_job_size);
+        rc = run_jobs(jobs, njobs, o->n_bins, o->threads ? o->threads : 1);
+    }
+    for (size_t i = 0; i < njobs && rc == VG_OK; i++)
+        vg_compare_decide(jobs[i].c, ref->rows, o);
+    free(jobs);
     for (size_t i = 0; i < cur->ncols && rc == VG_OK; i++)
-        if (!find(ref, cur->cols[i].name) && !ignored(o, cur->cols[i].name))
+        if (!find(ref, cur->cols[i].name) && !ignored(o, cur->cols[i].name) &&
+            !role_of(o, cur->cols[i].name))
             rc = push_name(&res->only_cur, &res->n_only_cur, cur->cols[i].name);
     if (rc != VG_OK) {
         vg_compare_result_free(res);
@@ -313,7 +471,7 @@ int vg_compare_finish(vg_compare_result *res, const vg_compare_options *o) {
     int rc = correct(res, o->correction);
     res->n_compared = res->n_drifted = 0;
     for (size_t i = 0; i < res->ncols; i++)
-        if (res->cols[i].method) {
+        if (res->cols[i].method && !res->cols[i].role) {
             res->n_compared++;
             res->n_drifted += res->cols[i].drifted != 0;
         }

@@ -19,10 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "../base/sort.h"
 
 static int check_sample(const double *x, size_t n, const char *name, vg_error *err) {
     if (n == 0 || !x)
@@ -35,27 +32,21 @@ static int check_sample(const double *x, size_t n, const char *name, vg_error *e
     return VG_OK;
 }
 
-/* Checks both samples and returns sorted copies (the caller frees *sref and *scur). */
-static int sorted_copies(const double *ref, size_t nref, const double *cur, size_t ncur,
-                         double **sref, double **scur, vg_error *err) {
+/* Checks both samples and returns sorted views of them (the input itself when already sorted,
+ * as vigia compare passes it; see base/sort.h). Release both with vg_sorted_release. */
+static int sorted_views(const double *ref, size_t nref, const double *cur, size_t ncur,
+                        vg_sorted *a, vg_sorted *b, vg_error *err) {
     int rc = check_sample(ref, nref, "reference", err);
     if (rc == VG_OK)
         rc = check_sample(cur, ncur, "current", err);
     if (rc != VG_OK)
         return rc;
-    double *a = malloc(nref * sizeof *a), *b = malloc(ncur * sizeof *b);
-    if (!a || !b) {
-        free(a);
-        free(b);
-        return vg_error_set(err, VG_ERR_NOMEM, "drift: out of memory sorting %zu + %zu values",
-                            nref, ncur);
+    if (vg_sorted_view(ref, nref, a) != 0)
+        return vg_error_set(err, VG_ERR_NOMEM, "drift: out of memory sorting %zu values", nref);
+    if (vg_sorted_view(cur, ncur, b) != 0) {
+        vg_sorted_release(a);
+        return vg_error_set(err, VG_ERR_NOMEM, "drift: out of memory sorting %zu values", ncur);
     }
-    memcpy(a, ref, nref * sizeof *a);
-    memcpy(b, cur, ncur * sizeof *b);
-    qsort(a, nref, sizeof *a, cmp_double);
-    qsort(b, ncur, sizeof *b, cmp_double);
-    *sref = a;
-    *scur = b;
     return VG_OK;
 }
 
@@ -73,9 +64,11 @@ static void ksum_add(ksum *k, double x) {
     k->s = t;
 }
 
-/* integral of |F - G|^p for p = 1 or 2 over the merged sorted samples a (na) and b (nb) */
-static double cdf_integral(const double *a, size_t na, const double *b, size_t nb, int p) {
-    ksum acc = {0, 0};
+/* integrals of |F - G| (*w1) and (F - G)^2 (*w2) over the merged sorted samples a (na) and
+ * b (nb), in one walk; either pointer may be NULL */
+static void cdf_integrals(const double *a, size_t na, const double *b, size_t nb, double *w1,
+                          double *w2) {
+    ksum acc = {0, 0}, acc2 = {0, 0};
     size_t i = 0, j = 0;
     while (i < na || j < nb) {
         /* the next distinct value z, and both counts of values <= z */
@@ -88,25 +81,29 @@ static double cdf_integral(const double *a, size_t na, const double *b, size_t n
             break; /* z is the largest value: beyond it F = G = 1 */
         double next = i < na && (j >= nb || a[i] <= b[j]) ? a[i] : b[j];
         double d = (double)i / (double)na - (double)j / (double)nb;
-        double w = p == 1 ? fabs(d) : d * d, len = next - z;
+        double w = fabs(d), ww = d * d, len = next - z;
         if (w == 0)
             continue; /* also keeps 0 * inf out when the range exceeds DBL_MAX */
         /* next - z overflows only for values of both signs near DBL_MAX; w <= 1 keeps both
          * products finite, and their difference overflows only if the term itself does */
         ksum_add(&acc, isinf(len) ? w * next - w * z : w * len);
+        ksum_add(&acc2, isinf(len) ? ww * next - ww * z : ww * len);
     }
-    return acc.s + acc.c;
+    if (w1)
+        *w1 = acc.s + acc.c;
+    if (w2)
+        *w2 = acc2.s + acc2.c;
 }
 
 static int cdf_distance(const double *ref, size_t nref, const double *cur, size_t ncur, int p,
                         double *out, vg_error *err) {
-    double *a, *b;
-    int rc = sorted_copies(ref, nref, cur, ncur, &a, &b, err);
+    vg_sorted a, b;
+    int rc = sorted_views(ref, nref, cur, ncur, &a, &b, err);
     if (rc != VG_OK)
         return rc;
-    *out = cdf_integral(a, nref, b, ncur, p);
-    free(a);
-    free(b);
+    cdf_integrals(a.x, nref, b.x, ncur, p == 1 ? out : NULL, p == 2 ? out : NULL);
+    vg_sorted_release(&a);
+    vg_sorted_release(&b);
     return VG_OK;
 }
 
@@ -124,6 +121,19 @@ int vg_drift_energy_distance(const double *ref, size_t nref, const double *cur, 
     return rc;
 }
 
+static double std_pop_ldexp(const double *x, size_t n, int e) {
+    ksum s = {0, 0};
+    for (size_t i = 0; i < n; i++)
+        ksum_add(&s, ldexp(x[i], -e));
+    double mean = (s.s + s.c) / (double)n;
+    ksum q = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        double d = ldexp(x[i], -e) - mean;
+        ksum_add(&q, d * d);
+    }
+    return ldexp(sqrt((q.s + q.c) / (double)n), e);
+}
+
 /* Population standard deviation (ddof 0) of finite x, two-pass with a compensated mean. The
  * values are first scaled by a power of two (exact) so that neither the sum nor the squares
  * overflow, even for values near DBL_MAX, where numpy.std would give inf. */
@@ -135,13 +145,18 @@ static double std_pop(const double *x, size_t n) {
     if (m == 0)
         return 0;
     int e = ilogb(m) + 1; /* |x| / 2^e < 1 */
+    /* x * 2^-e equals ldexp(x, -e) (both correctly rounded) whenever 2^-e is a double, and
+     * costs a multiplication instead of a call */
+    if (e > 1000 || e < -1000)
+        return std_pop_ldexp(x, n, e);
+    double sc = ldexp(1.0, -e);
     ksum s = {0, 0};
     for (size_t i = 0; i < n; i++)
-        ksum_add(&s, ldexp(x[i], -e));
+        ksum_add(&s, x[i] * sc);
     double mean = (s.s + s.c) / (double)n;
     ksum q = {0, 0};
     for (size_t i = 0; i < n; i++) {
-        double d = ldexp(x[i], -e) - mean;
+        double d = x[i] * sc - mean;
         ksum_add(&q, d * d);
     }
     return ldexp(sqrt((q.s + q.c) / (double)n), e);
@@ -195,15 +210,16 @@ int vg_drift_bins_numeric(const double *ref, size_t nref, const double *cur, siz
         n_bins = VG_DRIFT_DEFAULT_BINS;
     if (n_bins > ((size_t)1 << 24))
         return vg_error_set(err, VG_ERR_INVALID, "drift: %zu bins requested, at most 2^24", n_bins);
-    double *a, *b;
-    int rc = sorted_copies(ref, nref, cur, ncur, &a, &b, err);
+    vg_sorted va, vb;
+    int rc = sorted_views(ref, nref, cur, ncur, &va, &vb, err);
     if (rc != VG_OK)
         return rc;
+    const double *a = va.x, *b = vb.x;
     double *edges = malloc((n_bins - 1 ? n_bins - 1 : 1) * sizeof *edges);
     uint64_t *rc_ = calloc(n_bins, sizeof *rc_), *cc = calloc(n_bins, sizeof *cc);
     if (!edges || !rc_ || !cc) {
-        free(a);
-        free(b);
+        vg_sorted_release(&va);
+        vg_sorted_release(&vb);
         free(edges);
         free(rc_);
         free(cc);
@@ -220,8 +236,8 @@ int vg_drift_bins_numeric(const double *ref, size_t nref, const double *cur, siz
         rc_[bin_of(edges, m, a[i])]++;
     for (size_t i = 0; i < ncur; i++)
         cc[bin_of(edges, m, b[i])]++;
-    free(a);
-    free(b);
+    vg_sorted_release(&va);
+    vg_sorted_release(&vb);
     if (m == 0) {
         free(edges);
         edges = NULL;
@@ -273,4 +289,17 @@ int vg_drift_jensen_shannon(const double *ref, size_t nref, const double *cur, s
 int vg_drift_hellinger(const double *ref, size_t nref, const double *cur, size_t ncur,
                        size_t n_bins, double *score, vg_error *err) {
     return binned_score(ref, nref, cur, ncur, n_bins, vg_drift_hellinger_counts, score, err);
+}
+
+int vg_drift_cdf_scores_sorted(const double *ref, size_t nref, const double *cur, size_t ncur,
+                               double *wasserstein, double *wasserstein_normed, double *energy) {
+    if (nref == 0 || ncur == 0)
+        return VG_ERR_INVALID;
+    double w, e;
+    cdf_integrals(ref, nref, cur, ncur, &w, &e);
+    double sd = std_pop(ref, nref);
+    *wasserstein = w;
+    *wasserstein_normed = w / (sd > VG_DRIFT_STD_FLOOR ? sd : VG_DRIFT_STD_FLOOR);
+    *energy = sqrt(2 * e);
+    return VG_OK;
 }

@@ -14,7 +14,17 @@ typedef struct {
     size_t len;
     uint64_t hash;
     uint64_t count;
+    uint64_t order; /* first appearance among the column's categories (loading only) */
 } vg_samples_category;
+
+/* A distinct number while loading, keyed by value (count 0 = empty slot). Numbers become text
+ * categories only once, at the end of loading: formatting each cell's number to find its
+ * category would cost more than the tests. */
+typedef struct {
+    double value;
+    uint64_t count;
+    uint64_t order;
+} vg_samples_number;
 
 typedef struct {
     char *name;
@@ -27,6 +37,9 @@ typedef struct {
     uint32_t *cat_index; /* open addressing, category index + 1 */
     size_t cat_cap;
     int numbers_uncounted; /* too many distinct numbers: numbers are not in cat (see samples.c) */
+    vg_samples_number *numtab; /* loading only: distinct numbers, open addressing */
+    size_t nnumtab, numtab_cap;
+    uint64_t next_order;
 } vg_samples_column;
 
 /* Distinct numbers counted as categories before a purely numeric column stops: a column with
@@ -34,6 +47,9 @@ typedef struct {
  * storing every value as text would cost more time and memory than all the tests. */
 #define VG_SAMPLES_MAX_NUMERIC_CATEGORIES 1024
 
+/* After loading, num is sorted ascending (every exact test wants it so; sorting once is the
+ * main saving of vigia compare) and cat holds every category, numbers included, in order of
+ * first appearance. */
 struct vg_samples {
     uint64_t rows;
     size_t ncols;

@@ -13,6 +13,7 @@
 
 #include "../base/fmt.h"
 #include "../base/hash.h"
+#include "../base/sort.h"
 #include "internal.h"
 #include "vigia/profile.h"
 
@@ -23,6 +24,7 @@ static void column_free(vg_samples_column *c) {
         free(c->cat[i].text);
     free(c->cat);
     free(c->cat_index);
+    free(c->numtab);
 }
 
 void vg_samples_free(vg_samples *s) {
@@ -92,13 +94,122 @@ static int count_category(vg_samples_column *c, const char *t, size_t n) {
     k->len = n;
     k->hash = h;
     k->count = 1;
+    k->order = c->next_order++;
     *slot = (uint32_t)++c->ncat;
     return VG_OK;
 }
 
+static vg_samples_number *number_slot(vg_samples_number *tab, size_t cap, double x) {
+    size_t i = vg_hash_double(x) & (cap - 1);
+    while (tab[i].count != 0 && tab[i].value != x)
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+/* Counts x (not -0) among the column's distinct numbers. A purely numeric column stops at
+ * VG_SAMPLES_MAX_NUMERIC_CATEGORIES distinct numbers and counts none from then on. */
+static int count_number(vg_samples_column *c, double x) {
+    if (c->numbers_uncounted)
+        return VG_OK;
+    if ((c->nnumtab + 1) * 2 > c->numtab_cap) {
+        if (c->n_other == 0 && c->ncat == 0 && c->nnumtab >= VG_SAMPLES_MAX_NUMERIC_CATEGORIES &&
+            number_slot(c->numtab, c->numtab_cap, x)->count == 0) {
+            c->numbers_uncounted = 1; /* only numbers so far: drop them all */
+            free(c->numtab);
+            c->numtab = NULL;
+            c->nnumtab = c->numtab_cap = 0;
+            return VG_OK;
+        }
+        size_t cap = c->numtab_cap ? c->numtab_cap * 2 : 64;
+        vg_samples_number *tab = calloc(cap, sizeof *tab);
+        if (!tab)
+            return VG_ERR_NOMEM;
+        for (size_t i = 0; i < c->numtab_cap; i++)
+            if (c->numtab[i].count)
+                *number_slot(tab, cap, c->numtab[i].value) = c->numtab[i];
+        free(c->numtab);
+        c->numtab = tab;
+        c->numtab_cap = cap;
+    }
+    vg_samples_number *e = number_slot(c->numtab, c->numtab_cap, x);
+    if (e->count == 0) {
+        if (c->n_other == 0 && c->ncat == 0 && c->nnumtab >= VG_SAMPLES_MAX_NUMERIC_CATEGORIES) {
+            c->numbers_uncounted = 1;
+            free(c->numtab);
+            c->numtab = NULL;
+            c->nnumtab = c->numtab_cap = 0;
+            return VG_OK;
+        }
+        e->value = x;
+        e->order = c->next_order++;
+        c->nnumtab++;
+    }
+    e->count++;
+    return VG_OK;
+}
+
+/* Adds `count` occurrences of a category (which may exist already). */
+static int add_category(vg_samples_column *c, const char *t, size_t n, uint64_t count) {
+    int rc = count_category(c, t, n);
+    if (rc == VG_OK)
+        c->cat[vg_samples_find_category(c, t, n)].count += count - 1;
+    return rc;
+}
+
+static int cmp_order(const void *a, const void *b) {
+    uint64_t x = ((const vg_samples_number *)a)->order, y = ((const vg_samples_number *)b)->order;
+    return (x > y) - (x < y);
+}
+
+/* End of loading: the distinct numbers join the text categories under their canonical text,
+ * in order of first appearance, and the numbers are sorted. */
+static int finish_column(vg_samples_column *c, uint64_t *scratch) {
+    if (scratch)
+        vg_sort_doubles_buf(c->num, c->nnum, scratch);
+    else
+        vg_sort_doubles(c->num, c->nnum);
+    if (c->nnumtab == 0) {
+        free(c->numtab);
+        c->numtab = NULL;
+        return VG_OK;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < c->numtab_cap; i++)
+        if (c->numtab[i].count)
+            c->numtab[m++] = c->numtab[i];
+    qsort(c->numtab, m, sizeof *c->numtab, cmp_order);
+    /* the text categories keep their order: merge by first appearance into a fresh table */
+    vg_samples_category *old = c->cat;
+    size_t nold = c->ncat;
+    c->cat = NULL;
+    c->ncat = 0;
+    free(c->cat_index);
+    c->cat_index = NULL;
+    c->cat_cap = 0;
+    size_t i = 0, j = 0;
+    int rc = VG_OK;
+    char buf[40];
+    while (rc == VG_OK && (i < nold || j < m)) {
+        if (j >= m || (i < nold && old[i].order < c->numtab[j].order)) {
+            rc = add_category(c, old[i].text, old[i].len, old[i].count);
+            i++;
+        } else {
+            size_t bl = (size_t)vg_fmt_double(buf, sizeof buf, c->numtab[j].value);
+            rc = add_category(c, buf, bl, c->numtab[j].count);
+            j++;
+        }
+    }
+    for (size_t k = 0; k < nold; k++)
+        free(old[k].text);
+    free(old);
+    free(c->numtab);
+    c->numtab = NULL;
+    c->nnumtab = c->numtab_cap = 0;
+    return rc;
+}
+
 static int add_cell(vg_samples_column *c, const char *t, size_t n) {
     double x;
-    char buf[40];
     switch (vg_classify(t, n, &x)) {
     case VG_KIND_MISSING: c->missing++; return VG_OK;
     case VG_KIND_INTEGER:
@@ -113,21 +224,7 @@ static int add_cell(vg_samples_column *c, const char *t, size_t n) {
         }
         x = x == 0 ? 0.0 : x; /* -0 is 0 */
         c->num[c->nnum++] = x;
-        if (c->numbers_uncounted)
-            return VG_OK;
-        if (c->n_other == 0 && c->ncat >= VG_SAMPLES_MAX_NUMERIC_CATEGORIES) {
-            size_t bl = (size_t)vg_fmt_double(buf, sizeof buf, x);
-            if (vg_samples_find_category(c, buf, bl) < 0) {
-                c->numbers_uncounted = 1; /* only numbers so far: drop them all */
-                for (size_t i = 0; i < c->ncat; i++)
-                    free(c->cat[i].text);
-                c->ncat = 0;
-                memset(c->cat_index, 0, c->cat_cap * sizeof *c->cat_index);
-                return VG_OK;
-            }
-            return count_category(c, buf, bl);
-        }
-        return count_category(c, buf, (size_t)vg_fmt_double(buf, sizeof buf, x));
+        return count_number(c, x);
     case VG_KIND_BOOLEAN:
         c->n_other++;
         return x != 0 ? count_category(c, "true", 4) : count_category(c, "false", 5);
@@ -214,6 +311,14 @@ int vg_samples_load(const char *path, const vg_read_options *ro, vg_samples **ou
         s->rows += b.nrows;
     }
     vg_reader_close(r);
+    size_t most = 0;
+    for (size_t j = 0; j < s->ncols; j++)
+        most = s->cols[j].nnum > most ? s->cols[j].nnum : most;
+    uint64_t *scratch = rc >= 0 ? malloc(2 * (most ? most : 1) * sizeof *scratch) : NULL;
+    for (size_t j = 0; rc >= 0 && j < s->ncols; j++)
+        if (finish_column(&s->cols[j], scratch) != VG_OK)
+            rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    free(scratch);
     if (rc < 0) {
         vg_samples_free(s);
         return rc;

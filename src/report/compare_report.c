@@ -18,6 +18,60 @@ static json_t *names(char **list, size_t n, int *oom) {
     return a;
 }
 
+static json_t *column_json(const vg_compare_column *c, vg_correction correction, int *oom) {
+    json_t *o = json_object(), *scores = json_object();
+    if (!o || !scores) {
+        *oom = 1;
+        json_decref(scores);
+        return o;
+    }
+    vg_json_put(o, "kind", json_string(c->kind), oom);
+    vg_json_put(o, "method", c->method ? json_string(c->method) : json_null(), oom);
+    vg_json_put(o, "statistic", vg_json_num(c->statistic), oom);
+    vg_json_put(o, "p_value", vg_json_num(c->p_value), oom);
+    if (correction != VG_CORRECTION_NONE && !c->role)
+        vg_json_put(o, "p_value_adjusted", vg_json_num(c->p_value_adjusted), oom);
+    vg_json_put(o, "threshold", vg_json_num(c->threshold), oom);
+    vg_json_put(o, "drifted", c->method ? json_boolean(c->drifted) : json_null(), oom);
+    vg_json_put(o, "reference_count", json_integer((json_int_t)c->ref_count), oom);
+    vg_json_put(o, "current_count", json_integer((json_int_t)c->cur_count), oom);
+    if (strcmp(c->kind, "categorical") == 0)
+        vg_json_put(o, "unseen_categories", json_integer((json_int_t)c->n_unseen), oom);
+    if (c->note[0])
+        vg_json_put(o, "note", vg_json_str(c->note), oom);
+    for (size_t k = 0; k < c->nscores; k++) {
+        json_t *s = json_object();
+        vg_json_put(s, "statistic", vg_json_num(c->scores[k].statistic), oom);
+        vg_json_put(s, "p_value", vg_json_num(c->scores[k].p_value), oom);
+        if (!isnan(c->scores[k].error_bound))
+            vg_json_put(s, "error_bound", vg_json_num(c->scores[k].error_bound), oom);
+        vg_json_put(scores, c->scores[k].method, s, oom);
+    }
+    vg_json_put(o, "scores", scores, oom);
+    return o;
+}
+
+/* "roles": target and prediction as names, the repeatable roles as arrays */
+static json_t *roles_json(const vg_compare_result *r, int *oom) {
+    json_t *o = json_object();
+    static const vg_role order[] = {VG_ROLE_TARGET, VG_ROLE_PREDICTION, VG_ROLE_ID,
+                                    VG_ROLE_TIMESTAMP, VG_ROLE_SENSITIVE};
+    for (size_t k = 0; o && k < sizeof order / sizeof *order; k++) {
+        int single = order[k] == VG_ROLE_TARGET || order[k] == VG_ROLE_PREDICTION;
+        json_t *v = single ? NULL : json_array();
+        for (size_t i = 0; i < r->n_roles; i++) {
+            if (r->roles[i].role != order[k])
+                continue;
+            if (single)
+                v = vg_json_str(r->roles[i].column);
+            else if (json_array_append_new(v, vg_json_str(r->roles[i].column)) != 0)
+                *oom = 1;
+        }
+        vg_json_put(o, vg_role_name(order[k]), v ? v : json_null(), oom);
+    }
+    return o;
+}
+
 char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, const char *cur_path,
                              vg_error *err) {
     int oom = 0;
@@ -34,6 +88,7 @@ char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, c
     vg_json_put(schema, "only_in_reference", names(r->only_ref, r->n_only_ref, &oom), &oom);
     vg_json_put(schema, "only_in_current", names(r->only_cur, r->n_only_cur, &oom), &oom);
     vg_json_put(root, "schema", schema, &oom);
+    vg_json_put(root, "roles", roles_json(r, &oom), &oom);
     vg_json_put(drift, "dataset_drift", json_boolean(r->dataset_drift), &oom);
     vg_json_put(drift, "share_drifted", json_real(r->share_drifted), &oom);
     vg_json_put(drift, "n_drifted", json_integer((json_int_t)r->n_drifted), &oom);
@@ -44,35 +99,10 @@ char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, c
     vg_json_put(drift, "n_ignored", json_integer((json_int_t)r->n_ignored), &oom);
     for (size_t i = 0; !oom && i < r->ncols; i++) {
         const vg_compare_column *c = &r->cols[i];
-        json_t *o = json_object(), *scores = json_object();
-        if (!o || !scores) {
-            oom = 1;
-            json_decref(o);
-            json_decref(scores);
-            break;
-        }
-        vg_json_put(o, "kind", json_string(c->kind), &oom);
-        vg_json_put(o, "method", c->method ? json_string(c->method) : json_null(), &oom);
-        vg_json_put(o, "statistic", vg_json_num(c->statistic), &oom);
-        vg_json_put(o, "p_value", vg_json_num(c->p_value), &oom);
-        if (r->correction != VG_CORRECTION_NONE)
-            vg_json_put(o, "p_value_adjusted", vg_json_num(c->p_value_adjusted), &oom);
-        vg_json_put(o, "threshold", vg_json_num(c->threshold), &oom);
-        vg_json_put(o, "drifted", c->method ? json_boolean(c->drifted) : json_null(), &oom);
-        vg_json_put(o, "reference_count", json_integer((json_int_t)c->ref_count), &oom);
-        vg_json_put(o, "current_count", json_integer((json_int_t)c->cur_count), &oom);
-        if (strcmp(c->kind, "categorical") == 0)
-            vg_json_put(o, "unseen_categories", json_integer((json_int_t)c->n_unseen), &oom);
-        if (c->note[0])
-            vg_json_put(o, "note", vg_json_str(c->note), &oom);
-        for (size_t k = 0; k < c->nscores; k++) {
-            json_t *s = json_object();
-            vg_json_put(s, "statistic", vg_json_num(c->scores[k].statistic), &oom);
-            vg_json_put(s, "p_value", vg_json_num(c->scores[k].p_value), &oom);
-            vg_json_put(scores, c->scores[k].method, s, &oom);
-        }
-        vg_json_put(o, "scores", scores, &oom);
-        vg_json_put(cols, c->name, o, &oom);
+        json_t *o = column_json(c, r->correction, &oom);
+        if (c->role) /* target and prediction drift, apart from the features */
+            vg_json_put(o, "column", vg_json_str(c->name), &oom);
+        vg_json_put(c->role ? drift : cols, c->role ? c->role : c->name, o, &oom);
     }
     vg_json_put(drift, "columns", cols, &oom);
     vg_json_put(root, "drift", drift, &oom);
@@ -104,7 +134,7 @@ int vg_report_compare_text(const vg_compare_result *r, const char *ref_path, con
         for (size_t i = 0; i < r->ncols; i++) {
             const vg_compare_column *c = &r->cols[i];
             int group = !c->method ? 2 : c->drifted ? 0 : 1;
-            if (group != pass)
+            if (group != pass || c->role)
                 continue;
             vg_table_cell(t, 0, "%s", c->name);
             vg_table_cell(t, 0, "%s", c->kind);
@@ -116,6 +146,17 @@ int vg_report_compare_text(const vg_compare_result *r, const char *ref_path, con
         }
     int rc = vg_table_print(t, f);
     vg_table_free(t);
+    for (size_t i = 0; i < r->ncols; i++) {
+        const vg_compare_column *c = &r->cols[i];
+        if (!c->role)
+            continue;
+        if (!c->method)
+            fprintf(f, "\n%s drift (%s): %s\n", c->role, c->name, c->note);
+        else
+            fprintf(f, "\n%s drift (%s): %s %s = %.6g%s, threshold %g: %s\n", c->role, c->name,
+                    c->kind, c->method, c->uses_p_value ? c->p_value : c->statistic,
+                    c->uses_p_value ? " (p-value)" : "", c->threshold, c->drifted ? "DRIFT" : "ok");
+    }
     if (r->n_only_ref || r->n_only_cur)
         fprintf(f, "\n%zu columns only in the reference, %zu only in the current data\n",
                 r->n_only_ref, r->n_only_cur);

@@ -32,6 +32,7 @@
  * statistics then agree with scipy to the last bit. Ranks are midranks from one merge of the
  * two sorted copies.
  */
+#include "../base/sort.h"
 #include "internal.h"
 #include "vigia/stats.h"
 #include "vigia/stattests.h"
@@ -79,14 +80,10 @@ static double pairwise_sum(const double *x, size_t n) {
     return s;
 }
 
-static int cmp_double(const void *p, const void *q) {
-    double x = *(const double *)p, y = *(const double *)q;
-    return (x > y) - (x < y);
-}
-
 /* Checks the common arguments; `min_n` is the smallest size each sample may have. */
 static int check_samples(const char *fn, const double *a, size_t na, const double *b, size_t nb,
-                         size_t min_n, const void *out1, const void *out2, vg_error *err) {
+                         size_t min_n, const void *out1, const void *out2, int presorted,
+                         vg_error *err) {
     if (!out1 || !out2)
         return vg_error_set(err, VG_ERR_INVALID, "%s: NULL output pointer", fn);
     if (na < min_n || nb < min_n)
@@ -95,6 +92,8 @@ static int check_samples(const char *fn, const double *a, size_t na, const doubl
                             min_n, min_n == 1 ? "" : "s", na, nb);
     if ((na && !a) || (nb && !b))
         return vg_error_set(err, VG_ERR_INVALID, "%s: NULL sample", fn);
+    if (presorted)
+        return VG_OK; /* the caller vouches for sorted, NaN-free samples */
     for (size_t i = 0; i < na; i++)
         if (isnan(a[i]))
             return vg_error_set(err, VG_ERR_INVALID, "%s: NaN at index %zu of the first sample", fn,
@@ -106,16 +105,27 @@ static int check_samples(const char *fn, const double *a, size_t na, const doubl
     return VG_OK;
 }
 
-/* Sorted copies of both samples in one allocation (*xs, then *ys); NULL if out of memory. */
-static double *sorted_copies(const double *a, size_t na, const double *b, size_t nb) {
-    double *buf = malloc((na + nb) * sizeof *buf);
-    if (!buf)
-        return NULL;
-    memcpy(buf, a, na * sizeof *buf);
-    memcpy(buf + na, b, nb * sizeof *buf);
-    qsort(buf, na, sizeof *buf, cmp_double);
-    qsort(buf + na, nb, sizeof *buf, cmp_double);
-    return buf;
+/* Sorted views of both samples (the inputs themselves when already sorted, as vigia compare
+ * passes them; see base/sort.h); -1 if out of memory. Release with release_views. */
+static int sorted_views(const double *a, size_t na, const double *b, size_t nb, vg_sorted *va,
+                        vg_sorted *vb, int presorted) {
+    if (presorted) {
+        *va = (vg_sorted){a, NULL};
+        *vb = (vg_sorted){b, NULL};
+        return 0;
+    }
+    if (vg_sorted_view(a, na, va) != 0)
+        return -1;
+    if (vg_sorted_view(b, nb, vb) != 0) {
+        vg_sorted_release(va);
+        return -1;
+    }
+    return 0;
+}
+
+static void release_views(vg_sorted *va, vg_sorted *vb) {
+    vg_sorted_release(va);
+    vg_sorted_release(vb);
 }
 
 /* One group of equal values in the pooled sample, as the merge of the sorted copies yields
@@ -163,7 +173,7 @@ static void mean_var(const double *x, size_t n, double *work, double *mean, doub
 
 int vg_stats_ttest_welch(const double *a, size_t na, const double *b, size_t nb, double *statistic,
                          double *pvalue, vg_error *err) {
-    int rc = check_samples("ttest_welch", a, na, b, nb, 1, statistic, pvalue, err);
+    int rc = check_samples("ttest_welch", a, na, b, nb, 1, statistic, pvalue, 0, err);
     if (rc)
         return rc;
     double *work = malloc((na > nb ? na : nb) * sizeof *work);
@@ -225,15 +235,16 @@ static double mwu_exact_cdf(uint64_t m, uint64_t n, uint64_t k) {
     return sum / binom;
 }
 
-int vg_stats_mannwhitneyu(const double *a, size_t na, const double *b, size_t nb, double *statistic,
-                          double *pvalue, vg_error *err) {
-    int rc = check_samples("mannwhitneyu", a, na, b, nb, 1, statistic, pvalue, err);
+static int stats_mannwhitneyu_impl(const double *a, size_t na, const double *b, size_t nb,
+                                   double *statistic, double *pvalue, vg_error *err,
+                                   int presorted) {
+    int rc = check_samples("mannwhitneyu", a, na, b, nb, 1, statistic, pvalue, presorted, err);
     if (rc)
         return rc;
-    double *xs = sorted_copies(a, na, b, nb);
-    if (!xs)
+    vg_sorted va, vb;
+    if (sorted_views(a, na, b, nb, &va, &vb, presorted) != 0)
         return vg_error_set(err, VG_ERR_NOMEM, "mannwhitneyu: out of memory");
-    const double *ys = xs + na;
+    const double *xs = va.x, *ys = vb.x;
     /* midranks: twice the rank sum of x, and the tie term sum (t^3 - t), in exact integers */
     uint64_t r1_twice = 0, tie_term = 0; /* exact, as numpy's int64 sum, while t < 2^21 */
     double tie_big = 0;                  /* the groups beyond, where t^3 would overflow */
@@ -256,7 +267,7 @@ int vg_stats_mannwhitneyu(const double *a, size_t na, const double *b, size_t nb
                 tie_big += (double)t * (double)t * (double)t - (double)t;
         }
     }
-    free(xs);
+    release_views(&va, &vb);
     double n1 = (double)na, n2 = (double)nb;
     double u1 = (double)r1_twice / 2 - n1 * (n1 + 1) / 2;
     double u2 = n1 * n2 - u1;
@@ -282,6 +293,16 @@ int vg_stats_mannwhitneyu(const double *a, size_t na, const double *b, size_t nb
     *statistic = u1;
     *pvalue = p;
     return VG_OK;
+}
+
+int vg_stats_mannwhitneyu(const double *a, size_t na, const double *b, size_t nb, double *statistic,
+                          double *pvalue, vg_error *err) {
+    return stats_mannwhitneyu_impl(a, na, b, nb, statistic, pvalue, err, 0);
+}
+
+int vg_stats_mannwhitneyu_sorted(const double *a, size_t na, const double *b, size_t nb,
+                                 double *statistic, double *pvalue, vg_error *err) {
+    return stats_mannwhitneyu_impl(a, na, b, nb, statistic, pvalue, err, 1);
 }
 
 /* ---- Anderson-Darling k-sample (k = 2) ------------------------------------------------------ */
@@ -348,34 +369,35 @@ static void quadratic_fit(const double *x, const double *y, double coef[3]) {
         coef[j] /= scale[j];
 }
 
-int vg_stats_anderson_ksamp(const double *a, size_t na, const double *b, size_t nb,
-                            double *statistic, double *pvalue, int *bounded, vg_error *err) {
+static int stats_anderson_ksamp_impl(const double *a, size_t na, const double *b, size_t nb,
+                                     double *statistic, double *pvalue, int *bounded, vg_error *err,
+                                     int presorted) {
     const char *fn = "anderson_ksamp";
-    int rc = check_samples(fn, a, na, b, nb, 1, statistic, pvalue, err);
+    int rc = check_samples(fn, a, na, b, nb, 1, statistic, pvalue, presorted, err);
     if (rc)
         return rc;
     if (na + nb < 3)
         return vg_error_set(err, VG_ERR_INVALID, "%s: needs at least 3 values in all", fn);
-    double *xs = sorted_copies(a, na, b, nb);
-    if (!xs)
+    vg_sorted va, vb;
+    if (sorted_views(a, na, b, nb, &va, &vb, presorted) != 0)
         return vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory", fn);
-    const double *ys = xs + na;
+    const double *xs = va.x, *ys = vb.x;
     size_t N = na + nb, ng = tie_groups(xs, na, ys, nb, NULL);
     if (ng < 2) {
-        free(xs);
+        release_views(&va, &vb);
         return vg_error_set(err, VG_ERR_INVALID, "%s: needs at least two distinct values", fn);
     }
     /* groups, then one row of terms per sample, then the N - 2 partial harmonic sums */
     tie_group *g = malloc(ng * sizeof *g);
     double *terms = malloc((2 * ng + N) * sizeof *terms);
     if (!g || !terms) {
-        free(xs);
+        release_views(&va, &vb);
         free(g);
         free(terms);
         return vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory", fn);
     }
     tie_groups(xs, na, ys, nb, g);
-    free(xs);
+    release_views(&va, &vb);
     /* eq. (7): A2akN = (N-1)/N sum_i 1/n_i sum_j l_j/N (N M_ij - B_j n_i)^2 /
      * (B_j (N - B_j) - N l_j / 4), with l_j the size of group j, B_j = #{< z_j} + l_j/2 and
      * M_ij = #{sample i <= z_j} - f_ij/2 */
@@ -454,6 +476,16 @@ int vg_stats_anderson_ksamp(const double *a, size_t na, const double *b, size_t 
     if (bounded)
         *bounded = bound;
     return VG_OK;
+}
+
+int vg_stats_anderson_ksamp(const double *a, size_t na, const double *b, size_t nb,
+                            double *statistic, double *pvalue, int *bounded, vg_error *err) {
+    return stats_anderson_ksamp_impl(a, na, b, nb, statistic, pvalue, bounded, err, 0);
+}
+
+int vg_stats_anderson_ksamp_sorted(const double *a, size_t na, const double *b, size_t nb,
+                                   double *statistic, double *pvalue, int *bounded, vg_error *err) {
+    return stats_anderson_ksamp_impl(a, na, b, nb, statistic, pvalue, bounded, err, 1);
 }
 
 /* ---- Cramer-von Mises two-sample ------------------------------------------------------------ */
@@ -620,21 +652,21 @@ static double cvm_exact_pvalue(double s, uint64_t m, uint64_t n) {
     return p;
 }
 
-int vg_stats_cramervonmises_2samp(const double *a, size_t na, const double *b, size_t nb,
-                                  double *statistic, double *pvalue, vg_error *err) {
+static int stats_cramervonmises_2samp_impl(const double *a, size_t na, const double *b, size_t nb,
+                                           double *statistic, double *pvalue, vg_error *err,
+                                           int presorted) {
     const char *fn = "cramervonmises_2samp";
-    int rc = check_samples(fn, a, na, b, nb, 2, statistic, pvalue, err);
+    int rc = check_samples(fn, a, na, b, nb, 2, statistic, pvalue, presorted, err);
     if (rc)
         return rc;
-    double *xs = sorted_copies(a, na, b, nb);
+    vg_sorted va, vb;
     size_t N = na + nb;
     double *sq = malloc(N * sizeof *sq);
-    if (!xs || !sq) {
-        free(xs);
+    if (!sq || sorted_views(a, na, b, nb, &va, &vb, presorted) != 0) {
         free(sq);
         return vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory", fn);
     }
-    const double *ys = xs + na;
+    const double *xs = va.x, *ys = vb.x;
     /* (r_i - i)^2 over each sorted sample, r_i the pooled midrank of its i-th value */
     size_t i = 0, j = 0;
     while (i < na || j < nb) {
@@ -650,7 +682,7 @@ int vg_stats_cramervonmises_2samp(const double *a, size_t na, const double *b, s
         for (size_t q = j0; q < j; q++)
             sq[na + q] = (r - (double)(q + 1)) * (r - (double)(q + 1));
     }
-    free(xs);
+    release_views(&va, &vb);
     double nx = (double)na, ny = (double)nb;
     double u = nx * pairwise_sum(sq, na);
     u += ny * pairwise_sum(sq + na, nb);
@@ -678,4 +710,14 @@ int vg_stats_cramervonmises_2samp(const double *a, size_t na, const double *b, s
     *statistic = t;
     *pvalue = p;
     return VG_OK;
+}
+
+int vg_stats_cramervonmises_2samp(const double *a, size_t na, const double *b, size_t nb,
+                                  double *statistic, double *pvalue, vg_error *err) {
+    return stats_cramervonmises_2samp_impl(a, na, b, nb, statistic, pvalue, err, 0);
+}
+
+int vg_stats_cramervonmises_2samp_sorted(const double *a, size_t na, const double *b, size_t nb,
+                                         double *statistic, double *pvalue, vg_error *err) {
+    return stats_cramervonmises_2samp_impl(a, na, b, nb, statistic, pvalue, err, 1);
 }

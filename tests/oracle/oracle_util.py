@@ -466,7 +466,7 @@ def compile_driver(name, tmp):
         raise RuntimeError("%s not found (build first: make)" % lib)
     exe = os.path.join(tmp, name)
     src = os.path.join(_ORACLE_DIR, name + ".c")
-    libs = [lib, "-ljansson", "-lz", "-lm", "-lpthread"]
+    libs = [lib, "-ljansson", "-lyaml", "-lz", "-lm", "-lpthread"]
     attempts = [["cc"], ["clang", "-fsanitize=address,undefined"],
                 ["cc", "-fsanitize=address,undefined"]]
     errors = []
