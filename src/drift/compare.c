@@ -116,10 +116,16 @@ static int numeric_scores(vg_compare_column *c, const vg_samples_column *r,
     if (rc == VG_OK) {
         const uint64_t *rb = bins.ref_counts, *cb = bins.cur_counts;
         size_t k = bins.n_bins;
-        add_score(c, "psi", vg_drift_psi_counts(rb, cb, k, &s, NULL), s, NAN);
-        add_score(c, "jensen_shannon", vg_drift_jensen_shannon_counts(rb, cb, k, &s, NULL), s, NAN);
-        add_score(c, "kl_div", vg_drift_kl_counts(rb, cb, k, &s, NULL), s, NAN);
-        add_score(c, "hellinger", vg_drift_hellinger_counts(rb, cb, k, &s, NULL), s, NAN);
+        /* (the call and the read of s are separate statements: the order in which function
+         * arguments are evaluated is unspecified) */
+        rc = vg_drift_psi_counts(rb, cb, k, &s, NULL);
+        add_score(c, "psi", rc, s, NAN);
+        rc = vg_drift_jensen_shannon_counts(rb, cb, k, &s, NULL);
+        add_score(c, "jensen_shannon", rc, s, NAN);
+        rc = vg_drift_kl_counts(rb, cb, k, &s, NULL);
+        add_score(c, "kl_div", rc, s, NAN);
+        rc = vg_drift_hellinger_counts(rb, cb, k, &s, NULL);
+        add_score(c, "hellinger", rc, s, NAN);
         vg_drift_bins_free(&bins);
     }
     int bounded;
