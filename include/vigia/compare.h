@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "vigia/error.h"
+#include "vigia/profile.h"
 #include "vigia/reader.h"
 
 #ifdef __cplusplus
@@ -143,12 +144,30 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
                        vg_compare_result **out, vg_error *err);
 void vg_compare_result_free(vg_compare_result *r);
 
+/* Compares two profiles (.vgp) as vg_compare_samples compares two datasets: columns matched by
+ * name, the same kinds and the same decision, with every score that the sketches can give and,
+ * in each vg_compare_score, `error_bound`: a bound on |statistic - the statistic from the raw
+ * data| (0 when the sketches determine it exactly; docs/sketch-compare.md says what each bound
+ * assumes). Scores that need every value (Anderson-Darling, Cramer-von Mises, Mann-Whitney,
+ * energy distance) are left out. o may be NULL for the defaults. On failure *out is NULL and
+ * err says why. Implemented in src/drift/sketch.c. */
+int vg_compare_profiles(const vg_profile *ref, const vg_profile *cur, const vg_compare_options *o,
+                        vg_compare_result **out, vg_error *err);
+
+struct vg_quality_result;
+
+/* What a comparison report shows: the drift result, and the sections computed beside it. */
+typedef struct vg_compare_report {
+    const char *ref_path, *cur_path;
+    const char *mode; /* "exact" (raw data) or "sketch" (.vgp profiles) */
+    const vg_compare_result *drift;
+    const struct vg_quality_result *quality; /* NULL when not computed (sketch mode) */
+} vg_compare_report;
+
 /* JSON (keys in docs/compare.md) as a malloc'd string, or NULL with err set. */
-char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, const char *cur_path,
-                             vg_error *err);
-/* A table for a terminal, drifted columns first. */
-int vg_report_compare_text(const vg_compare_result *r, const char *ref_path, const char *cur_path,
-                           FILE *f, vg_error *err);
+char *vg_report_compare_json(const vg_compare_report *rep, vg_error *err);
+/* For a terminal: data-quality issues first, then the drift table, drifted columns first. */
+int vg_report_compare_text(const vg_compare_report *rep, FILE *f, vg_error *err);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,8 @@
 #ifndef VIGIA_CONFIG_H
 #define VIGIA_CONFIG_H
 
+#include <stddef.h>
+
 #include "vigia/compare.h"
 #include "vigia/error.h"
 
@@ -23,6 +25,8 @@ typedef struct vg_config vg_config;
 
 /* Parses `path`. Errors (VG_ERR_IO, VG_ERR_PARSE) name the file, line and column. */
 int vg_config_load(const char *path, vg_config **out, vg_error *err);
+/* The same from `len` bytes in memory; `name` stands for the file in messages. */
+int vg_config_parse(const void *data, size_t len, const char *name, vg_config **out, vg_error *err);
 void vg_config_free(vg_config *c);
 
 /* Applies the `compare:` section to `o` (settings absent from the file are left as they are, so

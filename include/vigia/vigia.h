@@ -6,14 +6,18 @@
 #define VIGIA_H
 
 #include "vigia/compare.h"
+#include "vigia/config.h"
 #include "vigia/drift.h"
 #include "vigia/error.h"
+#include "vigia/estimate.h"
+#include "vigia/fairness.h"
 #include "vigia/freq.h"
 #include "vigia/hll.h"
 #include "vigia/ingest.h"
 #include "vigia/kll.h"
 #include "vigia/moments.h"
 #include "vigia/profile.h"
+#include "vigia/quality.h"
 #include "vigia/reader.h"
 #include "vigia/report.h"
 #include "vigia/stats.h"

@@ -11,12 +11,17 @@
 #include "cli.h"
 #include "options.h"
 #include "vigia/config.h"
+#include "vigia/ingest.h"
+#include "vigia/quality.h"
 
 static const char help[] =
     "usage: vigia compare --reference REF --current CUR [options]\n"
     "\n"
     "Compare two datasets column by column (CSV, TSV or NDJSON; columns matched by name):\n"
-    "every applicable drift score, a verdict per column and for the dataset. The default\n"
+    "data-quality issues, every applicable drift score, a verdict per column and for the\n"
+    "dataset. Raw files give exact tests; when REF or CUR is a .vgp profile (vigia profile),\n"
+    "scores come from the sketches, each with its error bound (docs/sketch-compare.md)\n"
+    "and no quality section. The default\n"
     "method follows Evidently: reference <= 1000 rows: KS (numeric), z-test (binary),\n"
     "chi-squared (categorical) at p < 0.05; larger: normed Wasserstein (numeric) and\n"
     "Jensen-Shannon distance (categorical) at >= 0.1. Keys: docs/compare.md.\n"
@@ -355,6 +360,18 @@ static int load_both(const char *ref_path, const char *cur_path, const vg_read_o
     return VG_OK;
 }
 
+/* A .vgp profile is recognized by its magic bytes, whatever its name. */
+static int is_profile(const char *path) {
+    static const unsigned char magic[8] = {0x89, 'V', 'G', 'P', 0x0D, 0x0A, 0x1A, 0x0A};
+    unsigned char buf[8];
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, 8, f);
+    fclose(f);
+    return n == 8 && memcmp(buf, magic, 8) == 0;
+}
+
 int vg_cli_compare(int argc, char **argv) {
     compare_args a;
     memset(&a, 0, sizeof a);
@@ -394,27 +411,63 @@ int vg_cli_compare(int argc, char **argv) {
     vg_error err;
     vg_error_clear(&err);
     vg_samples *ref = NULL, *cur = NULL;
+    vg_profile *pref = NULL, *pcur = NULL;
     vg_compare_result *res = NULL;
+    vg_quality_result *quality = NULL;
     int rc = VG_EXIT_OK;
-    if (load_both(ref_path, cur_path, &ro, co.threads, &ref, &cur, &err) != VG_OK) {
-        rc = vg_cli_error("%s", err.msg);
-        goto out;
+    int sketch = is_profile(ref_path) || is_profile(cur_path);
+    if (sketch) {
+        /* a raw file beside a profile is profiled with the profile's sketch settings */
+        if (is_profile(ref_path) && !(pref = vg_profile_load(ref_path, &err))) {
+            rc = vg_cli_error("%s", err.msg);
+            goto out;
+        }
+        if (is_profile(cur_path) ? !(pcur = vg_profile_load(cur_path, &err))
+                                 : vg_profile_file(cur_path, &ro, &pref->opts, co.threads, &pcur,
+                                                   NULL, &err) != VG_OK) {
+            rc = vg_cli_error("%s", err.msg);
+            goto out;
+        }
+        if (!pref &&
+            vg_profile_file(ref_path, &ro, &pcur->opts, co.threads, &pref, NULL, &err) != VG_OK) {
+            rc = vg_cli_error("%s", err.msg);
+            goto out;
+        }
+        if (pref->rows == 0 || pcur->rows == 0) {
+            rc = vg_cli_error("%s: no data rows", pref->rows == 0 ? ref_path : cur_path);
+            goto out;
+        }
+        if (vg_compare_profiles(pref, pcur, &co, &res, &err) != VG_OK) {
+            rc = vg_cli_error("%s", err.msg);
+            goto out;
+        }
+    } else {
+        if (load_both(ref_path, cur_path, &ro, co.threads, &ref, &cur, &err) != VG_OK) {
+            rc = vg_cli_error("%s", err.msg);
+            goto out;
+        }
+        if (vg_samples_rows(ref) == 0 || vg_samples_rows(cur) == 0) {
+            rc = vg_cli_error("%s: no data rows", vg_samples_rows(ref) == 0 ? ref_path : cur_path);
+            goto out;
+        }
+        vg_quality_options qo;
+        vg_quality_options_default(&qo);
+        qo.ignore = co.ignore;
+        qo.n_ignore = co.n_ignore;
+        if (vg_compare_samples(ref, cur, &co, &res, &err) != VG_OK ||
+            vg_quality_compare(ref, cur, &qo, &quality, &err) != VG_OK) {
+            rc = vg_cli_error("%s", err.msg);
+            goto out;
+        }
     }
-    if (vg_samples_rows(ref) == 0 || vg_samples_rows(cur) == 0) {
-        rc = vg_cli_error("%s: no data rows", vg_samples_rows(ref) == 0 ? ref_path : cur_path);
-        goto out;
-    }
-    if (vg_compare_samples(ref, cur, &co, &res, &err) != VG_OK) {
-        rc = vg_cli_error("%s", err.msg);
-        goto out;
-    }
+    vg_compare_report rep = {ref_path, cur_path, sketch ? "sketch" : "exact", res, quality};
     FILE *f = output ? fopen(output, "w") : stdout;
     if (!f) {
         rc = vg_cli_error("%s: cannot create", output);
         goto out;
     }
     if (json) {
-        char *text = vg_report_compare_json(res, ref_path, cur_path, &err);
+        char *text = vg_report_compare_json(&rep, &err);
         if (text) {
             fputs(text, f);
             fputc('\n', f);
@@ -422,15 +475,18 @@ int vg_cli_compare(int argc, char **argv) {
         } else {
             rc = vg_cli_error("%s", err.msg);
         }
-    } else if (vg_report_compare_text(res, ref_path, cur_path, f, &err) != VG_OK) {
+    } else if (vg_report_compare_text(&rep, f, &err) != VG_OK) {
         rc = vg_cli_error("%s", err.msg);
     }
     if ((output ? fclose(f) : fflush(f)) != 0 && rc == VG_EXIT_OK)
         rc = vg_cli_error("%s: write failed", output ? output : "standard output");
 out:
     vg_compare_result_free(res);
+    vg_quality_result_free(quality);
     vg_samples_free(ref);
     vg_samples_free(cur);
+    vg_profile_free(pref);
+    vg_profile_free(pcur);
     free(a.ignore);
     free(a.rules);
     free(a.roles);

@@ -247,7 +247,7 @@ void vg_compare_decide(vg_compare_column *c, uint64_t ref_rows, const vg_compare
     c->drifted = c->uses_p_value ? sc->p_value < c->threshold : sc->statistic >= c->threshold;
 }
 
-static int ignored(const vg_compare_options *o, const char *name) {
+int vg_compare_ignored(const vg_compare_options *o, const char *name) {
     for (size_t i = 0; i < o->n_ignore; i++)
         if (strcmp(o->ignore[i], name) == 0)
             return 1;
@@ -295,7 +295,7 @@ static int correct(vg_compare_result *res, vg_correction how) {
     return VG_OK;
 }
 
-static int push_name(char ***list, size_t *n, const char *name) {
+int vg_compare_push_name(char ***list, size_t *n, const char *name) {
     char **l = realloc(*list, (*n + 1) * sizeof *l);
     if (!l)
         return VG_ERR_NOMEM;
@@ -306,7 +306,7 @@ static int push_name(char ***list, size_t *n, const char *name) {
     return VG_OK;
 }
 
-static const vg_compare_role *role_of(const vg_compare_options *o, const char *name) {
+const vg_compare_role *vg_compare_role_of(const vg_compare_options *o, const char *name) {
     for (size_t i = 0; i < o->n_roles; i++)
         if (strcmp(o->roles[i].column, name) == 0)
             return &o->roles[i];
@@ -376,6 +376,19 @@ static int cmp_job_size(const void *a, const void *b) {
     return (sx < sy) - (sx > sy);
 }
 
+int vg_compare_take_role(vg_compare_result *res, const vg_compare_options *o, const char *name,
+                         const vg_compare_role **role) {
+    *role = vg_compare_role_of(o, name);
+    if (!*role)
+        return 1;
+    vg_compare_role *rr = &res->roles[res->n_roles];
+    if (!(rr->column = strdup(name)))
+        return -1;
+    rr->role = (*role)->role;
+    res->n_roles++;
+    return (*role)->role == VG_ROLE_TARGET || (*role)->role == VG_ROLE_PREDICTION;
+}
+
 int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_compare_options *o,
                        vg_compare_result **out, vg_error *err) {
     vg_compare_options def;
@@ -402,24 +415,20 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
     int rc = VG_OK;
     for (size_t i = 0; i < ref->ncols && rc == VG_OK; i++) {
         const vg_samples_column *r = &ref->cols[i], *q = find(cur, r->name);
-        if (ignored(o, r->name)) {
+        if (vg_compare_ignored(o, r->name)) {
             res->n_ignored++;
             continue;
         }
-        const vg_compare_role *role = role_of(o, r->name);
-        if (role) {
-            vg_compare_role *rr = &res->roles[res->n_roles];
-            if (!(rr->column = strdup(r->name))) {
-                rc = VG_ERR_NOMEM;
-                break;
-            }
-            rr->role = role->role;
-            res->n_roles++;
-            if (role->role != VG_ROLE_TARGET && role->role != VG_ROLE_PREDICTION)
-                continue;
+        const vg_compare_role *role = NULL;
+        int take = vg_compare_take_role(res, o, r->name, &role);
+        if (take < 0) {
+            rc = VG_ERR_NOMEM;
+            break;
         }
+        if (take == 0)
+            continue;
         if (!q) {
-            rc = push_name(&res->only_ref, &res->n_only_ref, r->name);
+            rc = vg_compare_push_name(&res->only_ref, &res->n_only_ref, r->name);
             continue;
         }
         vg_compare_column *c = &res->cols[res->ncols++];
@@ -456,9 +465,9 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
         vg_compare_decide(jobs[i].c, ref->rows, o);
     free(jobs);
     for (size_t i = 0; i < cur->ncols && rc == VG_OK; i++)
-        if (!find(ref, cur->cols[i].name) && !ignored(o, cur->cols[i].name) &&
-            !role_of(o, cur->cols[i].name))
-            rc = push_name(&res->only_cur, &res->n_only_cur, cur->cols[i].name);
+        if (!find(ref, cur->cols[i].name) && !vg_compare_ignored(o, cur->cols[i].name) &&
+            !vg_compare_role_of(o, cur->cols[i].name))
+            rc = vg_compare_push_name(&res->only_cur, &res->n_only_cur, cur->cols[i].name);
     if (rc != VG_OK) {
         vg_compare_result_free(res);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");

@@ -68,6 +68,17 @@ struct vg_samples {
 void vg_compare_decide(vg_compare_column *c, uint64_t ref_rows, const vg_compare_options *o);
 int vg_compare_finish(vg_compare_result *res, const vg_compare_options *o);
 
+/* Also shared: whether a column is ignored; appending a copy of a name to a list (VG_OK or
+ * VG_ERR_NOMEM); the role given to a column (NULL for a feature). vg_compare_take_role
+ * records a role column in res->roles (which must have room for every column) and returns 1
+ * when the column is to be compared (a feature, a target or a prediction: *role says which),
+ * 0 when not (id, timestamp, sensitive), -1 when out of memory. */
+int vg_compare_ignored(const vg_compare_options *o, const char *name);
+int vg_compare_push_name(char ***list, size_t *n, const char *name);
+const vg_compare_role *vg_compare_role_of(const vg_compare_options *o, const char *name);
+int vg_compare_take_role(vg_compare_result *res, const vg_compare_options *o, const char *name,
+                         const vg_compare_role **role);
+
 int vg_samples_find_category(const vg_samples_column *c, const char *t, size_t n);
 
 #endif

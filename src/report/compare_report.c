@@ -8,6 +8,7 @@
 #include "json.h"
 #include "table.h"
 #include "vigia/compare.h"
+#include "vigia/quality.h"
 #include "vigia/version.h"
 
 static json_t *names(char **list, size_t n, int *oom) {
@@ -72,8 +73,9 @@ static json_t *roles_json(const vg_compare_result *r, int *oom) {
     return o;
 }
 
-char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, const char *cur_path,
-                             vg_error *err) {
+char *vg_report_compare_json(const vg_compare_report *rep, vg_error *err) {
+    const vg_compare_result *r = rep->drift;
+    const char *ref_path = rep->ref_path, *cur_path = rep->cur_path;
     int oom = 0;
     json_t *root = json_object(), *drift = json_object(), *cols = json_object(),
            *rows = json_object(), *schema = json_object();
@@ -82,6 +84,7 @@ char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, c
     vg_json_put(root, "vigia_version", json_string(VG_VERSION), &oom);
     vg_json_put(root, "reference", vg_json_str(ref_path), &oom);
     vg_json_put(root, "current", vg_json_str(cur_path), &oom);
+    vg_json_put(root, "mode", json_string(rep->mode ? rep->mode : "exact"), &oom);
     vg_json_put(rows, "reference", json_integer((json_int_t)r->ref_rows), &oom);
     vg_json_put(rows, "current", json_integer((json_int_t)r->cur_rows), &oom);
     vg_json_put(root, "rows", rows, &oom);
@@ -106,6 +109,14 @@ char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, c
     }
     vg_json_put(drift, "columns", cols, &oom);
     vg_json_put(root, "drift", drift, &oom);
+    if (!oom && rep->quality) {
+        if (vg_quality_json(rep->quality, root, err) != VG_OK) {
+            json_decref(root);
+            return NULL;
+        }
+    } else {
+        vg_json_put(root, "quality", json_null(), &oom);
+    }
     char *out = oom ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!out)
@@ -113,10 +124,17 @@ char *vg_report_compare_json(const vg_compare_result *r, const char *ref_path, c
     return out;
 }
 
-int vg_report_compare_text(const vg_compare_result *r, const char *ref_path, const char *cur_path,
-                           FILE *f, vg_error *err) {
-    fprintf(f, "reference %s (%llu rows) vs current %s (%llu rows)\n", ref_path,
-            (unsigned long long)r->ref_rows, cur_path, (unsigned long long)r->cur_rows);
+int vg_report_compare_text(const vg_compare_report *rep, FILE *f, vg_error *err) {
+    const vg_compare_result *r = rep->drift;
+    fprintf(f, "reference %s (%llu rows) vs current %s (%llu rows)%s\n", rep->ref_path,
+            (unsigned long long)r->ref_rows, rep->cur_path, (unsigned long long)r->cur_rows,
+            rep->mode && !strcmp(rep->mode, "sketch") ? ", from profiles (scores approximate)"
+                                                      : "");
+    if (rep->quality) {
+        if (vg_quality_text(rep->quality, f, err) != VG_OK)
+            return err ? err->code : VG_ERR_IO;
+        fputc('\n', f);
+    }
     fprintf(f, "dataset drift: %s: %zu of %zu columns drifted (%.0f%%, threshold %.0f%%)%s\n\n",
             r->dataset_drift ? "YES" : "no", r->n_drifted, r->n_compared, 100 * r->share_drifted,
             100 * r->share_threshold,
@@ -139,7 +157,14 @@ int vg_report_compare_text(const vg_compare_result *r, const char *ref_path, con
             vg_table_cell(t, 0, "%s", c->name);
             vg_table_cell(t, 0, "%s", c->kind);
             vg_table_cell(t, 0, "%s", c->method ? c->method : "-");
-            vg_table_num(t, c->statistic);
+            double bound = NAN;
+            for (size_t k = 0; k < c->nscores; k++)
+                if (c->method && !strcmp(c->scores[k].method, c->method))
+                    bound = c->scores[k].error_bound;
+            if (bound > 0)
+                vg_table_cell(t, 1, "%.6g ±%.2g", c->statistic, bound);
+            else
+                vg_table_num(t, c->statistic);
             vg_table_num(t, c->p_value_adjusted);
             vg_table_num(t, c->threshold);
             vg_table_cell(t, 0, "%s", !c->method ? c->note : c->drifted ? "DRIFT" : "ok");
