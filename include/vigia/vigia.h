@@ -16,6 +16,7 @@
 #include "vigia/ingest.h"
 #include "vigia/kll.h"
 #include "vigia/moments.h"
+#include "vigia/perf.h"
 #include "vigia/profile.h"
 #include "vigia/quality.h"
 #include "vigia/reader.h"
