@@ -70,6 +70,9 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/vigia profile examples/data/demo.csv -o $(BUILD)/demo.vgp
 	@echo
+	$(BUILD)/vigia compare -r examples/data/demo.csv -c examples/data/demo_current.csv \
+	    --target defaulted --prediction predicted_default --id customer_id
+	@echo
 	@echo "saved $(BUILD)/demo.vgp; try: $(BUILD)/vigia show --format json $(BUILD)/demo.vgp"
 
 bench: deps
