@@ -73,11 +73,41 @@ static double pairwise_block(const double *x, size_t n) {
 
 /* np.sum of a contiguous double array: numpy's reduction hands the pairwise loop chunks of its
  * buffer size (8192 elements) and adds the chunk sums in order. */
+#define PW_CHUNK 8192
 static double pairwise_sum(const double *x, size_t n) {
     double s = 0;
-    for (size_t i = 0; i < n; i += 8192)
-        s += pairwise_block(x + i, n - i < 8192 ? n - i : 8192);
+    for (size_t i = 0; i < n; i += PW_CHUNK)
+        s += pairwise_block(x + i, n - i < PW_CHUNK ? n - i : PW_CHUNK);
     return s;
+}
+
+/* The same sum of terms produced one at a time: since numpy adds chunks of 8192 in order, a
+ * chunk-sized buffer gives bit-identical results without storing the whole sequence (the
+ * tests below would otherwise allocate, and page-fault, tens of MB per column). */
+typedef struct {
+    double buf[PW_CHUNK];
+    size_t n;
+    double s;
+} pw_stream;
+
+static void pw_init(pw_stream *p) {
+    p->n = 0;
+    p->s = 0;
+}
+
+static void pw_push(pw_stream *p, double x) {
+    p->buf[p->n++] = x;
+    if (p->n == PW_CHUNK) {
+        p->s += pairwise_block(p->buf, PW_CHUNK);
+        p->n = 0;
+    }
+}
+
+static double pw_sum(pw_stream *p) {
+    if (p->n)
+        p->s += pairwise_block(p->buf, p->n);
+    p->n = 0;
+    return p->s;
 }
 
 /* Checks the common arguments; `min_n` is the smallest size each sample may have. */
@@ -128,45 +158,20 @@ static void release_views(vg_sorted *va, vg_sorted *vb) {
     vg_sorted_release(vb);
 }
 
-/* One group of equal values in the pooled sample, as the merge of the sorted copies yields
- * them: `below` values are smaller, `cx` of the group come from x, `cy` from y. The midrank
- * of the group is below + (cx + cy + 1) / 2. */
-typedef struct {
-    size_t below, cx, cy;
-} tie_group;
-
-/* Walks the groups of the pooled sorted samples xs, ys; returns their number, and fills
- * `groups` when not NULL. */
-static size_t tie_groups(const double *xs, size_t nx, const double *ys, size_t ny,
-                         tie_group *groups) {
-    size_t i = 0, j = 0, count = 0;
-    while (i < nx || j < ny) {
-        double v = i < nx && (j >= ny || xs[i] <= ys[j]) ? xs[i] : ys[j];
-        tie_group g = {i + j, 0, 0};
-        while (i < nx && xs[i] == v)
-            i++, g.cx++;
-        while (j < ny && ys[j] == v)
-            j++, g.cy++;
-        if (groups)
-            groups[count] = g;
-        count++;
-    }
-    return count;
-}
-
 /* ---- Welch's t test ------------------------------------------------------------------------ */
 
 /* Mean and ddof = 1 variance as scipy's ttest_ind computes them (scipy.stats._stats_py._var):
  * mean = np.mean (pairwise sum / n), the second central moment np.mean((x - mean)^2), then
  * scaled by n / (n - 1), a quotient rounded on its own. A sample of one has no variance (NaN,
- * scipy's 0 * inf). `work` holds n doubles. */
-static void mean_var(const double *x, size_t n, double *work, double *mean, double *var) {
+ * scipy's 0 * inf). */
+static void mean_var(const double *x, size_t n, pw_stream *work, double *mean, double *var) {
     double m = pairwise_sum(x, n) / (double)n;
+    pw_init(work);
     for (size_t i = 0; i < n; i++) {
         double d = x[i] - m;
-        work[i] = d * d;
+        pw_push(work, d * d);
     }
-    double m2 = pairwise_sum(work, n) / (double)n;
+    double m2 = pw_sum(work) / (double)n;
     *mean = m;
     *var = n > 1 ? m2 * ((double)n / (double)(n - 1)) : NAN;
 }
@@ -176,7 +181,7 @@ int vg_stats_ttest_welch(const double *a, size_t na, const double *b, size_t nb,
     int rc = check_samples("ttest_welch", a, na, b, nb, 1, statistic, pvalue, 0, err);
     if (rc)
         return rc;
-    double *work = malloc((na > nb ? na : nb) * sizeof *work);
+    pw_stream *work = malloc(sizeof *work);
     if (!work)
         return vg_error_set(err, VG_ERR_NOMEM, "ttest_welch: out of memory");
     double m1, v1, m2, v2;
@@ -382,60 +387,62 @@ static int stats_anderson_ksamp_impl(const double *a, size_t na, const double *b
     if (sorted_views(a, na, b, nb, &va, &vb, presorted) != 0)
         return vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory", fn);
     const double *xs = va.x, *ys = vb.x;
-    size_t N = na + nb, ng = tie_groups(xs, na, ys, nb, NULL);
-    if (ng < 2) {
+    size_t N = na + nb;
+    double lo = xs[0] < ys[0] ? xs[0] : ys[0];
+    double hi = xs[na - 1] > ys[nb - 1] ? xs[na - 1] : ys[nb - 1];
+    pw_stream *ps = malloc(2 * sizeof *ps);
+    if (!(lo < hi) || !ps) { /* (both samples are sorted: at least two distinct values) */
         release_views(&va, &vb);
-        return vg_error_set(err, VG_ERR_INVALID, "%s: needs at least two distinct values", fn);
+        free(ps);
+        return !ps ? vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory", fn)
+                   : vg_error_set(err, VG_ERR_INVALID, "%s: needs at least two distinct values",
+                                  fn);
     }
-    /* groups, then one row of terms per sample, then the N - 2 partial harmonic sums */
-    tie_group *g = malloc(ng * sizeof *g);
-    double *terms = malloc((2 * ng + N) * sizeof *terms);
-    if (!g || !terms) {
-        release_views(&va, &vb);
-        free(g);
-        free(terms);
-        return vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory", fn);
-    }
-    tie_groups(xs, na, ys, nb, g);
-    release_views(&va, &vb);
     /* eq. (7): A2akN = (N-1)/N sum_i 1/n_i sum_j l_j/N (N M_ij - B_j n_i)^2 /
-     * (B_j (N - B_j) - N l_j / 4), with l_j the size of group j, B_j = #{< z_j} + l_j/2 and
-     * M_ij = #{sample i <= z_j} - f_ij/2 */
+     * (B_j (N - B_j) - N l_j / 4), with l_j the size of group j (the j-th distinct value of
+     * the pooled sample), B_j = #{< z_j} + l_j/2 and M_ij = #{sample i <= z_j} - f_ij/2; the
+     * terms of each sample are summed as np.sum sums the row of an array, in group order */
     double Nd = (double)N, a2 = 0;
     size_t cum[2] = {0, 0};
-    for (size_t j = 0; j < ng; j++) {
-        size_t lj = g[j].cx + g[j].cy;
-        double B = (double)g[j].below + (double)lj / 2;
+    pw_init(&ps[0]);
+    pw_init(&ps[1]);
+    size_t i = 0, j = 0;
+    while (i < na || j < nb) {
+        double v = i < na && (j >= nb || xs[i] <= ys[j]) ? xs[i] : ys[j];
+        size_t below = i + j, f[2] = {0, 0};
+        while (i < na && xs[i] == v)
+            i++, f[0]++;
+        while (j < nb && ys[j] == v)
+            j++, f[1]++;
+        size_t lj = f[0] + f[1];
+        double B = (double)below + (double)lj / 2;
         double den = B * (Nd - B) - (double)(N * lj) / 4.;
-        size_t f[2] = {g[j].cx, g[j].cy};
         for (int s = 0; s < 2; s++) {
             cum[s] += f[s];
             double M = (double)cum[s] - (double)f[s] / 2.;
             double ns = (double)(s ? nb : na);
             double dev = Nd * M - B * ns;
-            terms[s * ng + j] = (double)lj / Nd * (dev * dev) / den;
+            pw_push(&ps[s], (double)lj / Nd * (dev * dev) / den);
         }
     }
-    a2 += pairwise_sum(terms, ng) / (double)na;
-    a2 += pairwise_sum(terms + ng, ng) / (double)nb;
+    release_views(&va, &vb);
+    a2 += pw_sum(&ps[0]) / (double)na;
+    a2 += pw_sum(&ps[1]) / (double)nb;
     a2 *= (Nd - 1.) / Nd;
-    free(g);
 
     /* the variance of A2akN, Scholz & Stephens eq. (4): H = sum 1/n_i, h = sum_{i<N} 1/i,
      * g = sum_{i<N-1} sum_{j>i} 1/((N-i) j), the latter from the running sums of 1/(N-1),
-     * 1/(N-2), ..., 1/2 (scipy's order) */
-    double *hs = terms + 2 * ng;
+     * 1/(N-2), ..., 1/2 (scipy's order), each divided by its count of terms plus one */
     size_t nh = N - 2; /* >= 1 */
     double acc = 0;
-    for (size_t i = 0; i < nh; i++) {
-        acc += 1. / (double)(N - 1 - i);
-        hs[i] = acc;
+    pw_init(&ps[0]);
+    for (size_t k = 0; k < nh; k++) {
+        acc += 1. / (double)(N - 1 - k);
+        pw_push(&ps[0], acc / (double)(k + 2));
     }
-    double h = hs[nh - 1] + 1;
-    for (size_t i = 0; i < nh; i++)
-        hs[i] = hs[i] / (double)(i + 2);
-    double gg = pairwise_sum(hs, nh);
-    free(terms);
+    double h = acc + 1;
+    double gg = pw_sum(&ps[0]);
+    free(ps);
     double H = 1. / (double)na + 1. / (double)nb;
     const double k = 2;
     double ca = (4 * gg - 6) * (k - 1) + (10 - 6 * gg) * H;
@@ -452,11 +459,11 @@ static int stats_anderson_ksamp_impl(const double *a, size_t na, const double *b
     /* p-value: scipy 1.10 fits log(sig) = quadratic in the critical values (least squares over
      * the 7 levels) and evaluates it at A2, within the table; outside it reports the bound */
     double crit[7], logsig[7], cmin = INFINITY, cmax = -INFINITY;
-    for (int i = 0; i < 7; i++) {
-        crit[i] = ad_b0[i] + ad_b1[i] / sqrt(m) + ad_b2[i] / m;
-        logsig[i] = log(ad_sig[i]);
-        cmin = fmin(cmin, crit[i]);
-        cmax = fmax(cmax, crit[i]);
+    for (int l = 0; l < 7; l++) {
+        crit[l] = ad_b0[l] + ad_b1[l] / sqrt(m) + ad_b2[l] / m;
+        logsig[l] = log(ad_sig[l]);
+        cmin = fmin(cmin, crit[l]);
+        cmax = fmax(cmax, crit[l]);
     }
     double p;
     int bound = 0;
@@ -661,13 +668,16 @@ static int stats_cramervonmises_2samp_impl(const double *a, size_t na, const dou
         return rc;
     vg_sorted va, vb;
     size_t N = na + nb;
-    double *sq = malloc(N * sizeof *sq);
-    if (!sq || sorted_views(a, na, b, nb, &va, &vb, presorted) != 0) {
-        free(sq);
+    pw_stream *ps = malloc(2 * sizeof *ps);
+    if (!ps || sorted_views(a, na, b, nb, &va, &vb, presorted) != 0) {
+        free(ps);
         return vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory", fn);
     }
     const double *xs = va.x, *ys = vb.x;
-    /* (r_i - i)^2 over each sorted sample, r_i the pooled midrank of its i-th value */
+    /* (r_i - i)^2 over each sorted sample, r_i the pooled midrank of its i-th value, summed in
+     * sample order as np.sum sums them */
+    pw_init(&ps[0]);
+    pw_init(&ps[1]);
     size_t i = 0, j = 0;
     while (i < na || j < nb) {
         double v = i < na && (j >= nb || xs[i] <= ys[j]) ? xs[i] : ys[j];
@@ -678,15 +688,15 @@ static int stats_cramervonmises_2samp_impl(const double *a, size_t na, const dou
             j++;
         double r = (double)below + (double)(i - i0 + j - j0 + 1) / 2;
         for (size_t q = i0; q < i; q++)
-            sq[q] = (r - (double)(q + 1)) * (r - (double)(q + 1));
+            pw_push(&ps[0], (r - (double)(q + 1)) * (r - (double)(q + 1)));
         for (size_t q = j0; q < j; q++)
-            sq[na + q] = (r - (double)(q + 1)) * (r - (double)(q + 1));
+            pw_push(&ps[1], (r - (double)(q + 1)) * (r - (double)(q + 1)));
     }
     release_views(&va, &vb);
     double nx = (double)na, ny = (double)nb;
-    double u = nx * pairwise_sum(sq, na);
-    u += ny * pairwise_sum(sq + na, nb);
-    free(sq);
+    double u = nx * pw_sum(&ps[0]);
+    u += ny * pw_sum(&ps[1]);
+    free(ps);
     /* eq. 9: T = U / (mn N) - (4 mn - 1) / (6 N) */
     double k = nx * ny, Nd = (double)N;
     double t = u / (k * Nd) - (4 * k - 1) / (6 * Nd);
