@@ -163,20 +163,38 @@ static int cmp_order(const void *a, const void *b) {
 
 /* End of loading: the distinct numbers join the text categories under their canonical text,
  * in order of first appearance, and the numbers are sorted. */
+static int cmp_value(const void *a, const void *b) {
+    double x = ((const vg_samples_number *)a)->value, y = ((const vg_samples_number *)b)->value;
+    return (x > y) - (x < y);
+}
+
 static int finish_column(vg_samples_column *c, uint64_t *scratch) {
-    if (scratch)
-        vg_sort_doubles_buf(c->num, c->nnum, scratch);
-    else
-        vg_sort_doubles(c->num, c->nnum);
-    if (c->nnumtab == 0) {
-        free(c->numtab);
-        c->numtab = NULL;
-        return VG_OK;
-    }
     size_t m = 0;
     for (size_t i = 0; i < c->numtab_cap; i++)
         if (c->numtab[i].count)
             c->numtab[m++] = c->numtab[i];
+    uint64_t counted = 0;
+    for (size_t i = 0; i < m; i++)
+        counted += c->numtab[i].count;
+    if (m > 0 && counted == c->nnum) {
+        /* every number is in the table of distinct numbers: writing each value count times in
+         * value order sorts the column in one pass (a counting sort) */
+        qsort(c->numtab, m, sizeof *c->numtab, cmp_value);
+        size_t k = 0;
+        for (size_t i = 0; i < m; i++)
+            for (uint64_t r = 0; r < c->numtab[i].count; r++)
+                c->num[k++] = c->numtab[i].value;
+    } else if (scratch) {
+        vg_sort_doubles_buf(c->num, c->nnum, scratch);
+    } else {
+        vg_sort_doubles(c->num, c->nnum);
+    }
+    if (m == 0) {
+        free(c->numtab);
+        c->numtab = NULL;
+        c->nnumtab = c->numtab_cap = 0;
+        return VG_OK;
+    }
     qsort(c->numtab, m, sizeof *c->numtab, cmp_order);
     /* the text categories keep their order: merge by first appearance into a fresh table */
     vg_samples_category *old = c->cat;
