@@ -45,6 +45,26 @@ typedef struct vg_compare_score {
     double error_bound;
 } vg_compare_score;
 
+/* A column's two distributions in summary, for charts (the HTML report): never the rows.
+ * Numeric: counts of each side in n equal-width bins over [lo, hi], the finite range of both
+ * sides together ([e_j, e_j+1), the last bin closed); `ref_other`/`cur_other` count the
+ * infinities. Categorical: the n categories most frequent in both datasets together, most
+ * frequent first (ties in order of first appearance, reference first), with each side's count,
+ * and `*_other` the values of the n_other_categories others. From profiles (.vgp) the numeric
+ * counts are the sketches' estimates and categorical columns have none. One allocation: free()
+ * frees it all (vg_compare_result_free does). */
+#define VG_COMPARE_HIST_BINS 30
+#define VG_COMPARE_TOP_CATEGORIES 20
+
+typedef struct vg_compare_distribution {
+    size_t n;
+    double lo, hi;       /* numeric; NaN for categorical */
+    const char **labels; /* categorical: n NUL-terminated labels; NULL for numeric */
+    uint64_t *ref, *cur; /* n counts each */
+    uint64_t ref_other, cur_other;
+    size_t n_other_categories;
+} vg_compare_distribution;
+
 typedef struct vg_compare_column {
     char *name;
     const char *kind;   /* "numeric" or "categorical" */
@@ -60,6 +80,7 @@ typedef struct vg_compare_column {
     size_t nscores;
     vg_compare_score scores[VG_COMPARE_MAX_SCORES];
     char note[160]; /* why the column was not compared, when it was not ("" otherwise) */
+    vg_compare_distribution *distribution; /* NULL when not computed */
 } vg_compare_column;
 
 /* Correction for testing many columns at once, applied to the p-values of the columns decided

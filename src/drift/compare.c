@@ -66,8 +66,10 @@ const char *vg_role_name(vg_role r) {
 void vg_compare_result_free(vg_compare_result *r) {
     if (!r)
         return;
-    for (size_t i = 0; i < r->ncols; i++)
+    for (size_t i = 0; i < r->ncols; i++) {
         free(r->cols[i].name);
+        free(r->cols[i].distribution);
+    }
     free(r->cols);
     for (size_t i = 0; i < r->n_only_ref; i++)
         free(r->only_ref[i]);
@@ -138,7 +140,7 @@ static int numeric_scores(vg_compare_column *c, const vg_samples_column *r,
     add_score(c, "t_test", rc, s, p);
     rc = vg_stats_mannwhitneyu_sorted(a, na, b, nb, &s, &p, NULL);
     add_score(c, "mann_whitney", rc, s, p);
-    return VG_OK;
+    return vg_distribution_numeric_sorted(a, na, b, nb, VG_COMPARE_HIST_BINS, &c->distribution);
 }
 
 /* Categorical scores on the union of categories (reference order, then new ones). */
@@ -156,10 +158,37 @@ static int categorical_scores(vg_compare_column *c, const vg_samples_column *r,
     }
     for (size_t i = 0; i < r->ncat; i++)
         rc_[i] = r->cat[i].count;
+    /* each category's text, for the distribution summary */
+    const char **text = malloc((k ? k : 1) * sizeof *text);
+    size_t *len = malloc((k ? k : 1) * sizeof *len);
+    if (!text || !len) {
+        free(rc_);
+        free(qc);
+        free(text);
+        free(len);
+        return VG_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < r->ncat; i++) {
+        text[i] = r->cat[i].text;
+        len[i] = r->cat[i].len;
+    }
     size_t extra = r->ncat;
     for (size_t i = 0; i < q->ncat; i++) {
         int j = vg_samples_find_category(r, q->cat[i].text, q->cat[i].len);
+        if (j < 0) {
+            text[extra] = q->cat[i].text;
+            len[extra] = q->cat[i].len;
+        }
         qc[j >= 0 ? (size_t)j : extra++] = q->cat[i].count;
+    }
+    int drc = vg_distribution_categorical(rc_, qc, k, text, len, VG_COMPARE_TOP_CATEGORIES,
+                                          &c->distribution);
+    free(text);
+    free(len);
+    if (drc != VG_OK) {
+        free(rc_);
+        free(qc);
+        return drc;
     }
     double s, p;
     int rc = vg_drift_chi2(rc_, qc, k, &s, &p, &c->n_unseen, NULL);

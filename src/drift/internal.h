@@ -79,6 +79,21 @@ const vg_compare_role *vg_compare_role_of(const vg_compare_options *o, const cha
 int vg_compare_take_role(vg_compare_result *res, const vg_compare_options *o, const char *name,
                          const vg_compare_role **role);
 
+/* Distribution summaries (distribution.c; see vg_compare_distribution). Each sets *out to a
+ * new summary, or to NULL when there is nothing to draw (no finite value), and returns VG_OK
+ * or VG_ERR_NOMEM. numeric_sorted takes both sides' sorted values; categorical the union's
+ * counts with each category's text; numeric_cdf a cdf per side (weight_at(side, x): weight at
+ * or below x, of n) as a sketch gives it. */
+int vg_distribution_numeric_sorted(const double *a, size_t na, const double *b, size_t nb,
+                                   size_t nbins, vg_compare_distribution **out);
+int vg_distribution_categorical(const uint64_t *rc, const uint64_t *qc, size_t k,
+                                const char *const *text, const size_t *len, size_t top,
+                                vg_compare_distribution **out);
+int vg_distribution_numeric_cdf(double lo, double hi, size_t nbins,
+                                uint64_t (*weight_at)(const void *, double), const void *r,
+                                uint64_t nr, const void *q, uint64_t nq,
+                                vg_compare_distribution **out);
+
 int vg_samples_find_category(const vg_samples_column *c, const char *t, size_t n);
 
 #endif

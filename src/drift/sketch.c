@@ -133,6 +133,10 @@ static uint64_t weight_at(const cdf_view *c, double x) {
     return lo ? c->cum[lo - 1] : 0;
 }
 
+static uint64_t weight_of(const void *c, double x) {
+    return weight_at(c, x);
+}
+
 /* The value of rank i (0-based) of an uncompacted sketch, which holds every value. */
 static double value_at(const cdf_view *c, uint64_t i) {
     size_t lo = 0, hi = c->m - 1; /* first index with cum > i */
@@ -447,6 +451,10 @@ static int numeric_scores(vg_compare_column *c, const vg_column *rcol, const vg_
             add_score(c, "wasserstein_normed", VG_OK, w / sd, NAN, bound / sd);
             rc = binned_scores(c, &r, &q, ka, n_bins);
         }
+        if (rc == VG_OK)
+            rc = vg_distribution_numeric_cdf(fmin(ma->min, mb->min), fmax(ma->max, mb->max),
+                                             VG_COMPARE_HIST_BINS, weight_of, &r, r.n, &q, q.n,
+                                             &c->distribution);
     }
     if (rc == VG_OK) {
         double t;

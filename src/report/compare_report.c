@@ -19,6 +19,33 @@ static json_t *names(char **list, size_t n, int *oom) {
     return a;
 }
 
+/* "distribution": what the HTML report draws (see vg_compare_distribution) */
+static json_t *distribution_json(const vg_compare_distribution *d, int *oom) {
+    json_t *o = json_object(), *ref = json_array(), *cur = json_array();
+    json_t *labels = d->labels ? json_array() : NULL;
+    if (!o || !ref || !cur || (d->labels && !labels))
+        *oom = 1;
+    for (size_t i = 0; !*oom && i < d->n; i++) {
+        if (json_array_append_new(ref, vg_json_count(d->ref[i])) != 0 ||
+            json_array_append_new(cur, vg_json_count(d->cur[i])) != 0 ||
+            (labels && json_array_append_new(labels, vg_json_str(d->labels[i])) != 0))
+            *oom = 1;
+    }
+    if (labels) {
+        vg_json_put(o, "categories", labels, oom);
+        vg_json_put(o, "other_categories", vg_json_count(d->n_other_categories), oom);
+    } else {
+        vg_json_put(o, "min", vg_json_num(d->lo), oom);
+        vg_json_put(o, "max", vg_json_num(d->hi), oom);
+        vg_json_put(o, "bins", vg_json_count(d->n), oom);
+    }
+    vg_json_put(o, "reference", ref, oom);
+    vg_json_put(o, "current", cur, oom);
+    vg_json_put(o, "reference_other", vg_json_count(d->ref_other), oom);
+    vg_json_put(o, "current_other", vg_json_count(d->cur_other), oom);
+    return o;
+}
+
 static json_t *column_json(const vg_compare_column *c, vg_correction correction, int *oom) {
     json_t *o = json_object(), *scores = json_object();
     if (!o || !scores) {
@@ -49,6 +76,8 @@ static json_t *column_json(const vg_compare_column *c, vg_correction correction,
         vg_json_put(scores, c->scores[k].method, s, oom);
     }
     vg_json_put(o, "scores", scores, oom);
+    if (c->distribution)
+        vg_json_put(o, "distribution", distribution_json(c->distribution, oom), oom);
     return o;
 }
 
