@@ -189,6 +189,11 @@ typedef struct vg_compare_report {
 char *vg_report_compare_json(const vg_compare_report *rep, vg_error *err);
 /* For a terminal: data-quality issues first, then the drift table, drifted columns first. */
 int vg_report_compare_text(const vg_compare_report *rep, FILE *f, vg_error *err);
+/* One self-contained HTML page (inline styles, SVG charts and script; no network): a summary,
+ * the data-quality issues, then a card per column, drifted first, with both distributions
+ * overlaid and every score. Writes to f; VG_ERR_IO when writing failed. Implemented in
+ * src/report/html.c (docs/report.md). */
+int vg_report_compare_html(const vg_compare_report *rep, FILE *f, vg_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /*
  * `vigia compare --reference REF --current CUR`: drift between two datasets.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
@@ -31,6 +32,7 @@ static const char help[] =
     "  -c, --current FILE     the data to check (required)\n"
     "  -f, --format FMT       text (default) or json\n"
     "  -o, --output FILE      write the report to FILE instead of standard output\n"
+    "      --html FILE        also write a self-contained HTML report to FILE (docs/report.md)\n"
     "      --method [SEL=]M   decide with method M: ks, wasserstein, wasserstein_normed,\n"
     "                         psi, jensen_shannon, kl_div, hellinger, anderson_darling,\n"
     "                         cramer_von_mises, energy_distance, t_test, mann_whitney (numeric);\n"
@@ -95,11 +97,12 @@ enum {
     OPT_ID,
     OPT_TIMESTAMP,
     OPT_SENSITIVE,
-    OPT_CONFIG
+    OPT_CONFIG,
+    OPT_HTML
 };
 
 typedef struct {
-    const char *ref_path, *cur_path, *output;
+    const char *ref_path, *cur_path, *output, *html;
     int json;
     vg_compare_options co;
     vg_read_options ro;
@@ -191,6 +194,7 @@ static int parse_options(int argc, char **argv, compare_args *a) {
         {"sensitive", required_argument, NULL, OPT_SENSITIVE},
         {"threads", required_argument, NULL, 'j'},
         {"config", required_argument, NULL, OPT_CONFIG},
+        {"html", required_argument, NULL, OPT_HTML},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int opt;
@@ -202,6 +206,7 @@ static int parse_options(int argc, char **argv, compare_args *a) {
         case 'r': a->ref_path = optarg; break;
         case 'c': a->cur_path = optarg; break;
         case 'o': a->output = optarg; break;
+        case OPT_HTML: a->html = optarg; break;
         case 'f':
             if (vg_cli_format(optarg, &a->json))
                 return VG_EXIT_ERROR;
@@ -372,6 +377,23 @@ static int is_profile(const char *path) {
     return n == 8 && memcmp(buf, magic, 8) == 0;
 }
 
+/* --html FILE: the page is written beside the text or JSON report. */
+static int write_html(const char *path, const vg_compare_report *rep) {
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return vg_cli_error("%s: cannot create: %s", path, strerror(errno));
+    vg_error err;
+    vg_error_clear(&err);
+    int rc = vg_report_compare_html(rep, f, &err);
+    if (fclose(f) != 0 && rc == VG_OK)
+        rc = vg_error_set(&err, VG_ERR_IO, "write failed");
+    if (rc != VG_OK) {
+        remove(path);
+        return vg_cli_error("%s: %s", path, err.msg);
+    }
+    return VG_EXIT_OK;
+}
+
 int vg_cli_compare(int argc, char **argv) {
     compare_args a;
     memset(&a, 0, sizeof a);
@@ -480,6 +502,8 @@ int vg_cli_compare(int argc, char **argv) {
     }
     if ((output ? fclose(f) : fflush(f)) != 0 && rc == VG_EXIT_OK)
         rc = vg_cli_error("%s: write failed", output ? output : "standard output");
+    if (a.html && rc == VG_EXIT_OK)
+        rc = write_html(a.html, &rep);
 out:
     vg_compare_result_free(res);
     vg_quality_result_free(quality);
