@@ -4,6 +4,7 @@
 #   unit    cmocka binaries in BUILD/tests/ (each prints its own pass/fail lines)
 #   cli     tests/cli/*.sh: the vigia binary end to end, including every error path
 #   oracle  tests/oracle/*.py: results checked against numpy/pandas/scipy (/usr/bin/python3)
+#   browser tests/browser/*.py: the HTML report rendered in headless Chromium
 #   fuzz    libFuzzer targets in build/fuzz/, a short run over the seed corpus (first build only)
 # Each suite reports "PASS name" / "FAIL name" lines; this script counts them.
 set -u
@@ -53,6 +54,9 @@ for b in "${builds[@]}"; do
     done
     for t in tests/cli/*.sh; do
         run_suite "$b cli $(basename "$t" .sh)" env VIGIA="$b/vigia" bash "$t"
+    done
+    for t in tests/browser/test_*.py; do
+        run_suite "$b browser $(basename "$t" .py)" env VIGIA="$b/vigia" "$PYTHON" "$t"
     done
     for t in tests/oracle/test_*.py; do
         [ -f "$t" ] || continue
