@@ -483,6 +483,9 @@ int vg_cli_compare(int argc, char **argv) {
         }
     }
     vg_compare_report rep = {ref_path, cur_path, sketch ? "sketch" : "exact", res, quality};
+    /* the page first: when it cannot be written, nothing else is */
+    if (a.html && (rc = write_html(a.html, &rep)) != VG_EXIT_OK)
+        goto out;
     FILE *f = output ? fopen(output, "w") : stdout;
     if (!f) {
         rc = vg_cli_error("%s: cannot create", output);
@@ -502,8 +505,6 @@ int vg_cli_compare(int argc, char **argv) {
     }
     if ((output ? fclose(f) : fflush(f)) != 0 && rc == VG_EXIT_OK)
         rc = vg_cli_error("%s: write failed", output ? output : "standard output");
-    if (a.html && rc == VG_EXIT_OK)
-        rc = write_html(a.html, &rep);
 out:
     vg_compare_result_free(res);
     vg_quality_result_free(quality);
