@@ -47,8 +47,9 @@ typedef struct vg_compare_score {
 
 /* A column's two distributions in summary, for charts (the HTML report): never the rows.
  * Numeric: counts of each side in n equal-width bins over [lo, hi], the finite range of both
- * sides together ([e_j, e_j+1), the last bin closed); `ref_other`/`cur_other` count the
- * infinities. Categorical: the n categories most frequent in both datasets together, most
+ * sides together ([e_j, e_j+1), the last bin closed; for whole numbers, bins of a whole width
+ * from min - 0.5, so that no bin holds one more value than its neighbour); `ref_other`/`cur_other`
+ * count the infinities. Categorical: the n categories most frequent in both datasets together, most
  * frequent first (ties in order of first appearance, reference first), with each side's count,
  * and `*_other` the values of the n_other_categories others. From profiles (.vgp) the numeric
  * counts are the sketches' estimates and categorical columns have none. One allocation: free()

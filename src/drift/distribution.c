@@ -3,10 +3,11 @@
  * reference against the current data needs, a few hundred bytes whatever the row count.
  *
  * Numeric columns get counts in equal-width bins over the range of both sides together, so
- * the two histograms share their bins and overlay; from the sorted values each count is two
- * binary searches. Categorical columns get the most frequent categories of both sides
- * together, found in one pass with a small sorted buffer (O(k top) for k categories). A
- * summary is one allocation, labels included, so that freeing a column is one free().
+ * the two histograms share their bins and overlay; from the sorted values each count is a
+ * binary search. Whole-number columns get whole-width bins centred on the numbers. Categorical
+ * columns get the most frequent categories of both sides together, found in one pass with a small
+ * sorted buffer (O(k top) for k categories). A summary is one allocation, labels included, so that
+ * freeing a column is one free().
  */
 #include <math.h>
 #include <stdlib.h>
@@ -59,6 +60,14 @@ static void bin_counts(const double *a, size_t n, const vg_compare_distribution 
     }
 }
 
+/* Whether every finite value is a whole number (stops at the first that is not). */
+static int integral(const double *a, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(a[i]) && a[i] != floor(a[i]))
+            return 0;
+    return 1;
+}
+
 int vg_distribution_numeric_sorted(const double *a, size_t na, const double *b, size_t nb,
                                    size_t nbins, vg_compare_distribution **out) {
     *out = NULL;
@@ -76,6 +85,14 @@ int vg_distribution_numeric_sorted(const double *a, size_t na, const double *b, 
         return VG_OK; /* no finite value: nothing to draw */
     if (lo == hi)
         nbins = 1;
+    else if (integral(a, na) && integral(b, nb) && hi - lo < 1e15) {
+        /* whole numbers: bins of a whole width centred on them, or ages 18..87 in 30 bins
+         * would hold 2 or 3 values in turn and draw a comb */
+        double span = hi - lo + 1, w = ceil(span / (double)nbins);
+        nbins = (size_t)ceil(span / w);
+        lo -= 0.5;
+        hi = lo + w * (double)nbins;
+    }
     vg_compare_distribution *d = alloc_dist(nbins, 0, 0);
     if (!d)
         return VG_ERR_NOMEM;

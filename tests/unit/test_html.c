@@ -121,7 +121,7 @@ static void test_heatmap(void **state) {
 
 static void test_distribution_numeric(void **state) {
     (void)state;
-    double a[] = {-INFINITY, 0, 1, 2, 3}, b[] = {2, 4, 4, INFINITY};
+    double a[] = {-INFINITY, 0, 1, 2.5, 3}, b[] = {2, 4, 4, INFINITY};
     vg_compare_distribution *d = NULL;
     assert_int_equal(vg_distribution_numeric_sorted(a, 5, b, 4, 4, &d), VG_OK);
     assert_non_null(d);
@@ -137,6 +137,12 @@ static void test_distribution_numeric(void **state) {
     double k[] = {7, 7};
     assert_int_equal(vg_distribution_numeric_sorted(k, 2, k, 1, 30, &d), VG_OK);
     assert_true(d->n == 1 && d->ref[0] == 2 && d->cur[0] == 1);
+    free(d);
+    /* whole numbers: whole-width bins centred on them (70 values, width 3, 24 bins) */
+    double w[] = {18, 19, 20, 87};
+    assert_int_equal(vg_distribution_numeric_sorted(w, 4, w, 1, 30, &d), VG_OK);
+    assert_true(d->n == 24 && d->lo == 17.5 && d->hi == 89.5);
+    assert_true(d->ref[0] == 3 && d->ref[23] == 1 && d->cur[0] == 1);
     free(d);
     double inf[] = {INFINITY};
     assert_int_equal(vg_distribution_numeric_sorted(inf, 1, inf, 1, 30, &d), VG_OK);
