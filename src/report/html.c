@@ -56,7 +56,8 @@ static const char style[] =
     ".col .body{display:grid;grid-template-columns:minmax(300px,400px) 1fr;gap:16px;"
     "margin-top:8px}\n"
     ".col table{font-size:12.5px}.col tr.decides td{font-weight:600}"
-    ".notes{margin:6px 0 0;padding-left:18px;font-size:13px}\n"
+    ".notes{margin:0 0 8px;padding-left:18px;font-size:13px}"
+    "details summary{cursor:pointer;color:var(--mute);font-size:13px}\n"
     "svg.chart{width:100%;height:auto;max-width:400px;font-size:10px;fill:#374151}"
     "svg .grid line,svg line.grid{stroke:#9ca3af}svg .hover rect{fill:transparent}"
     "svg .hover rect:hover{fill:rgba(0,0,0,.06)}svg .frame{fill:none;stroke:#d1d5db}"
@@ -438,11 +439,16 @@ static void column_card(FILE *f, const vg_compare_column *c, const char *id, int
     fprintf(f, "</span></div>\n<div class=\"body\"><div>\n");
     column_chart(f, c);
     fputs("</div><div>\n", f);
-    scores_table(f, c, sketch);
     size_t nissues = 0;
     const vg_quality_issue *const *issues =
         ix->nissues ? column_issues(ix, c->name, &nissues) : NULL;
     column_notes(f, c, quality_column(ix, c->name), issues, nissues);
+    /* the deciding score is in the card's head; the others one click away */
+    if (c->nscores) {
+        fprintf(f, "<details><summary>all %zu scores</summary>\n", c->nscores);
+        scores_table(f, c, sketch);
+        fputs("</details>\n", f);
+    }
     fputs("</div></div>\n</article>\n", f);
 }
 

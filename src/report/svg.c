@@ -64,12 +64,12 @@ enum { HW = 380, HH = 170, HL = 44, HR = 10, HT = 10, HB = 30 };
 
 /* A step area of the shares counts[j] / total over the bins, closed along the baseline. */
 static void area(FILE *f, const uint64_t *counts, uint64_t total, size_t n, double ymax,
-                 const char *color) {
+                 const char *color, double opacity) {
     double pw = HW - HL - HR, ph = HH - HT - HB, base = HT + ph;
     fprintf(f,
-            "<path fill=\"%s\" fill-opacity=\"0.45\" stroke=\"%s\" stroke-width=\"1.2\" "
+            "<path fill=\"%s\" fill-opacity=\"%.2f\" stroke=\"%s\" stroke-width=\"1.5\" "
             "d=\"M%.1f %.1f",
-            color, color, (double)HL, base);
+            color, opacity, color, (double)HL, base);
     for (size_t j = 0; j < n; j++) {
         double yy = base - (ymax > 0 ? share(counts[j], total) / ymax : 0) * ph;
         fprintf(f, "V%.1fH%.1f", yy, HL + pw * (double)(j + 1) / (double)n);
@@ -92,8 +92,9 @@ void vg_svg_histogram(FILE *f, double lo, double hi, size_t n, const uint64_t *r
     fprintf(f, "<g class=\"grid\"><line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>", HL, base,
             HW - HR, base);
     fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%.1f\"/></g>", HL, HT, HL, base);
-    area(f, ref, tr, n, ymax, VG_SVG_REF_COLOR);
-    area(f, cur, tc, n, ymax, VG_SVG_CUR_COLOR);
+    /* the reference as a filled shape, the current data over it mostly as an outline */
+    area(f, ref, tr, n, ymax, VG_SVG_REF_COLOR, 0.45);
+    area(f, cur, tc, n, ymax, VG_SVG_CUR_COLOR, 0.15);
     /* axes: the range's ends and middle, 0 and the largest share */
     fprintf(f, "<g class=\"axis\"><text x=\"%d\" y=\"%d\" text-anchor=\"start\">", HL, HH - 12);
     tick(f, lo);

@@ -163,10 +163,10 @@ def main():
 def demo(binary, d, out):
     """The screenshot of docs/report.png: the bundled demo data."""
     html = os.path.join(d, "demo.html")
-    subprocess.run([VIGIA, "compare", "-r", os.path.join(REPO, "examples/data/demo.csv"), "-c",
-                    os.path.join(REPO, "examples/data/demo_current.csv"), "--target",
-                    "defaulted", "--prediction", "predicted_default", "--id", "customer_id",
-                    "--html", html], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([VIGIA, "compare", "-r", "examples/data/demo.csv", "-c",
+                    "examples/data/demo_current.csv", "--target", "defaulted", "--prediction",
+                    "predicted_default", "--id", "customer_id", "--html", html],
+                   check=True, stdout=subprocess.DEVNULL, cwd=REPO)
     b = cdp.Browser(binary, 1280, 1000)
     try:
         b.open("file://" + html)
