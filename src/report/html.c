@@ -320,7 +320,7 @@ static void column_chart(FILE *f, const vg_compare_column *c) {
     if (!d) {
         fputs("<p class=\"sub\">No distribution chart", f);
         if (strcmp(c->kind, "categorical") == 0 && c->method)
-            fputs(": profiles keep no category text for it", f);
+            fputs(": not drawn from profiles yet", f);
         fputs(".</p>\n", f);
         return;
     }

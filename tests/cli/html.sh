@@ -90,7 +90,7 @@ fi
 run profile -q -o ref.vgp ref.csv
 run compare -r ref.vgp -c cur.csv --html sketch.html
 expect sketch_html 0
-if grep -q 'data-chart="histogram"' sketch.html && grep -q 'profiles keep no category text' sketch.html; then
+if grep -q 'data-chart="histogram"' sketch.html && grep -q 'not drawn from profiles yet' sketch.html; then
     pass sketch_charts
 else
     fail sketch_charts "$(grep -o 'data-chart="[a-z]*"' sketch.html | sort | uniq -c | tr '\n' ' ')"
