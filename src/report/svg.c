@@ -326,3 +326,30 @@ void vg_svg_heatmap(FILE *f, const char *const *labels, const uint64_t *m, size_
     }
     fputs("</svg>", f);
 }
+
+/* ---- metric table ---------------------------------------------------------------------- */
+
+void vg_html_metric_table(FILE *f, const char *const *names, const double *ref, const double *cur,
+                          const int *lower_is_better, size_t n, double tolerance) {
+    fputs("<table class=\"metrics\"><thead><tr><th>metric</th><th class=\"n\">reference</th>"
+          "<th class=\"n\">current</th><th class=\"n\">change</th></tr></thead><tbody>\n",
+          f);
+    for (size_t i = 0; i < n; i++) {
+        double d = cur[i] - ref[i];
+        int lower = lower_is_better && lower_is_better[i];
+        int worse = !isnan(d) && (lower ? d > tolerance : d < -tolerance);
+        fprintf(f, "<tr%s><td>", worse ? " class=\"bad\"" : "");
+        vg_html_escape(f, names[i]);
+        fputs("</td><td class=\"n\">", f);
+        vg_html_num(f, ref[i]);
+        fputs("</td><td class=\"n\">", f);
+        vg_html_num(f, cur[i]);
+        fputs("</td><td class=\"n\">", f);
+        if (isnan(d))
+            fputc('-', f);
+        else
+            fprintf(f, "%+.3g%s", d, worse ? " (worse)" : "");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+}

@@ -1,9 +1,9 @@
 /*
  * The HTML report's parts: HTML escaping (and cutting labels on code points, not bytes), each
  * SVG chart function from plain arrays (the histogram and category bars of the drift report,
- * and the line chart, bar chart with a reference line and heatmap that the model section will
- * use), the distribution summaries (shared bins, infinities, top categories and their ties),
- * and vg_report_compare_html on a hand-made result. Browser rendering: tests/browser/.
+ * and the line chart, bar chart with a reference line, heatmap and metric table that the model
+ * section will use), the distribution summaries (shared bins, infinities, top categories and their
+ * ties), and vg_report_compare_html on a hand-made result. Browser rendering: tests/browser/.
  */
 #include "drift/internal.h"
 #include "report/svg.h"
@@ -119,6 +119,22 @@ static void test_heatmap(void **state) {
     free(s);
 }
 
+static void test_metric_table(void **state) {
+    (void)state;
+    const char *names[] = {"accuracy", "log <loss>", "f1", "rmse"};
+    double ref[] = {0.9, 0.3, 0.8, 1.0}, cur[] = {0.8, 0.5, NAN, 0.9};
+    int lower[] = {0, 1, 0, 1};
+    char *s = NULL;
+    CAPTURE(s, vg_html_metric_table(f, names, ref, cur, lower, 4, 0.01));
+    assert_int_equal(count(s, "<tr class=\"bad\">"), 2); /* accuracy down, loss up */
+    assert_non_null(strstr(s, "log &lt;loss&gt;"));
+    assert_non_null(strstr(s, "-0.1 (worse)"));
+    assert_non_null(strstr(s, "+0.2 (worse)"));
+    assert_non_null(strstr(s, "<td class=\"n\">-0.1</td>")); /* rmse down: better */
+    assert_int_equal(count(s, "<tr"), 5);
+    free(s);
+}
+
 static void test_distribution_numeric(void **state) {
     (void)state;
     double a[] = {-INFINITY, 0, 1, 2.5, 3}, b[] = {2, 4, 4, INFINITY};
@@ -229,6 +245,7 @@ int main(void) {
         cmocka_unit_test(test_line_chart),
         cmocka_unit_test(test_bar_chart),
         cmocka_unit_test(test_heatmap),
+        cmocka_unit_test(test_metric_table),
         cmocka_unit_test(test_distribution_numeric),
         cmocka_unit_test(test_distribution_categorical),
         cmocka_unit_test(test_report),
