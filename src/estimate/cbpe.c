@@ -24,13 +24,14 @@
 #include <string.h>
 
 #include "../base/sum.h"
+#include "internal.h"
 
 static double ratio(double a, double b) {
     return b > 0 ? a / b : NAN;
 }
 
-static int check_scores(const char *fn, const char *what, const double *s, size_t n,
-                        vg_error *err) {
+int vg_estimate_check_scores(const char *fn, const char *what, const double *s, size_t n,
+                             vg_error *err) {
     if (n && !s)
         return vg_error_set(err, VG_ERR_INVALID, "%s: NULL %s", fn, what);
     for (size_t i = 0; i < n; i++)
@@ -40,8 +41,8 @@ static int check_scores(const char *fn, const char *what, const double *s, size_
     return VG_OK;
 }
 
-static int check_labels(const char *fn, const char *what, const uint8_t *y, size_t n,
-                        vg_error *err) {
+int vg_estimate_check_labels(const char *fn, const char *what, const uint8_t *y, size_t n,
+                             vg_error *err) {
     if (n && !y)
         return vg_error_set(err, VG_ERR_INVALID, "%s: NULL %s", fn, what);
     for (size_t i = 0; i < n; i++)
@@ -95,9 +96,9 @@ int vg_estimate_calibration_check(const double *score, const uint8_t *y, size_t 
         return vg_error_set(err, VG_ERR_INVALID, "%s: no reference rows", fn);
     int rc = check_options(fn, opt, err);
     if (rc == VG_OK)
-        rc = check_scores(fn, "reference score", score, n, err);
+        rc = vg_estimate_check_scores(fn, "reference score", score, n, err);
     if (rc == VG_OK)
-        rc = check_labels(fn, "reference label", y, n, err);
+        rc = vg_estimate_check_labels(fn, "reference label", y, n, err);
     if (rc != VG_OK)
         return rc;
 
@@ -212,9 +213,9 @@ int vg_estimate_metrics_compute(const double *p, const double *score, size_t n, 
         return vg_error_set(err, VG_ERR_INVALID, "%s: no rows", fn);
     if (isnan(threshold))
         return vg_error_set(err, VG_ERR_INVALID, "%s: threshold is NaN", fn);
-    int rc = check_scores(fn, "probability", p, n, err);
+    int rc = vg_estimate_check_scores(fn, "probability", p, n, err);
     if (rc == VG_OK && score)
-        rc = check_scores(fn, "score", score, n, err);
+        rc = vg_estimate_check_scores(fn, "score", score, n, err);
     if (rc != VG_OK)
         return rc;
     if (!score)
@@ -268,11 +269,11 @@ int vg_estimate_cbpe(const double *ref_score, const uint8_t *ref_y, size_t n_ref
                             n_ref == 0 ? "reference" : "current");
     int rc = check_options(fn, opt, err);
     if (rc == VG_OK)
-        rc = check_scores(fn, "reference score", ref_score, n_ref, err);
+        rc = vg_estimate_check_scores(fn, "reference score", ref_score, n_ref, err);
     if (rc == VG_OK)
-        rc = check_labels(fn, "reference label", ref_y, n_ref, err);
+        rc = vg_estimate_check_labels(fn, "reference label", ref_y, n_ref, err);
     if (rc == VG_OK)
-        rc = check_scores(fn, "current score", cur_score, n_cur, err);
+        rc = vg_estimate_check_scores(fn, "current score", cur_score, n_cur, err);
     if (rc != VG_OK)
         return rc;
 
