@@ -219,7 +219,7 @@ static void test_report(void **state) {
                              .share_drifted = 1,
                              .dataset_drift = 1,
                              .share_threshold = 0.5};
-    vg_compare_report rep = {"ref & co.csv", "cur.csv", "exact", &res, NULL};
+    vg_compare_report rep = {"ref & co.csv", "cur.csv", "exact", &res, NULL, NULL};
     char *s = NULL;
     vg_error err;
     CAPTURE(s, assert_int_equal(vg_report_compare_html(&rep, f, &err), VG_OK));
