@@ -12,14 +12,14 @@
  * distribution summaries of the result (vg_compare_distribution), never the rows, so its size
  * grows with the number of columns only (a few kB each).
  *
- * Each section is one function of (FILE *, report), so that sections to come (model quality:
- * metric table, confusion matrix, ROC/PR/calibration curves, fairness bars with the
- * four-fifths line, all drawable with svg.h) slot in beside them.
+ * Each section is one function of (FILE *, report); the model section (metrics, confusion
+ * matrices, curves, fairness) is in html_model.c.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "svg.h"
 #include "vigia/compare.h"
 #include "vigia/quality.h"
@@ -67,6 +67,10 @@ static const char style[] =
     "border-radius:2px;margin:0 4px 0 10px;vertical-align:-1px}\n"
     ".tools{margin:8px 0;display:flex;gap:14px;align-items:center}"
     "input[type=search]{padding:4px 8px;border:1px solid #d1d5db;border-radius:6px}\n"
+    ".figs{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;background:#fff;"
+    "border:1px solid var(--line);border-radius:8px;padding:8px;width:380px}"
+    "figcaption{font-size:12px;color:var(--mute)}table.metrics{max-width:640px;margin:8px 0}"
+    "table.metrics tr.bad td{color:var(--bad)}#model h3{margin:16px 0 6px}\n"
     "@media(max-width:760px){.col .body{grid-template-columns:1fr}}\n"
     "</style>\n";
 
@@ -261,7 +265,8 @@ static void summary(FILE *f, const vg_compare_report *rep) {
               f);
     role_card(f, r, "target", "target-card", "Target drift");
     role_card(f, r, "prediction", "prediction-card", "Prediction drift");
-    /* model metrics and fairness flags: cards to come with the model section */
+    if (rep->model)
+        vg_html_model_cards(f, rep->model);
     fputs("</div>\n", f);
     if (r->n_drifted) {
         fputs("<p>Drifted: ", f);
@@ -554,6 +559,8 @@ int vg_report_compare_html(const vg_compare_report *rep, FILE *f, vg_error *err)
     head(f, rep);
     summary(f, rep);
     quality_section(f, rep->quality);
+    if (rep->model)
+        vg_html_model_section(f, rep->model);
     roles_section(f, r, sketch, &ix);
     drift_section(f, r, sketch, &ix);
     schema_section(f, r);

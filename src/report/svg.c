@@ -166,8 +166,9 @@ void vg_svg_line_chart(FILE *f, const vg_svg_series *s, size_t ns, double xmin, 
                        int diagonal) {
     double pw = LW - LL - LR, ph = LH - LT - LB;
     double dx = xmax > xmin ? xmax - xmin : 1, dy = ymax > ymin ? ymax - ymin : 1;
-#define PX(x) (LL + pw * ((x)-xmin) / dx)
-#define PY(y) (LT + ph - ph * ((y)-ymin) / dy)
+/* points outside the ranges are drawn on the frame */
+#define PX(x) (LL + pw * (fmin(fmax((x), xmin), xmax) - xmin) / dx)
+#define PY(y) (LT + ph - ph * (fmin(fmax((y), ymin), ymax) - ymin) / dy)
     open_svg(f, "line", LW, LH);
     fprintf(f, "<rect class=\"frame\" x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\"/>", LL, LT,
             pw, ph);
@@ -278,8 +279,9 @@ void vg_svg_bar_chart(FILE *f, const char *const *labels, const double *values, 
 
 void vg_svg_heatmap(FILE *f, const char *const *labels, const uint64_t *m, size_t k,
                     const char *row_title, const char *col_title) {
+    /* the width of the other charts, so that text keeps its size when CSS scales them */
     double left = 90, top = 40, cell = k ? fmin(60, 280.0 / (double)k) : 60;
-    double w = left + cell * (double)k + 10, h = top + cell * (double)k + 10;
+    double w = 380, h = top + cell * (double)k + 10;
     open_svg(f, "heatmap", w, h);
     fprintf(f, "<g class=\"axis\"><text x=\"%.1f\" y=\"12\" text-anchor=\"middle\">",
             left + cell * (double)k / 2);
@@ -337,7 +339,8 @@ void vg_html_metric_table(FILE *f, const char *const *names, const double *ref, 
     for (size_t i = 0; i < n; i++) {
         double d = cur[i] - ref[i];
         int lower = lower_is_better && lower_is_better[i];
-        int worse = !isnan(d) && (lower ? d > tolerance : d < -tolerance);
+        double tol = tolerance * fabs(ref[i]);
+        int worse = !isnan(d) && (lower ? d > tol : d < -tol);
         fprintf(f, "<tr%s><td>", worse ? " class=\"bad\"" : "");
         vg_html_escape(f, names[i]);
         fputs("</td><td class=\"n\">", f);

@@ -63,7 +63,8 @@ void vg_svg_heatmap(FILE *f, const char *const *labels, const uint64_t *m, size_
                     const char *row_title, const char *col_title);
 
 /* A table of model metrics, reference against current: name, both values and the change,
- * marked "worse" (class bad) when it goes the wrong way by more than `tolerance` (absolute).
+ * marked "worse" (class bad) when it goes the wrong way by more than `tolerance` times the
+ * reference value's magnitude (0.01: 1%).
  * lower_is_better[i] != 0 for errors and losses (NULL: higher is better for all). NaN values
  * show as "-" and are never marked. For the model section's metric table. */
 void vg_html_metric_table(FILE *f, const char *const *names, const double *ref, const double *cur,

@@ -1,6 +1,7 @@
 """The HTML report of `vigia compare --html` in a real headless Chromium.
 
-Makes two small datasets with drift, quality issues, target and prediction columns, and
+Makes two small datasets with drift, quality issues, target, prediction and sensitive
+columns (so the model section with its curves and fairness chart), and
 hostile text (a column named <script>alert(1)</script>, categories with quotes, ampersands and
 angle brackets), writes the report, opens it in Chromium over the DevTools protocol (cdp.py)
 and checks that it rendered: no console error, warning or exception (a Content-Security-Policy
@@ -66,12 +67,16 @@ DOM_CHECKS = r"""
   var first = q('svg[data-chart=histogram]')[0];
   var r = first ? first.getBoundingClientRect() : {width: 0, height: 0};
   return {
-    sections: ['summary', 'quality', 'target-drift', 'drift'].filter(function(i){ return !document.getElementById(i); }),
-    cards: ['verdict', 'quality-card', 'target-card', 'prediction-card'].filter(function(i){ return !document.getElementById(i); }),
+    sections: ['summary', 'quality', 'model', 'fairness', 'target-drift', 'drift'].filter(function(i){ return !document.getElementById(i); }),
+    cards: ['verdict', 'quality-card', 'target-card', 'prediction-card', 'model-card', 'fairness-card'].filter(function(i){ return !document.getElementById(i); }),
     verdict: document.querySelector('#verdict .v').textContent,
     charts: q('svg.chart').length,
     histograms: q('svg[data-chart=histogram]').length,
     categories: q('svg[data-chart=categories]').length,
+    heatmaps: q('#model svg[data-chart=heatmap]').length,
+    curves: q('#model svg[data-chart=line]').length,
+    fairBars: q('#fairness svg[data-chart=bars]').length,
+    metricRows: q('#model table.metrics tbody tr').length,
     articles: q('article.col').length,
     rows: q('#columns-table tbody tr').length,
     scripts: q('script').length,
@@ -115,7 +120,8 @@ def main():
         html = os.path.join(d, "report.html")
         p = subprocess.run([VIGIA, "compare", "-r", os.path.join(d, "ref.csv"), "-c",
                             os.path.join(d, "cur.csv"), "--target", "label", "--prediction",
-                            "score", "--id", "id", "--html", html, "-f", "json", "-o",
+                            "score", "--id", "id", "--sensitive", "level", "--html", html,
+                            "-f", "json", "-o",
                             os.path.join(d, "out.json")], capture_output=True, text=True)
         check("report_written", p.returncode == 0 and os.path.getsize(html) > 0, p.stderr)
         if p.returncode != 0:
@@ -136,11 +142,15 @@ def main():
         check("sections", dom["sections"] == [] and dom["cards"] == [],
               "missing %s %s" % (dom["sections"], dom["cards"]))
         check("verdict_shown", dom["verdict"] in ("DRIFT", "no drift"), dom["verdict"])
-        # features: x, steady, the hostile name (numeric), level, group (categorical); target
-        # label (categorical) and prediction score (numeric)
-        check("one_card_per_column", dom["articles"] == 7 and dom["rows"] == 5, dom)
-        check("chart_per_column", dom["charts"] == 7 and dom["histograms"] == 4
-              and dom["categories"] == 3, dom)
+        # features: x, steady, the hostile name (numeric), group (categorical); target label
+        # (categorical) and prediction score (numeric); level is the sensitive column
+        check("one_card_per_column", dom["articles"] == 6 and dom["rows"] == 4, dom)
+        check("chart_per_column", dom["histograms"] == 4 and dom["categories"] == 2, dom)
+        # the model section: binary with scores, so 2 confusion matrices, ROC, PR and
+        # calibration curves, 11 metrics and 5 estimated (CBPE); one fairness chart (level)
+        check("model_charts", dom["heatmaps"] == 2 and dom["curves"] == 3
+              and dom["fairBars"] == 1 and dom["metricRows"] == 11 + 5
+              and dom["charts"] == 6 + 2 + 3 + 1, dom)
         check("chart_has_size", dom["firstChart"][0] > 200 and dom["firstChart"][1] > 80,
               dom["firstChart"])
         check("drifted_first", dom["firstDrifted"] == "1", dom["firstArticle"])
@@ -149,7 +159,7 @@ def main():
         titles = " ".join(dom["groupTitles"])
         check("categories_escaped", all(c in titles for c in CATS + ["new & <unseen>"]), titles)
         check("role_charts", dom["targetChart"] and dom["predictionChart"], dom)
-        check("filter_drifted", 0 < act["shownDrifted"] < 5, act)
+        check("filter_drifted", 0 < act["shownDrifted"] < 4, act)
         check("sort_numeric", act["sorted"], act)
         size = png_size(shot)
         check("screenshot", size == (1280, 1600) and os.path.getsize(shot) > 20000,
@@ -165,7 +175,8 @@ def demo(binary, d, out):
     html = os.path.join(d, "demo.html")
     subprocess.run([VIGIA, "compare", "-r", "examples/data/demo.csv", "-c",
                     "examples/data/demo_current.csv", "--target", "defaulted", "--prediction",
-                    "predicted_default", "--id", "customer_id", "--html", html],
+                    "predicted_default", "--id", "customer_id", "--sensitive", "region",
+                    "--html", html],
                    check=True, stdout=subprocess.DEVNULL, cwd=REPO)
     b = cdp.Browser(binary, 1280, 1000)
     try:
