@@ -11,11 +11,11 @@ import random
 rnd = random.Random(3)
 def write(name, n, shift):
     with open(name, "w") as f:
-        f.write('x,"<script>alert(1)</script>",c,k\n')
+        f.write('x,"<script>alert(1)</script>",c,k,p\n')
         for i in range(n):
-            f.write('%.5f,%.3f,"%s",%d\n' % (rnd.gauss(shift, 1), rnd.random(),
+            f.write('%.5f,%.3f,"%s",%d,"%s"\n' % (rnd.gauss(shift, 1), rnd.random(),
                     rnd.choice(['say ""hi""', "R&D", "<i>x</i>"] + (["new"] if shift else [])),
-                    rnd.randrange(4)))
+                    rnd.randrange(4), rnd.choice(['say ""hi""', "R&D", "<i>x</i>"])))
 write("ref.csv", 2000, 0)
 write("cur.csv", 1500, 1)
 # 100 columns, few and many rows: the page's size must not follow the rows
@@ -56,7 +56,7 @@ else
     fail categories_escaped "$(grep -oE 'say[^<]{0,20}|R&[^<]{0,8}' out.html | head -3 | tr '\n' ' ')"
 fi
 n_svg=$(grep -o '<svg class="chart"' out.html | wc -l)
-check_eq one_chart_per_column "$n_svg" 4
+check_eq one_chart_per_column "$n_svg" 5
 n_script=$(grep -o '<script' out.html | wc -l)
 check_eq one_script "$n_script" 1
 
@@ -94,6 +94,25 @@ if grep -q 'data-chart="histogram"' sketch.html && grep -q 'not drawn from profi
     pass sketch_charts
 else
     fail sketch_charts "$(grep -o 'data-chart="[a-z]*"' sketch.html | sort | uniq -c | tr '\n' ' ')"
+fi
+
+# the model section for each task: regression (no confusion matrix), multiclass (one per side,
+# class names escaped)
+run compare -r ref.csv -c cur.csv --target x --prediction '<script>alert(1)</script>' --html reg.html
+expect model_regression 0
+if grep -q 'id="model"' reg.html && ! grep -q 'data-chart="heatmap"' reg.html &&
+    [ "$(grep -o '<td>rmse</td>' reg.html | wc -l)" -eq 1 ]; then
+    pass model_regression_page
+else
+    fail model_regression_page "$(grep -o 'data-chart="[a-z]*"' reg.html | sort | uniq -c | tr '\n' ' ')"
+fi
+run compare -r ref.csv -c cur.csv --target c --prediction p --html multi.html
+expect model_multiclass 0
+if [ "$(grep -o 'data-chart="heatmap"' multi.html | wc -l)" -eq 2 ] &&
+    grep -qF 'actual say &quot;hi&quot;, predicted R&amp;D: ' multi.html && ! grep -qF '<i>x</i>' multi.html; then
+    pass model_multiclass_page
+else
+    fail model_multiclass_page "$(grep -o 'data-chart="[a-z]*"' multi.html | sort | uniq -c | tr '\n' ' ')"
 fi
 
 run compare -r ref.csv -c cur.csv --html no/such/dir/out.html
