@@ -52,7 +52,8 @@ typedef struct vg_compare_score {
  * count the infinities. Categorical: the n categories most frequent in both datasets together, most
  * frequent first (ties in order of first appearance, reference first), with each side's count,
  * and `*_other` the values of the n_other_categories others. From profiles (.vgp) the numeric
- * counts are the sketches' estimates and categorical columns have none (yet). One allocation:
+ * counts are the sketches' estimates, and categorical columns have one only
+ * while both profiles' value counts are exact. One allocation:
  * free() frees it all (vg_compare_result_free does). */
 #define VG_COMPARE_HIST_BINS 30
 #define VG_COMPARE_TOP_CATEGORIES 20

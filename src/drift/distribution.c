@@ -106,13 +106,9 @@ int vg_distribution_numeric_sorted(const double *a, size_t na, const double *b, 
     return VG_OK;
 }
 
-int vg_distribution_categorical(const uint64_t *rc, const uint64_t *qc, size_t k,
-                                const char *const *text, const size_t *len, size_t top,
-                                vg_compare_distribution **out) {
-    *out = NULL;
-    size_t *best = malloc((top ? top : 1) * sizeof *best), m = 0;
-    if (!best)
-        return VG_ERR_NOMEM;
+size_t vg_distribution_top(const uint64_t *rc, const uint64_t *qc, size_t k, size_t top,
+                           size_t *best) {
+    size_t m = 0;
     /* insertion into a buffer kept sorted by total count, largest first; a later category
      * never passes an earlier one of equal count, which keeps ties in first-seen order */
     for (size_t i = 0; i < k && top; i++) {
@@ -126,6 +122,17 @@ int vg_distribution_categorical(const uint64_t *rc, const uint64_t *qc, size_t k
         }
         best[p] = i;
     }
+    return m;
+}
+
+int vg_distribution_categorical(const uint64_t *rc, const uint64_t *qc, size_t k,
+                                const char *const *text, const size_t *len, size_t top,
+                                vg_compare_distribution **out) {
+    *out = NULL;
+    size_t *best = malloc((top ? top : 1) * sizeof *best);
+    if (!best)
+        return VG_ERR_NOMEM;
+    size_t m = vg_distribution_top(rc, qc, k, top, best);
     size_t bytes = 0;
     for (size_t j = 0; j < m; j++)
         bytes += len[best[j]] + 1;

@@ -89,6 +89,11 @@ int vg_distribution_numeric_sorted(const double *a, size_t na, const double *b, 
 int vg_distribution_categorical(const uint64_t *rc, const uint64_t *qc, size_t k,
                                 const char *const *text, const size_t *len, size_t top,
                                 vg_compare_distribution **out);
+/* The indices of the (at most) `top` categories of largest rc + qc, into best[0 .. top), in
+ * the order of vg_compare_distribution; returns how many. The categorical summary picks its
+ * labels so: a caller that has to make the labels can make only those. */
+size_t vg_distribution_top(const uint64_t *rc, const uint64_t *qc, size_t k, size_t top,
+                           size_t *best);
 int vg_distribution_numeric_cdf(double lo, double hi, size_t nbins,
                                 uint64_t (*weight_at)(const void *, double), const void *r,
                                 uint64_t nr, const void *q, uint64_t nq,

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/fmt.h"
 #include "internal.h"
 #include "vigia/compare.h"
 #include "vigia/drift.h"
@@ -454,6 +455,9 @@ static int numeric_scores(vg_compare_column *c, const vg_column *rcol, const vg_
 
 typedef struct {
     uint64_t hash, count;
+    const char *text; /* the value's text (into the summary), or NULL for a number */
+    size_t len;
+    double number;
 } item;
 
 /* Appends the items of a frequent-items summary (identity hash and count), in table order. */
@@ -468,8 +472,8 @@ static int items_of(const vg_freq *f, item *out, size_t *n) {
     }
     size_t got = vg_freq_items(f, it, h, size);
     for (size_t i = 0; i < got; i++) {
-        out[*n].hash = h[i];
-        out[*n].count = it[i].count;
+        out[*n] = (item){h[i], it[i].count, it[i].is_number ? NULL : it[i].value,
+                         it[i].is_number ? 0 : it[i].len, it[i].number};
         (*n)++;
     }
     free(h);
@@ -493,6 +497,35 @@ static int cmp_hash(const void *x, const void *y) {
 
 static int counts_exact(const vg_column *c) {
     return !c->numbers_uncounted && vg_freq_offset(c->freq) == 0;
+}
+
+/* The distribution summary of a categorical column whose counts are exact: the labels of
+ * the top categories of the union (the reference's items a[0 .. na), then the new ones
+ * b[0 .. k - na)), numbers given their canonical text as vg_samples does. */
+static int top_categories(vg_compare_column *c, const item *a, size_t na, const item *b,
+                          const uint64_t *rc, const uint64_t *qc, size_t k) {
+    size_t best[VG_COMPARE_TOP_CATEGORIES];
+    size_t m = vg_distribution_top(rc, qc, k, VG_COMPARE_TOP_CATEGORIES, best);
+    const char **text = calloc(k ? k : 1, sizeof *text);
+    size_t *len = calloc(k ? k : 1, sizeof *len);
+    char num[VG_COMPARE_TOP_CATEGORIES][32];
+    int rc_ = text && len ? VG_OK : VG_ERR_NOMEM;
+    for (size_t j = 0; rc_ == VG_OK && j < m; j++) {
+        const item *it = best[j] < na ? &a[best[j]] : &b[best[j] - na];
+        if (it->text) {
+            text[best[j]] = it->text;
+            len[best[j]] = it->len;
+        } else {
+            len[best[j]] = (size_t)vg_fmt_double(num[j], sizeof num[j], it->number);
+            text[best[j]] = num[j];
+        }
+    }
+    if (rc_ == VG_OK)
+        rc_ = vg_distribution_categorical(rc, qc, k, text, len, VG_COMPARE_TOP_CATEGORIES,
+                                          &c->distribution);
+    free(text);
+    free(len);
+    return rc_;
 }
 
 static int categorical_scores(vg_compare_column *c, const vg_column *rcol, const vg_column *qcol) {
@@ -520,7 +553,7 @@ static int categorical_scores(vg_compare_column *c, const vg_column *rcol, const
         goto done;
     }
     for (size_t i = 0; i < na; i++)
-        by_hash[i] = (item){a[i].hash, i};
+        by_hash[i] = (item){a[i].hash, i, NULL, 0, 0};
     qsort(by_hash, na, sizeof *by_hash, cmp_hash);
     for (size_t i = 0; i < nb; i++) {
         size_t lo = 0, hi = na;
@@ -532,10 +565,15 @@ static int categorical_scores(vg_compare_column *c, const vg_column *rcol, const
                 hi = mid;
         }
         int seen = lo < na && by_hash[lo].hash == b[i].hash;
+        if (!seen)
+            b[k - na] = b[i]; /* the new categories, in union order (k - na <= i) */
         qc[seen ? (size_t)by_hash[lo].count : k++] = b[i].count;
     }
     double s, p;
     if (counts_exact(rcol) && counts_exact(qcol)) {
+        rc = top_categories(c, a, na, b, rc_, qc, k);
+        if (rc != VG_OK)
+            goto done;
         int r = vg_drift_chi2(rc_, qc, k, &s, &p, &c->n_unseen, NULL);
         add_score(c, "chi2", r, s, p, 0);
         if (k <= 2) {

@@ -325,7 +325,7 @@ static void column_chart(FILE *f, const vg_compare_column *c) {
     if (!d) {
         fputs("<p class=\"sub\">No distribution chart", f);
         if (strcmp(c->kind, "categorical") == 0 && c->method)
-            fputs(": not drawn from profiles yet", f);
+            fputs(": the profiles' value counts are not exact (too many distinct values)", f);
         fputs(".</p>\n", f);
         return;
     }

@@ -86,11 +86,14 @@ else
     fail size_follows_columns_not_rows "200 rows: $s1 bytes, 20000 rows: $s2 bytes"
 fi
 
-# from profiles: numeric histograms from the sketches, no chart for categories
+# from profiles: numeric histograms from the sketches, categories from the value counts (the
+# same as from the files: they are exact here)
 run profile -q -o ref.vgp ref.csv
-run compare -r ref.vgp -c cur.csv --html sketch.html
+run compare -r ref.vgp -c cur.csv --html sketch.html -f json -o sketch.json
 expect sketch_html 0
-if grep -q 'data-chart="histogram"' sketch.html && grep -q 'not drawn from profiles yet' sketch.html; then
+if grep -q 'data-chart="histogram"' sketch.html && grep -qF 'say &quot;hi&quot;: reference' sketch.html &&
+    [ "$(jget sketch.json 'sorted(d["drift"]["columns"]["c"]["distribution"]["categories"]) + sorted(d["drift"]["columns"]["k"]["distribution"]["categories"])')" == \
+      '["<i>x</i>", "R&D", "new", "say \"hi\"", "0", "1", "2", "3"]' ]; then
     pass sketch_charts
 else
     fail sketch_charts "$(grep -o 'data-chart="[a-z]*"' sketch.html | sort | uniq -c | tr '\n' ' ')"
