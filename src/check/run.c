@@ -195,8 +195,8 @@ static void range_check(vg_check_outcome *o, const vg_constraint *c, const vg_sa
     }
     o->status = VG_CHECK_FAIL;
     SAY(message,
-        "column '%s': %llu of %llu values (%.3g%%) outside %s: %llu below, %llu above, %llu not "
-        "numbers; min %s, max %s",
+        "column '%s': %llu of %llu values (%.3g%%) out of range (allowed %s): %llu below, %llu "
+        "above, %llu not numbers; min %s, max %s",
         c->column, (unsigned long long)(below + above + col->n_other), (unsigned long long)values,
         100 * share(below + above + col->n_other, values), o->expected, (unsigned long long)below,
         (unsigned long long)above, (unsigned long long)col->n_other,
