@@ -230,7 +230,7 @@ if [ -f "$DEMO" ]; then
     expect demo_roundtrip_pass 0 "PASSED: 50 constraints: 50 passed" -- "$VIGIA" check -C "$d/demo.yaml" "$DEMO" -r "$DEMO"
     expect demo_current_fails 1 "column 'employment': 63 of 1980 values (3.18%) not allowed, 1 distinct: \"gig\" (63)" \
         -- "$VIGIA" check -C "$d/demo.yaml" examples/data/demo_current.csv -r "$DEMO"
-    expect demo_current_drift 1 "column 'income' (numeric): wasserstein_normed" \
+    expect demo_current_drift 1 "column 'income' (numeric): wasserstein_normed 0.3403 >= threshold 0.1: drifted" \
         -- "$VIGIA" check -C "$d/demo.yaml" examples/data/demo_current.csv -r "$DEMO"
 fi
 # the examples parse and run
