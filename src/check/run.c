@@ -555,11 +555,16 @@ int vg_check_run(const vg_check_suite *s, const vg_check_data *data, const vg_ch
         } else if (c->kind == VG_CHECK_DRIFT) {
             rc = drift_check(o, c, data->samples, ref->samples, err);
         } else if (!col) {
-            if (c->kind == VG_CHECK_COMPLETENESS || c->kind == VG_CHECK_RANGE ||
-                c->kind == VG_CHECK_MEAN || c->kind == VG_CHECK_STD ||
-                c->kind == VG_CHECK_QUANTILE || c->kind == VG_CHECK_DISTINCT)
+            char b[40];
+            if (c->kind == VG_CHECK_COMPLETENESS)
+                SAY(expected, "missing <= %s%%", num(b, 100 * c->max_missing));
+            else if (c->kind == VG_CHECK_ALLOWED_VALUES)
+                SAY(expected, "%zu allowed value%s", c->n_values, c->n_values == 1 ? "" : "s");
+            else if (c->kind == VG_CHECK_UNIQUE)
+                SAY(expected, "no duplicates");
+            else
                 bounds_text(o->expected, sizeof o->expected, c->min, c->max);
-            absent(o, c, "data");
+            absent(o, c, data->samples->rows ? "data" : "data (which has no rows)");
         } else {
             switch (c->kind) {
             case VG_CHECK_COMPLETENESS: completeness(o, c, col, data->samples->rows); break;

@@ -126,6 +126,10 @@ static int by_count(const void *a, const void *b) {
 static int column(FILE *f, const vg_samples_column *col, const vg_column *pc, uint64_t rows,
                   const vg_suggest_options *o) {
     const char *name = col->name;
+    if (!*name) { /* a constraint cannot name it: `column:` takes a non-empty name */
+        fputs("\n  # (a column with an empty name: no constraint proposed)\n", f);
+        return VG_OK;
+    }
     vg_coltype t = vg_column_type(pc);
     uint64_t distinct, dups, count = col->nnum + col->n_other;
     vg_check_column_counts(col, &distinct, &dups);
@@ -280,17 +284,20 @@ char *vg_check_suggest(const vg_check_data *ref, const vg_suggest_options *o, vg
         vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         return NULL;
     }
+    const char *path = ref->path ? ref->path : "REFERENCE";
+    fputs("# Constraints proposed by `vigia suggest` from ", f);
+    comment_text(f, path, 300);
     fprintf(f,
-            "# Constraints proposed by `vigia suggest` from %s\n"
-            "# (%llu rows, %zu columns). Each is a guess from one baseline, with the figure it\n"
+            "\n# (%llu rows, %zu columns). Each is a guess from one baseline, with the figure it\n"
             "# came from: edit freely. Check a dataset with\n"
-            "#   vigia check --constraints THIS_FILE DATA --reference %s\n"
-            "# (the drift constraints need the reference). Language: docs/constraints.md.\n"
-            "constraints:\n"
-            "  # the data must not be empty; set min (and max) to the batch size you expect\n"
-            "  - {kind: row_count, min: 1}\n",
-            ref->path ? ref->path : "the reference", (unsigned long long)s->rows, s->ncols,
-            ref->path ? ref->path : "REFERENCE");
+            "#   vigia check --constraints THIS_FILE DATA --reference ",
+            (unsigned long long)s->rows, s->ncols);
+    comment_text(f, path, 300);
+    fputs("\n# (the drift constraints need the reference). Language: docs/constraints.md.\n"
+          "constraints:\n"
+          "  # the data must not be empty; set min (and max) to the batch size you expect\n"
+          "  - {kind: row_count, min: 1}\n",
+          f);
     int rc = VG_OK;
     for (size_t j = 0; rc == VG_OK && j < s->ncols; j++) {
         const vg_samples_column *col = &s->cols[j];
