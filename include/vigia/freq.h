@@ -67,6 +67,11 @@ uint64_t vg_freq_count(const vg_freq *s, uint64_t hash);
  * `out`; returns how many. Never fails. */
 size_t vg_freq_top(const vg_freq *s, vg_freq_item *out, size_t max);
 
+/* Every item held (up to `max`), in table order (first-seen order until a purge or a merge),
+ * with its 64-bit identity hash (the hash of vg_freq_update: equal values have equal hashes
+ * in every summary); out or hashes may be NULL. Returns how many; never fails. */
+size_t vg_freq_items(const vg_freq *s, vg_freq_item *out, uint64_t *hashes, size_t max);
+
 /* Order of vg_freq_top: count descending, then numbers (ascending) before text (bytewise);
  * negative, 0 or positive like strcmp. */
 int vg_freq_item_cmp(const vg_freq_item *x, const vg_freq_item *y);

@@ -50,6 +50,11 @@ uint32_t vg_kll_k(const vg_kll *s);
 uint64_t vg_kll_n(const vg_kll *s);
 /* Number of values the sketch holds (its memory is about 8 bytes per retained value). */
 size_t vg_kll_retained(const vg_kll *s);
+/* The retained values (up to `max`; vg_kll_retained(s) is all of them) with their weights
+ * (2^level: each stands for that many input values, and the weights sum to vg_kll_n), in
+ * level order, unsorted within the whole. The sketch's estimated cdf at x is the weight at or
+ * below x over the count. Returns how many were written. */
+size_t vg_kll_items(const vg_kll *s, double *values, uint64_t *weights, size_t max);
 double vg_kll_min(const vg_kll *s); /* NaN when empty */
 double vg_kll_max(const vg_kll *s); /* NaN when empty */
 

@@ -54,6 +54,11 @@ typedef struct vg_quality_options {
     /* Shares of out-of-range values or unseen categories from which they are a warning
      * rather than a note (0.01). */
     double warn_share;
+    /* Columns whose new values are expected (ids, timestamps: vigia compare's --id and
+     * --timestamp roles): summarized, but not checked for out-of-range values or unseen
+     * categories (not kept: read during the call). */
+    const char *const *novel;
+    size_t n_novel;
 } vg_quality_options;
 
 void vg_quality_options_default(vg_quality_options *o);

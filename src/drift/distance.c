@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "../base/sort.h"
+#include "../base/sum.h"
 
 static int check_sample(const double *x, size_t n, const char *name, vg_error *err) {
     if (n == 0 || !x)
@@ -51,24 +52,12 @@ static int sorted_views(const double *ref, size_t nref, const double *cur, size_
 }
 
 /* Neumaier's compensated sum (Neumaier, ZAMM 54, 1974). */
-typedef struct {
-    double s, c;
-} ksum;
-
-static void ksum_add(ksum *k, double x) {
-    double t = k->s + x;
-    if (fabs(k->s) >= fabs(x))
-        k->c += (k->s - t) + x;
-    else
-        k->c += (x - t) + k->s;
-    k->s = t;
-}
 
 /* integrals of |F - G| (*w1) and (F - G)^2 (*w2) over the merged sorted samples a (na) and
  * b (nb), in one walk; either pointer may be NULL */
 static void cdf_integrals(const double *a, size_t na, const double *b, size_t nb, double *w1,
                           double *w2) {
-    ksum acc = {0, 0}, acc2 = {0, 0};
+    vg_ksum acc = {0, 0}, acc2 = {0, 0};
     size_t i = 0, j = 0;
     while (i < na || j < nb) {
         /* the next distinct value z, and both counts of values <= z */
@@ -86,8 +75,8 @@ static void cdf_integrals(const double *a, size_t na, const double *b, size_t nb
             continue; /* also keeps 0 * inf out when the range exceeds DBL_MAX */
         /* next - z overflows only for values of both signs near DBL_MAX; w <= 1 keeps both
          * products finite, and their difference overflows only if the term itself does */
-        ksum_add(&acc, isinf(len) ? w * next - w * z : w * len);
-        ksum_add(&acc2, isinf(len) ? ww * next - ww * z : ww * len);
+        vg_ksum_add(&acc, isinf(len) ? w * next - w * z : w * len);
+        vg_ksum_add(&acc2, isinf(len) ? ww * next - ww * z : ww * len);
     }
     if (w1)
         *w1 = acc.s + acc.c;
@@ -122,14 +111,14 @@ int vg_drift_energy_distance(const double *ref, size_t nref, const double *cur, 
 }
 
 static double std_pop_ldexp(const double *x, size_t n, int e) {
-    ksum s = {0, 0};
+    vg_ksum s = {0, 0};
     for (size_t i = 0; i < n; i++)
-        ksum_add(&s, ldexp(x[i], -e));
+        vg_ksum_add(&s, ldexp(x[i], -e));
     double mean = (s.s + s.c) / (double)n;
-    ksum q = {0, 0};
+    vg_ksum q = {0, 0};
     for (size_t i = 0; i < n; i++) {
         double d = ldexp(x[i], -e) - mean;
-        ksum_add(&q, d * d);
+        vg_ksum_add(&q, d * d);
     }
     return ldexp(sqrt((q.s + q.c) / (double)n), e);
 }
@@ -150,14 +139,14 @@ static double std_pop(const double *x, size_t n) {
     if (e > 1000 || e < -1000)
         return std_pop_ldexp(x, n, e);
     double sc = ldexp(1.0, -e);
-    ksum s = {0, 0};
+    vg_ksum s = {0, 0};
     for (size_t i = 0; i < n; i++)
-        ksum_add(&s, x[i] * sc);
+        vg_ksum_add(&s, x[i] * sc);
     double mean = (s.s + s.c) / (double)n;
-    ksum q = {0, 0};
+    vg_ksum q = {0, 0};
     for (size_t i = 0; i < n; i++) {
         double d = x[i] * sc - mean;
-        ksum_add(&q, d * d);
+        vg_ksum_add(&q, d * d);
     }
     return ldexp(sqrt((q.s + q.c) / (double)n), e);
 }

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../base/bytes.h"
 #include "internal.h"
 #include "vigia/compare.h"
 #include "vigia/drift.h"
@@ -58,40 +57,25 @@ static double eps_of(const vg_kll *s) {
     return vg_kll_retained(s) < vg_kll_n(s) ? vg_kll_rank_error(vg_kll_k(s)) : 0;
 }
 
-/* Reads the levels from the serialization of vigia/kll.h (src/sketch/kll.c, vg_kll_encode):
- * k, levels, n, min, max, rng, then per level its length and values (weight 2^level). */
+/* The sketch's retained values with their weights, sorted, as a step cdf. */
 static int view_of(const vg_kll *s, cdf_view *out) {
-    unsigned char *buf;
-    size_t len;
-    if (vg_kll_serialize(s, &buf, &len, NULL) != VG_OK)
-        return VG_ERR_NOMEM;
-    vg_rbuf r;
-    vg_rbuf_init(&r, buf, len);
-    (void)vg_rbuf_u32(&r);
-    uint32_t nlevels = vg_rbuf_u32(&r);
-    uint64_t n = vg_rbuf_u64(&r);
-    double mn = vg_rbuf_f64(&r), mx = vg_rbuf_f64(&r);
-    (void)vg_rbuf_u64(&r);
     size_t retained = vg_kll_retained(s);
     weighted *w = malloc((retained ? retained : 1) * sizeof *w);
-    if (!w) {
-        free(buf);
+    double *v = malloc((retained ? retained : 1) * sizeof *v);
+    uint64_t *wt = malloc((retained ? retained : 1) * sizeof *wt);
+    if (!w || !v || !wt) {
+        free(w);
+        free(v);
+        free(wt);
         return VG_ERR_NOMEM;
     }
-    size_t m = 0;
-    for (uint32_t h = 0; h < nlevels && vg_rbuf_ok(&r); h++) {
-        uint32_t l = vg_rbuf_u32(&r);
-        for (uint32_t i = 0; i < l && m < retained && vg_rbuf_ok(&r); i++) {
-            w[m].v = vg_rbuf_f64(&r);
-            w[m++].w = (uint64_t)1 << h;
-        }
-    }
-    int ok = vg_rbuf_ok(&r) && m == retained;
-    free(buf);
-    if (!ok) {
-        free(w);
-        return VG_ERR_INVALID; /* the encoding changed under this reader */
-    }
+    size_t m = vg_kll_items(s, v, wt, retained);
+    for (size_t i = 0; i < m; i++)
+        w[i] = (weighted){v[i], wt[i]};
+    free(v);
+    free(wt);
+    uint64_t n = vg_kll_n(s);
+    double mn = vg_kll_min(s), mx = vg_kll_max(s);
     qsort(w, m, sizeof *w, cmp_weighted);
     cdf_view c = {malloc((m ? m : 1) * sizeof(double)),
                   malloc((m ? m : 1) * sizeof(uint64_t)),
@@ -464,33 +448,25 @@ typedef struct {
     uint64_t hash, count;
 } item;
 
-/* Appends the items of a frequent-items summary, read from its serialization (vigia/freq.h,
- * vg_freq_encode: capacity, total, offset, size, then per item hash, count, flags and the
- * number or the text), in table order, which is first-seen order until a purge or a merge. */
+/* Appends the items of a frequent-items summary (identity hash and count), in table order. */
 static int items_of(const vg_freq *f, item *out, size_t *n) {
-    unsigned char *buf;
-    size_t len;
-    if (vg_freq_serialize(f, &buf, &len, NULL) != VG_OK)
+    size_t size = vg_freq_size(f);
+    uint64_t *h = malloc((size ? size : 1) * sizeof *h);
+    vg_freq_item *it = malloc((size ? size : 1) * sizeof *it);
+    if (!h || !it) {
+        free(h);
+        free(it);
         return VG_ERR_NOMEM;
-    vg_rbuf r;
-    vg_rbuf_init(&r, buf, len);
-    (void)vg_rbuf_u32(&r);
-    (void)vg_rbuf_u64(&r);
-    (void)vg_rbuf_u64(&r);
-    uint32_t size = vg_rbuf_u32(&r);
-    for (uint32_t i = 0; i < size && vg_rbuf_ok(&r); i++) {
-        out[*n].hash = vg_rbuf_u64(&r);
-        out[*n].count = vg_rbuf_u64(&r);
-        uint8_t flags = vg_rbuf_u8(&r);
-        if (flags & 2)
-            (void)vg_rbuf_f64(&r);
-        else
-            (void)vg_rbuf_bytes(&r, vg_rbuf_u8(&r));
+    }
+    size_t got = vg_freq_items(f, it, h, size);
+    for (size_t i = 0; i < got; i++) {
+        out[*n].hash = h[i];
+        out[*n].count = it[i].count;
         (*n)++;
     }
-    int ok = vg_rbuf_ok(&r) && size == vg_freq_size(f);
-    free(buf);
-    return ok ? VG_OK : VG_ERR_INVALID;
+    free(h);
+    free(it);
+    return VG_OK;
 }
 
 static int column_items(const vg_column *c, item **out, size_t *n) {

@@ -23,29 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    double s, c;
-} ksum;
-
-static void ksum_add(ksum *k, double x) {
-    double t = k->s + x;
-    if (fabs(k->s) >= fabs(x))
-        k->c += (k->s - t) + x;
-    else
-        k->c += (x - t) + k->s;
-    k->s = t;
-}
-
-static double ksum_value(const ksum *k) {
-    return k->s + k->c;
-}
+#include "../base/sum.h"
+#include "internal.h"
 
 static double ratio(double a, double b) {
     return b > 0 ? a / b : NAN;
 }
 
-static int check_scores(const char *fn, const char *what, const double *s, size_t n,
-                        vg_error *err) {
+int vg_estimate_check_scores(const char *fn, const char *what, const double *s, size_t n,
+                             vg_error *err) {
     if (n && !s)
         return vg_error_set(err, VG_ERR_INVALID, "%s: NULL %s", fn, what);
     for (size_t i = 0; i < n; i++)
@@ -55,8 +41,8 @@ static int check_scores(const char *fn, const char *what, const double *s, size_
     return VG_OK;
 }
 
-static int check_labels(const char *fn, const char *what, const uint8_t *y, size_t n,
-                        vg_error *err) {
+int vg_estimate_check_labels(const char *fn, const char *what, const uint8_t *y, size_t n,
+                             vg_error *err) {
     if (n && !y)
         return vg_error_set(err, VG_ERR_INVALID, "%s: NULL %s", fn, what);
     for (size_t i = 0; i < n; i++)
@@ -110,16 +96,16 @@ int vg_estimate_calibration_check(const double *score, const uint8_t *y, size_t 
         return vg_error_set(err, VG_ERR_INVALID, "%s: no reference rows", fn);
     int rc = check_options(fn, opt, err);
     if (rc == VG_OK)
-        rc = check_scores(fn, "reference score", score, n, err);
+        rc = vg_estimate_check_scores(fn, "reference score", score, n, err);
     if (rc == VG_OK)
-        rc = check_labels(fn, "reference label", y, n, err);
+        rc = vg_estimate_check_labels(fn, "reference label", y, n, err);
     if (rc != VG_OK)
         return rc;
 
     size_t nb = opt->n_bins;
     uint64_t *count = calloc(nb, sizeof *count);
     double *mean_score = malloc(nb * sizeof *mean_score), *rate = malloc(nb * sizeof *rate);
-    ksum *sum_s = calloc(nb, sizeof *sum_s), *sum_v = calloc(nb, sizeof *sum_v);
+    vg_ksum *sum_s = calloc(nb, sizeof *sum_s), *sum_v = calloc(nb, sizeof *sum_v);
     uint64_t *pos = calloc(nb, sizeof *pos);
     if (!count || !mean_score || !rate || !sum_s || !sum_v || !pos) {
         free(count), free(mean_score), free(rate), free(sum_s), free(sum_v), free(pos);
@@ -130,12 +116,12 @@ int vg_estimate_calibration_check(const double *score, const uint8_t *y, size_t 
         size_t k = b >= (double)nb ? nb - 1 : (size_t)b;
         count[k]++;
         pos[k] += y[i];
-        ksum_add(&sum_s[k], score[i]);
-        ksum_add(&sum_v[k], score[i] * (1 - score[i]));
+        vg_ksum_add(&sum_s[k], score[i]);
+        vg_ksum_add(&sum_v[k], score[i] * (1 - score[i]));
     }
     double gap = 0, stat = 0, df = 0;
     for (size_t k = 0; k < nb; k++) {
-        double e = ksum_value(&sum_s[k]), v = ksum_value(&sum_v[k]), o = (double)pos[k];
+        double e = vg_ksum_value(&sum_s[k]), v = vg_ksum_value(&sum_v[k]), o = (double)pos[k];
         mean_score[k] = count[k] ? e / (double)count[k] : NAN;
         rate[k] = count[k] ? o / (double)count[k] : NAN;
         gap += fabs(e - o);
@@ -194,23 +180,23 @@ static int cmp_ranked_desc(const void *a, const void *b) {
  * cumulative sums, so the curve ends exactly at (1, 1). */
 static double expected_auc(ranked *r, size_t n) {
     qsort(r, n, sizeof *r, cmp_ranked_desc);
-    ksum tot_p = {0, 0}, tot_n = {0, 0};
+    vg_ksum tot_p = {0, 0}, tot_n = {0, 0};
     for (size_t i = 0; i < n; i++) {
-        ksum_add(&tot_p, r[i].p);
-        ksum_add(&tot_n, 1 - r[i].p);
+        vg_ksum_add(&tot_p, r[i].p);
+        vg_ksum_add(&tot_n, 1 - r[i].p);
     }
-    double P = ksum_value(&tot_p), N = ksum_value(&tot_n);
+    double P = vg_ksum_value(&tot_p), N = vg_ksum_value(&tot_n);
     if (!(P > 0 && N > 0))
         return NAN;
-    ksum cp = {0, 0}, cn = {0, 0};
+    vg_ksum cp = {0, 0}, cn = {0, 0};
     double tpr0 = 0, fpr0 = 0, area = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         for (; j < n && r[j].score == r[i].score; j++) {
-            ksum_add(&cp, r[j].p);
-            ksum_add(&cn, 1 - r[j].p);
+            vg_ksum_add(&cp, r[j].p);
+            vg_ksum_add(&cn, 1 - r[j].p);
         }
-        double tpr = ksum_value(&cp) / P, fpr = ksum_value(&cn) / N;
+        double tpr = vg_ksum_value(&cp) / P, fpr = vg_ksum_value(&cn) / N;
         area += (fpr - fpr0) * (tpr + tpr0) / 2;
         tpr0 = tpr, fpr0 = fpr;
         i = j;
@@ -227,9 +213,9 @@ int vg_estimate_metrics_compute(const double *p, const double *score, size_t n, 
         return vg_error_set(err, VG_ERR_INVALID, "%s: no rows", fn);
     if (isnan(threshold))
         return vg_error_set(err, VG_ERR_INVALID, "%s: threshold is NaN", fn);
-    int rc = check_scores(fn, "probability", p, n, err);
+    int rc = vg_estimate_check_scores(fn, "probability", p, n, err);
     if (rc == VG_OK && score)
-        rc = check_scores(fn, "score", score, n, err);
+        rc = vg_estimate_check_scores(fn, "score", score, n, err);
     if (rc != VG_OK)
         return rc;
     if (!score)
@@ -238,28 +224,28 @@ int vg_estimate_metrics_compute(const double *p, const double *score, size_t n, 
     if (!r)
         return vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory for %zu rows", fn, n);
 
-    ksum tp = {0, 0}, fp = {0, 0}, fn_ = {0, 0}, tn = {0, 0}, var = {0, 0};
+    vg_ksum tp = {0, 0}, fp = {0, 0}, fn_ = {0, 0}, tn = {0, 0}, var = {0, 0};
     for (size_t i = 0; i < n; i++) {
         double pi = p[i];
         if (score[i] >= threshold) {
-            ksum_add(&tp, pi);
-            ksum_add(&fp, 1 - pi);
+            vg_ksum_add(&tp, pi);
+            vg_ksum_add(&fp, 1 - pi);
         } else {
-            ksum_add(&fn_, pi);
-            ksum_add(&tn, 1 - pi);
+            vg_ksum_add(&fn_, pi);
+            vg_ksum_add(&tn, 1 - pi);
         }
-        ksum_add(&var, pi * (1 - pi));
+        vg_ksum_add(&var, pi * (1 - pi));
         r[i] = (ranked){score[i], pi};
     }
     vg_estimate_metrics m;
     m.n = n;
-    m.tp = ksum_value(&tp), m.fp = ksum_value(&fp);
-    m.fn = ksum_value(&fn_), m.tn = ksum_value(&tn);
+    m.tp = vg_ksum_value(&tp), m.fp = vg_ksum_value(&fp);
+    m.fn = vg_ksum_value(&fn_), m.tn = vg_ksum_value(&tn);
     m.accuracy = (m.tp + m.tn) / (double)n;
     m.precision = ratio(m.tp, m.tp + m.fp);
     m.recall = ratio(m.tp, m.tp + m.fn);
     m.f1 = ratio(2 * m.tp, 2 * m.tp + m.fp + m.fn);
-    m.accuracy_se = sqrt(ksum_value(&var)) / (double)n;
+    m.accuracy_se = sqrt(vg_ksum_value(&var)) / (double)n;
     m.roc_auc = expected_auc(r, n);
     free(r);
     *out = m;
@@ -283,11 +269,11 @@ int vg_estimate_cbpe(const double *ref_score, const uint8_t *ref_y, size_t n_ref
                             n_ref == 0 ? "reference" : "current");
     int rc = check_options(fn, opt, err);
     if (rc == VG_OK)
-        rc = check_scores(fn, "reference score", ref_score, n_ref, err);
+        rc = vg_estimate_check_scores(fn, "reference score", ref_score, n_ref, err);
     if (rc == VG_OK)
-        rc = check_labels(fn, "reference label", ref_y, n_ref, err);
+        rc = vg_estimate_check_labels(fn, "reference label", ref_y, n_ref, err);
     if (rc == VG_OK)
-        rc = check_scores(fn, "current score", cur_score, n_cur, err);
+        rc = vg_estimate_check_scores(fn, "current score", cur_score, n_cur, err);
     if (rc != VG_OK)
         return rc;
 

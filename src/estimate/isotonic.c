@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
+
 /* sklearn's _make_unique merges scores closer than np.finfo(float64).resolution */
 #define MERGE_EPS 1e-15
 
@@ -29,17 +31,6 @@ static int cmp_scored(const void *a, const void *b) {
     if (p->score != q->score)
         return p->score < q->score ? -1 : 1;
     return (p->y > q->y) - (p->y < q->y);
-}
-
-static int check_scores(const char *fn, const char *what, const double *s, size_t n,
-                        vg_error *err) {
-    if (n && !s)
-        return vg_error_set(err, VG_ERR_INVALID, "%s: NULL %s", fn, what);
-    for (size_t i = 0; i < n; i++)
-        if (!(s[i] >= 0 && s[i] <= 1))
-            return vg_error_set(err, VG_ERR_INVALID, "%s: %s at index %zu is %g, not in [0, 1]", fn,
-                                what, i, s[i]);
-    return VG_OK;
 }
 
 /* sklearn's _inplace_contiguous_isotonic_regression: y (values) and w (weights) are replaced by
@@ -90,15 +81,13 @@ int vg_estimate_calibrator_fit(const double *score, const uint8_t *y, size_t n,
         return vg_error_set(err, VG_ERR_INVALID, "%s: NULL output pointer", fn);
     if (n == 0)
         return vg_error_set(err, VG_ERR_INVALID, "%s: no rows to fit", fn);
-    int rc = check_scores(fn, "score", score, n, err);
+    int rc = vg_estimate_check_scores(fn, "score", score, n, err);
     if (rc != VG_OK)
         return rc;
     if (!y)
         return vg_error_set(err, VG_ERR_INVALID, "%s: NULL labels", fn);
-    for (size_t i = 0; i < n; i++)
-        if (y[i] > 1)
-            return vg_error_set(err, VG_ERR_INVALID, "%s: label at index %zu is %u, not 0 or 1", fn,
-                                i, y[i]);
+    if ((rc = vg_estimate_check_labels(fn, "label", y, n, err)) != VG_OK)
+        return rc;
 
     scored_label *rows = malloc(n * sizeof *rows);
     double *ux = malloc(n * sizeof *ux), *uy = malloc(n * sizeof *uy), *uw = malloc(n * sizeof *uw);
@@ -188,7 +177,7 @@ int vg_estimate_calibrator_apply(const vg_estimate_calibrator *cal, const double
     static const char fn[] = "isotonic calibrator";
     if (!cal || !cal->n || (n && !prob))
         return vg_error_set(err, VG_ERR_INVALID, "%s: NULL calibrator or output", fn);
-    int rc = check_scores(fn, "score", score, n, err);
+    int rc = vg_estimate_check_scores(fn, "score", score, n, err);
     if (rc != VG_OK)
         return rc;
     for (size_t i = 0; i < n; i++)

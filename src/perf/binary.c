@@ -237,7 +237,7 @@ int vg_perf_binary_rank_metrics(vg_perf_binary *r, const vg_perf_group *g, size_
     /* 2U in integers: each positive of a group beats the negatives of later (lower) groups and
      * ties with the negatives of its own; exact while 2 P N < 2^64 */
     uint64_t u2 = 0, tps = 0, fps = 0;
-    vg_perf_sum ap = {0, 0};
+    vg_ksum ap = {0, 0};
     double rprev = 0;
     for (size_t i = 0; i < m; i++) {
         u2 += g[i].pos * (2 * (N - fps - g[i].neg) + g[i].neg);
@@ -245,14 +245,14 @@ int vg_perf_binary_rank_metrics(vg_perf_binary *r, const vg_perf_group *g, size_
         fps += g[i].neg;
         if (P) {
             double rec = (double)tps / dP;
-            vg_perf_sum_add(&ap, (rec - rprev) * ((double)tps / (double)(tps + fps)));
+            vg_ksum_add(&ap, (rec - rprev) * ((double)tps / (double)(tps + fps)));
             rprev = rec;
         }
     }
     r->single_class = P == 0 || N == 0;
     r->roc_auc = r->single_class ? NAN : (double)u2 / (2.0 * dP * dN);
     /* no positive: sklearn sets recall to 1 at every threshold, and the sum is 0 */
-    r->average_precision = P ? vg_perf_sum_value(&ap) : 0.0;
+    r->average_precision = P ? vg_ksum_value(&ap) : 0.0;
 
     int rc = curve_build(&r->roc, g, m, P, N, 0, curve_points, err);
     if (!rc && (rc = curve_build(&r->pr, g, m, P, N, 1, curve_points, err)))
@@ -274,7 +274,7 @@ size_t vg_perf_calibration_bin(double p, size_t bins) {
 }
 
 int vg_perf_binary_calibration(vg_perf_binary *r, size_t bins, const uint64_t *count,
-                               const uint64_t *pos, const vg_perf_sum *sum, vg_error *err) {
+                               const uint64_t *pos, const vg_ksum *sum, vg_error *err) {
     uint64_t *c = malloc(bins * sizeof *c);
     double *pt = malloc(2 * bins * sizeof *pt);
     if (!c || !pt) {
@@ -286,20 +286,20 @@ int vg_perf_binary_calibration(vg_perf_binary *r, size_t bins, const uint64_t *c
     uint64_t n = 0;
     for (size_t b = 0; b < bins; b++)
         n += count[b];
-    vg_perf_sum ece = {0, 0};
+    vg_ksum ece = {0, 0};
     for (size_t b = 0; b < bins; b++) {
         c[b] = count[b];
         double nb = (double)count[b];
         pt[b] = count[b] ? (double)pos[b] / nb : NAN;
-        pt[bins + b] = count[b] ? vg_perf_sum_value(&sum[b]) / nb : NAN;
+        pt[bins + b] = count[b] ? vg_ksum_value(&sum[b]) / nb : NAN;
         if (count[b])
-            vg_perf_sum_add(&ece, nb / (double)n * fabs(pt[b] - pt[bins + b]));
+            vg_ksum_add(&ece, nb / (double)n * fabs(pt[b] - pt[bins + b]));
     }
     r->calibration_bins = bins;
     r->cal_count = c;
     r->cal_prob_true = pt;
     r->cal_prob_pred = pt + bins;
-    r->ece = vg_perf_sum_value(&ece);
+    r->ece = vg_ksum_value(&ece);
     return VG_OK;
 }
 
@@ -337,8 +337,8 @@ static size_t score_groups(const uint8_t *y_true, const double *score, size_t n,
     size_t ip = 0, in = (size_t)P;
     for (size_t i = 0; i < n; i++)
         s[y_true[i] ? ip++ : in++] = score[i];
-    vg_perf_sort_doubles(s, (size_t)P, keys);
-    vg_perf_sort_doubles(s + P, n - (size_t)P, keys);
+    vg_sort_doubles_buf(s, (size_t)P, keys);
+    vg_sort_doubles_buf(s + P, n - (size_t)P, keys);
     free(keys);
     size_t a = (size_t)P, b = n - (size_t)P, m = 0; /* remaining in each run, from the top */
     const double *sp = s, *sn = s + P;
@@ -394,18 +394,18 @@ int vg_perf_binary_compute(const uint8_t *y_true, const double *score, const uin
         return VG_OK;
     }
 
-    vg_perf_sum ll = {0, 0}, br = {0, 0};
+    vg_ksum ll = {0, 0}, br = {0, 0};
     for (size_t i = 0; i < n; i++) {
-        vg_perf_sum_add(&ll, vg_perf_binary_logloss_term(y_true[i], score[i]));
+        vg_ksum_add(&ll, vg_perf_binary_logloss_term(y_true[i], score[i]));
         double d = (double)y_true[i] - score[i];
-        vg_perf_sum_add(&br, d * d);
+        vg_ksum_add(&br, d * d);
     }
-    r.log_loss = vg_perf_sum_value(&ll) / (double)n;
-    r.brier = vg_perf_sum_value(&br) / (double)n;
+    r.log_loss = vg_ksum_value(&ll) / (double)n;
+    r.brier = vg_ksum_value(&br) / (double)n;
 
     size_t bins = o.calibration_bins;
     uint64_t *count = calloc(2 * bins, sizeof *count);
-    vg_perf_sum *sum = calloc(bins, sizeof *sum);
+    vg_ksum *sum = calloc(bins, sizeof *sum);
     if (!count || !sum) {
         free(count);
         free(sum);
@@ -415,7 +415,7 @@ int vg_perf_binary_compute(const uint8_t *y_true, const double *score, const uin
         size_t b = vg_perf_calibration_bin(score[i], bins);
         count[b]++;
         count[bins + b] += y_true[i];
-        vg_perf_sum_add(&sum[b], score[i]);
+        vg_ksum_add(&sum[b], score[i]);
     }
     rc = vg_perf_binary_calibration(&r, bins, count, count + bins, sum, err);
     free(count);

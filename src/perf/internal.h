@@ -14,39 +14,15 @@
 
 #include "vigia/perf.h"
 
-/* Neumaier's compensated sum (Neumaier, ZAMM 54, 1974): the error stays O(u |sum|) plus
- * O(n u^2 sum|x|), independent of n for the sums of non-negative terms that losses are. */
-typedef struct vg_perf_sum {
-    double s, c;
-} vg_perf_sum;
+#include "../base/sort.h"
+#include "../base/sum.h"
 
-static inline void vg_perf_sum_add(vg_perf_sum *a, double x) {
-    double t = a->s + x;
-    if (fabs(a->s) >= fabs(x))
-        a->c += (a->s - t) + x;
-    else
-        a->c += (x - t) + a->s;
-    a->s = t;
-}
-
-static inline void vg_perf_sum_merge(vg_perf_sum *a, const vg_perf_sum *b) {
-    vg_perf_sum_add(a, b->s);
-    vg_perf_sum_add(a, b->c);
-}
-
-static inline double vg_perf_sum_value(const vg_perf_sum *a) {
-    return a->s + a->c;
-}
+/* Sums are base/sum.h's: Neumaier's compensated vg_ksum (the error stays O(u |sum|) plus
+ * O(n u^2 sum|x|), independent of n for the sums of non-negative terms that losses are) and
+ * numpy's pairwise vg_sum_pairwise; sorting is base/sort.h's radix sort. */
 
 /* log_loss's clipping: sklearn 1.2.1 eps="auto" is np.finfo(np.float64).eps. */
 #define VG_PERF_EPS 2.220446049250313080847263336181640625e-16
-
-/* numpy's pairwise summation of n contiguous doubles (as np.sum over a row). */
-double vg_perf_pairwise_sum(const double *x, size_t n);
-
-/* Sorts x ascending (no NaN); keys is scratch room for 2n values. LSD radix sort on the IEEE
- * bits, a few O(n) passes; -0.0 comes out as 0.0. */
-void vg_perf_sort_doubles(double *x, size_t n, uint64_t *keys);
 
 /* Rearranges x[0 .. n) so that x[k[j]] holds the value a sort would put there, for each of
  * the nk ranks k[] (increasing, each < n); no NaN. Expected time O(n log nk). */
@@ -74,7 +50,7 @@ size_t vg_perf_calibration_bin(double p, size_t bins);
 /* Allocates r's calibration arrays (bins) and fills them and ece from per-bin counts,
  * positives and score sums. */
 int vg_perf_binary_calibration(vg_perf_binary *r, size_t bins, const uint64_t *count,
-                               const uint64_t *pos, const vg_perf_sum *sum, vg_error *err);
+                               const uint64_t *pos, const vg_ksum *sum, vg_error *err);
 
 /* Per-row log-loss term of sklearn 1.2.1: clip to [eps, 1-eps], renormalize, -log. */
 double vg_perf_binary_logloss_term(int y, double p);

@@ -84,8 +84,8 @@ void vg_perf_multiclass_label_metrics(vg_perf_multiclass *r) {
     uint32_t k = r->k;
     const uint64_t *cm = r->confusion;
     uint64_t n = 0, trace = 0;
-    vg_perf_sum mp = {0, 0}, mr = {0, 0}, mf = {0, 0}, wp = {0, 0}, wr = {0, 0}, wf = {0, 0};
-    vg_perf_sum bal = {0, 0};
+    vg_ksum mp = {0, 0}, mr = {0, 0}, mf = {0, 0}, wp = {0, 0}, wr = {0, 0}, wf = {0, 0};
+    vg_ksum bal = {0, 0};
     uint32_t present = 0;
     double dot_tp = 0, dot_pp = 0, dot_tt = 0;
     for (uint32_t c = 0; c < k; c++) {
@@ -101,14 +101,14 @@ void vg_perf_multiclass_label_metrics(vg_perf_multiclass *r) {
         r->precision[c] = p ? (double)tp / (double)p : 0.0;
         r->recall[c] = t ? (double)tp / (double)t : 0.0;
         r->f1[c] = f1_of(r->precision[c], r->recall[c]);
-        vg_perf_sum_add(&mp, r->precision[c]);
-        vg_perf_sum_add(&mr, r->recall[c]);
-        vg_perf_sum_add(&mf, r->f1[c]);
-        vg_perf_sum_add(&wp, r->precision[c] * (double)t);
-        vg_perf_sum_add(&wr, r->recall[c] * (double)t);
-        vg_perf_sum_add(&wf, r->f1[c] * (double)t);
+        vg_ksum_add(&mp, r->precision[c]);
+        vg_ksum_add(&mr, r->recall[c]);
+        vg_ksum_add(&mf, r->f1[c]);
+        vg_ksum_add(&wp, r->precision[c] * (double)t);
+        vg_ksum_add(&wr, r->recall[c] * (double)t);
+        vg_ksum_add(&wf, r->f1[c] * (double)t);
         if (t) {
-            vg_perf_sum_add(&bal, r->recall[c]);
+            vg_ksum_add(&bal, r->recall[c]);
             present++;
         }
         dot_tp += (double)t * (double)p;
@@ -118,17 +118,17 @@ void vg_perf_multiclass_label_metrics(vg_perf_multiclass *r) {
     double dn = (double)n, dk = (double)k;
     r->n = n;
     r->accuracy = (double)trace / dn;
-    r->balanced_accuracy = vg_perf_sum_value(&bal) / (double)present;
-    r->macro_precision = vg_perf_sum_value(&mp) / dk;
-    r->macro_recall = vg_perf_sum_value(&mr) / dk;
-    r->macro_f1 = vg_perf_sum_value(&mf) / dk;
+    r->balanced_accuracy = vg_ksum_value(&bal) / (double)present;
+    r->macro_precision = vg_ksum_value(&mp) / dk;
+    r->macro_recall = vg_ksum_value(&mr) / dk;
+    r->macro_f1 = vg_ksum_value(&mf) / dk;
     /* micro averages over all k labels: every error is a false positive of one class and a
      * false negative of another, so precision = recall = accuracy */
     r->micro_precision = r->micro_recall = (double)trace / dn;
     r->micro_f1 = f1_of(r->micro_precision, r->micro_recall);
-    r->weighted_precision = vg_perf_sum_value(&wp) / dn;
-    r->weighted_recall = vg_perf_sum_value(&wr) / dn;
-    r->weighted_f1 = vg_perf_sum_value(&wf) / dn;
+    r->weighted_precision = vg_ksum_value(&wp) / dn;
+    r->weighted_recall = vg_ksum_value(&wr) / dn;
+    r->weighted_f1 = vg_ksum_value(&wf) / dn;
     /* matthews_corrcoef, multiclass form (Gorodkin, Comput. Biol. Chem. 28, 2004), in
      * sklearn's arithmetic */
     double cov_ytyp = (double)trace * dn - dot_tp;
@@ -141,7 +141,7 @@ double vg_perf_multiclass_logloss_term(const double *row, uint32_t k, uint32_t y
         double p = row[j];
         buf[j] = p < VG_PERF_EPS ? VG_PERF_EPS : p > 1 - VG_PERF_EPS ? 1 - VG_PERF_EPS : p;
     }
-    return -log(buf[y] / vg_perf_pairwise_sum(buf, k));
+    return -log(buf[y] / vg_sum_pairwise(buf, k));
 }
 
 int vg_perf_multiclass_topk_hit(const double *row, uint32_t k, uint32_t y, uint32_t top_k) {
@@ -182,14 +182,14 @@ int vg_perf_multiclass_compute(const uint32_t *y_true, const uint32_t *y_pred, c
         vg_perf_multiclass_free(&r);
         return vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory", fn);
     }
-    vg_perf_sum ll = {0, 0};
+    vg_ksum ll = {0, 0};
     uint64_t hits = 0;
     for (size_t i = 0; i < n; i++) {
         const double *row = proba ? proba + i * k : NULL;
         uint32_t p = y_pred ? y_pred[i] : vg_perf_argmax(row, k);
         r.confusion[(size_t)y_true[i] * k + p]++;
         if (row) {
-            vg_perf_sum_add(&ll, vg_perf_multiclass_logloss_term(row, k, y_true[i], buf));
+            vg_ksum_add(&ll, vg_perf_multiclass_logloss_term(row, k, y_true[i], buf));
             if (top_k)
                 hits += (uint64_t)vg_perf_multiclass_topk_hit(row, k, y_true[i], top_k);
         }
@@ -198,7 +198,7 @@ int vg_perf_multiclass_compute(const uint32_t *y_true, const uint32_t *y_pred, c
     vg_perf_multiclass_label_metrics(&r);
     r.has_proba = proba != NULL;
     r.top_k = top_k;
-    r.log_loss = proba ? vg_perf_sum_value(&ll) / (double)n : NAN;
+    r.log_loss = proba ? vg_ksum_value(&ll) / (double)n : NAN;
     r.top_k_accuracy = proba && top_k ? (double)hits / (double)n : NAN;
     *out = r;
     return VG_OK;

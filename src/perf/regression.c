@@ -92,47 +92,47 @@ int vg_perf_regression_compute(const double *y_true, const double *y_pred, size_
     if (!e)
         return vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory for %zu rows", fn, n);
     double *ae = e + n;
-    vg_perf_sum sae = {0, 0}, sse = {0, 0}, se = {0, 0}, sape = {0, 0}, sapenz = {0, 0};
-    vg_perf_sum sy = {0, 0};
+    vg_ksum sae = {0, 0}, sse = {0, 0}, se = {0, 0}, sape = {0, 0}, sapenz = {0, 0};
+    vg_ksum sy = {0, 0};
     uint64_t zeros = 0;
     int constant = 1;
     for (size_t i = 0; i < n; i++) {
         double d = y_pred[i] - y_true[i];
         e[i] = d;
         ae[i] = fabs(d);
-        vg_perf_sum_add(&sae, ae[i]);
-        vg_perf_sum_add(&sse, d * d);
-        vg_perf_sum_add(&se, d);
-        vg_perf_sum_add(&sy, y_true[i]);
+        vg_ksum_add(&sae, ae[i]);
+        vg_ksum_add(&sse, d * d);
+        vg_ksum_add(&se, d);
+        vg_ksum_add(&sy, y_true[i]);
         double ay = fabs(y_true[i]);
         /* mean_absolute_percentage_error divides by max(|y|, eps) */
         double ape = ae[i] / (ay > VG_PERF_EPS ? ay : VG_PERF_EPS);
-        vg_perf_sum_add(&sape, ape);
+        vg_ksum_add(&sape, ape);
         if (y_true[i] == 0)
             zeros++;
         else
-            vg_perf_sum_add(&sapenz, ae[i] / ay);
+            vg_ksum_add(&sapenz, ae[i] / ay);
         constant &= y_true[i] == y_true[0];
     }
-    double dn = (double)n, mean = vg_perf_sum_value(&sy) / dn;
-    vg_perf_sum ss = {0, 0};
+    double dn = (double)n, mean = vg_ksum_value(&sy) / dn;
+    vg_ksum ss = {0, 0};
     for (size_t i = 0; i < n; i++) {
         double c = y_true[i] - mean;
-        vg_perf_sum_add(&ss, c * c);
+        vg_ksum_add(&ss, c * c);
     }
     vg_perf_regression r;
     memset(&r, 0, sizeof r);
     r.n = n;
-    r.mae = vg_perf_sum_value(&sae) / dn;
-    r.mse = vg_perf_sum_value(&sse) / dn;
+    r.mae = vg_ksum_value(&sae) / dn;
+    r.mse = vg_ksum_value(&sse) / dn;
     r.rmse = sqrt(r.mse);
-    r.mean_error = vg_perf_sum_value(&se) / dn;
-    r.mape = vg_perf_sum_value(&sape) / dn;
+    r.mean_error = vg_ksum_value(&se) / dn;
+    r.mape = vg_ksum_value(&sape) / dn;
     r.zero_targets = zeros;
-    r.mape_nonzero = zeros < n ? vg_perf_sum_value(&sapenz) / (double)(n - zeros) : NAN;
+    r.mape_nonzero = zeros < n ? vg_ksum_value(&sapenz) / (double)(n - zeros) : NAN;
     /* r2_score: NaN below two samples; a constant target (denominator 0) gives 1 for a
      * perfect fit and 0 otherwise (force_finite) */
-    double num = vg_perf_sum_value(&sse), den = constant ? 0.0 : vg_perf_sum_value(&ss);
+    double num = vg_ksum_value(&sse), den = constant ? 0.0 : vg_ksum_value(&ss);
     if (n < 2)
         r.r2 = NAN;
     else if (den == 0)

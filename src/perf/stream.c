@@ -38,10 +38,10 @@ struct vg_perf_binary_stream {
     size_t bins; /* score histogram bins */
     int with_scores;
     uint64_t tn, fp, fn, tp;
-    vg_perf_sum ll, br;
-    uint64_t *hist;       /* hist[b] negatives, hist[bins + b] positives, of score bin b */
-    uint64_t *cal;        /* cal[b] rows, cal[cb + b] positives, of calibration bin b */
-    vg_perf_sum *cal_sum; /* score sum of calibration bin b */
+    vg_ksum ll, br;
+    uint64_t *hist;   /* hist[b] negatives, hist[bins + b] positives, of score bin b */
+    uint64_t *cal;    /* cal[b] rows, cal[cb + b] positives, of calibration bin b */
+    vg_ksum *cal_sum; /* score sum of calibration bin b */
 };
 
 vg_perf_binary_stream *vg_perf_binary_stream_new(const vg_perf_binary_opts *opts, size_t score_bins,
@@ -110,13 +110,13 @@ int vg_perf_binary_stream_add(vg_perf_binary_stream *s, const uint8_t *y_true, c
         if (!score)
             continue;
         double p = score[i], d = (double)y - p;
-        vg_perf_sum_add(&s->ll, vg_perf_binary_logloss_term(y, p));
-        vg_perf_sum_add(&s->br, d * d);
+        vg_ksum_add(&s->ll, vg_perf_binary_logloss_term(y, p));
+        vg_ksum_add(&s->br, d * d);
         s->hist[(size_t)y * s->bins + score_bin(p, s->bins)]++;
         size_t b = vg_perf_calibration_bin(p, cb);
         s->cal[b]++;
         s->cal[cb + b] += (uint64_t)y;
-        vg_perf_sum_add(&s->cal_sum[b], p);
+        vg_ksum_add(&s->cal_sum[b], p);
     }
     s->tn += cm[0][0];
     s->fp += cm[0][1];
@@ -143,15 +143,15 @@ int vg_perf_binary_stream_merge(vg_perf_binary_stream *dst, const vg_perf_binary
     dst->tp += src->tp;
     if (!dst->with_scores)
         return VG_OK;
-    vg_perf_sum_merge(&dst->ll, &src->ll);
-    vg_perf_sum_merge(&dst->br, &src->br);
+    vg_ksum_merge(&dst->ll, &src->ll);
+    vg_ksum_merge(&dst->br, &src->br);
     for (size_t b = 0; b < 2 * dst->bins; b++)
         dst->hist[b] += src->hist[b];
     size_t cb = dst->opts.calibration_bins;
     for (size_t b = 0; b < 2 * cb; b++)
         dst->cal[b] += src->cal[b];
     for (size_t b = 0; b < cb; b++)
-        vg_perf_sum_merge(&dst->cal_sum[b], &src->cal_sum[b]);
+        vg_ksum_merge(&dst->cal_sum[b], &src->cal_sum[b]);
     return VG_OK;
 }
 
@@ -163,22 +163,22 @@ static void histogram_bounds(vg_perf_binary *r, const vg_perf_group *g, size_t m
         r->average_precision_bound = 0; /* AP is 0 (no positive) or 1 (no negative) exactly */
         return;
     }
-    vg_perf_sum same = {0, 0}, lo = {0, 0}, hi = {0, 0};
+    vg_ksum same = {0, 0}, lo = {0, 0}, hi = {0, 0};
     double tpa = 0, fpa = 0;
     for (size_t i = 0; i < m; i++) {
         double p = (double)g[i].pos, n = (double)g[i].neg;
-        vg_perf_sum_add(&same, p * n);
+        vg_ksum_add(&same, p * n);
         if (p > 0) {
             double a = tpa, c = tpa + fpa + n;
-            vg_perf_sum_add(&hi, p * (a + p) / (a + p + fpa));
-            vg_perf_sum_add(&lo, c > 0 ? p - (c - a) * log1p(p / c) : p);
+            vg_ksum_add(&hi, p * (a + p) / (a + p + fpa));
+            vg_ksum_add(&lo, c > 0 ? p - (c - a) * log1p(p / c) : p);
         }
         tpa += p;
         fpa += n;
     }
-    r->roc_auc_bound = 0.5 * vg_perf_sum_value(&same) / P / N;
+    r->roc_auc_bound = 0.5 * vg_ksum_value(&same) / P / N;
     double ap = r->average_precision;
-    double up = vg_perf_sum_value(&hi) / P - ap, down = ap - vg_perf_sum_value(&lo) / P;
+    double up = vg_ksum_value(&hi) / P - ap, down = ap - vg_ksum_value(&lo) / P;
     r->average_precision_bound = fmax(0.0, fmax(up, down));
 }
 
@@ -204,8 +204,8 @@ int vg_perf_binary_stream_result(const vg_perf_binary_stream *s, vg_perf_binary 
         return VG_OK;
     }
     double dn = (double)r.n;
-    r.log_loss = vg_perf_sum_value(&s->ll) / dn;
-    r.brier = vg_perf_sum_value(&s->br) / dn;
+    r.log_loss = vg_ksum_value(&s->ll) / dn;
+    r.brier = vg_ksum_value(&s->br) / dn;
     size_t cb = s->opts.calibration_bins;
     int rc = vg_perf_binary_calibration(&r, cb, s->cal, s->cal + cb, s->cal_sum, err);
     if (rc)
@@ -243,7 +243,7 @@ struct vg_perf_multiclass_stream {
     uint32_t k, top_k;
     int with_proba;
     uint64_t *confusion; /* k x k, row = true class */
-    vg_perf_sum ll;
+    vg_ksum ll;
     uint64_t hits;
     double *buf; /* k doubles of scratch for the log-loss row */
 };
@@ -298,7 +298,7 @@ int vg_perf_multiclass_stream_add(vg_perf_multiclass_stream *s, const uint32_t *
         uint32_t p = y_pred ? y_pred[i] : vg_perf_argmax(row, k);
         s->confusion[(size_t)y_true[i] * k + p]++;
         if (row) {
-            vg_perf_sum_add(&s->ll, vg_perf_multiclass_logloss_term(row, k, y_true[i], s->buf));
+            vg_ksum_add(&s->ll, vg_perf_multiclass_logloss_term(row, k, y_true[i], s->buf));
             if (s->top_k)
                 s->hits += (uint64_t)vg_perf_multiclass_topk_hit(row, k, y_true[i], s->top_k);
         }
@@ -317,7 +317,7 @@ int vg_perf_multiclass_stream_merge(vg_perf_multiclass_stream *dst,
                             (unsigned)dst->k, (unsigned)src->k);
     for (size_t i = 0; i < (size_t)dst->k * dst->k; i++)
         dst->confusion[i] += src->confusion[i];
-    vg_perf_sum_merge(&dst->ll, &src->ll);
+    vg_ksum_merge(&dst->ll, &src->ll);
     dst->hits += src->hits;
     return VG_OK;
 }
@@ -340,7 +340,7 @@ int vg_perf_multiclass_stream_result(const vg_perf_multiclass_stream *s, vg_perf
     vg_perf_multiclass_label_metrics(&r);
     r.has_proba = s->with_proba;
     r.top_k = s->top_k;
-    r.log_loss = s->with_proba ? vg_perf_sum_value(&s->ll) / (double)n : NAN;
+    r.log_loss = s->with_proba ? vg_ksum_value(&s->ll) / (double)n : NAN;
     r.top_k_accuracy = s->with_proba && s->top_k ? (double)s->hits / (double)n : NAN;
     *out = r;
     return VG_OK;
@@ -352,7 +352,7 @@ int vg_perf_multiclass_stream_result(const vg_perf_multiclass_stream *s, vg_perf
 
 struct vg_perf_regression_stream {
     uint64_t n, zeros;
-    vg_perf_sum sae, sse, se, sape, sapenz;
+    vg_ksum sae, sse, se, sape, sapenz;
     double mean_y, m2_y; /* of y_true, for R^2 */
     double first_y;      /* with `constant`: whether every y_true so far equals first_y */
     int constant;
@@ -413,37 +413,37 @@ int vg_perf_regression_stream_add(vg_perf_regression_stream *s, const double *y_
     int rc = vg_perf_regression_check(fn, y_true, y_pred, n, NULL, 0, err);
     if (rc || n == 0)
         return rc;
-    vg_perf_sum sy = {0, 0}, ss = {0, 0};
+    vg_ksum sy = {0, 0}, ss = {0, 0};
     int nomem = 0;
     for (size_t i = 0; i < n; i++) {
         double d = y_pred[i] - y_true[i], ad = fabs(d), ay = fabs(y_true[i]);
-        vg_perf_sum_add(&s->sae, ad);
-        vg_perf_sum_add(&s->sse, d * d);
-        vg_perf_sum_add(&s->se, d);
+        vg_ksum_add(&s->sae, ad);
+        vg_ksum_add(&s->sse, d * d);
+        vg_ksum_add(&s->se, d);
         double ape = ad / (ay > VG_PERF_EPS ? ay : VG_PERF_EPS);
-        vg_perf_sum_add(&s->sape, ape);
+        vg_ksum_add(&s->sape, ape);
         if (y_true[i] == 0)
             s->zeros++;
         else
-            vg_perf_sum_add(&s->sapenz, ad / ay);
-        vg_perf_sum_add(&sy, y_true[i]);
+            vg_ksum_add(&s->sapenz, ad / ay);
+        vg_ksum_add(&sy, y_true[i]);
         /* a sketch that cannot compact still counts the value and stays valid: keep going,
          * so that the sums and the sketches always describe the same rows */
         nomem |= vg_kll_update(s->err_sketch, d) != VG_OK;
         nomem |= vg_kll_update(s->abs_sketch, ad) != VG_OK;
     }
     /* the batch's own mean and M2 (two passes), then combined with the stream's */
-    double mb = vg_perf_sum_value(&sy) / (double)n;
+    double mb = vg_ksum_value(&sy) / (double)n;
     int constant = 1;
     for (size_t i = 0; i < n; i++) {
         double c = y_true[i] - mb;
-        vg_perf_sum_add(&ss, c * c);
+        vg_ksum_add(&ss, c * c);
         constant &= y_true[i] == y_true[0];
     }
     if (s->n == 0)
         s->first_y = y_true[0];
     s->constant = s->constant && constant && y_true[0] == s->first_y;
-    chan_merge(s->n, &s->mean_y, &s->m2_y, n, mb, vg_perf_sum_value(&ss));
+    chan_merge(s->n, &s->mean_y, &s->m2_y, n, mb, vg_ksum_value(&ss));
     s->n += n;
     if (nomem)
         return vg_error_set(err, VG_ERR_NOMEM,
@@ -462,11 +462,11 @@ int vg_perf_regression_stream_merge(vg_perf_regression_stream *dst,
         return vg_error_set(err, VG_ERR_MISMATCH, "%s: streams ask for different quantiles", fn);
     /* the sums first (they cannot fail), the sketches last */
     if (src->n) {
-        vg_perf_sum_merge(&dst->sae, &src->sae);
-        vg_perf_sum_merge(&dst->sse, &src->sse);
-        vg_perf_sum_merge(&dst->se, &src->se);
-        vg_perf_sum_merge(&dst->sape, &src->sape);
-        vg_perf_sum_merge(&dst->sapenz, &src->sapenz);
+        vg_ksum_merge(&dst->sae, &src->sae);
+        vg_ksum_merge(&dst->sse, &src->sse);
+        vg_ksum_merge(&dst->se, &src->se);
+        vg_ksum_merge(&dst->sape, &src->sape);
+        vg_ksum_merge(&dst->sapenz, &src->sapenz);
         dst->zeros += src->zeros;
         if (dst->n == 0) {
             dst->first_y = src->first_y;
@@ -494,15 +494,14 @@ int vg_perf_regression_stream_result(const vg_perf_regression_stream *s, vg_perf
     memset(&r, 0, sizeof r);
     double dn = (double)s->n;
     r.n = s->n;
-    r.mae = vg_perf_sum_value(&s->sae) / dn;
-    r.mse = vg_perf_sum_value(&s->sse) / dn;
+    r.mae = vg_ksum_value(&s->sae) / dn;
+    r.mse = vg_ksum_value(&s->sse) / dn;
     r.rmse = sqrt(r.mse);
-    r.mean_error = vg_perf_sum_value(&s->se) / dn;
-    r.mape = vg_perf_sum_value(&s->sape) / dn;
+    r.mean_error = vg_ksum_value(&s->se) / dn;
+    r.mape = vg_ksum_value(&s->sape) / dn;
     r.zero_targets = s->zeros;
-    r.mape_nonzero =
-        s->zeros < s->n ? vg_perf_sum_value(&s->sapenz) / (double)(s->n - s->zeros) : NAN;
-    double num = vg_perf_sum_value(&s->sse), den = s->constant ? 0.0 : s->m2_y;
+    r.mape_nonzero = s->zeros < s->n ? vg_ksum_value(&s->sapenz) / (double)(s->n - s->zeros) : NAN;
+    double num = vg_ksum_value(&s->sse), den = s->constant ? 0.0 : s->m2_y;
     if (s->n < 2)
         r.r2 = NAN;
     else if (den == 0)

@@ -38,6 +38,8 @@ void vg_quality_options_default(vg_quality_options *o) {
     o->max_examples = 5;
     o->tolerance = 0.1;
     o->warn_share = 0.01;
+    o->novel = NULL;
+    o->n_novel = 0;
 }
 
 void vg_quality_result_free(vg_quality_result *q) {
@@ -72,11 +74,15 @@ static const vg_samples_column *find(const vg_samples *s, const char *name) {
     return NULL;
 }
 
-static int ignored(const vg_quality_options *o, const char *name) {
-    for (size_t i = 0; i < o->n_ignore; i++)
-        if (o->ignore[i] && strcmp(o->ignore[i], name) == 0)
+static int in_list(const char *const *list, size_t n, const char *name) {
+    for (size_t i = 0; i < n; i++)
+        if (list[i] && strcmp(list[i], name) == 0)
             return 1;
     return 0;
+}
+
+static int ignored(const vg_quality_options *o, const char *name) {
+    return in_list(o->ignore, o->n_ignore, name);
 }
 
 /* A boolean cell is stored under the category "true" or "false", and no text cell can have
@@ -548,6 +554,8 @@ static int compare_column(vg_quality_column *c, const vg_samples_column *r,
     if (!r || !q)
         return VG_OK;
     c->type_changed = !c->ref.empty && !c->cur.empty && c->ref.type != c->cur.type;
+    if (in_list(o->novel, o->n_novel, c->name))
+        return VG_OK;
     if (c->ref.type == VG_QUALITY_NUMERIC) {
         check_range(c, q);
         return VG_OK;

@@ -309,6 +309,17 @@ static int before(const entry *x, const entry *y) {
 
 /* Selection by insertion into the output: O(size * max) and no allocation, so it cannot fail
  * (reports ask for 10 of at most a few thousand). */
+size_t vg_freq_items(const vg_freq *s, vg_freq_item *out, uint64_t *hashes, size_t max) {
+    size_t n = s->size < max ? s->size : max;
+    for (size_t i = 0; i < n; i++) {
+        if (out)
+            out[i] = item_of(&s->items[i]);
+        if (hashes)
+            hashes[i] = s->items[i].hash;
+    }
+    return n;
+}
+
 size_t vg_freq_top(const vg_freq *s, vg_freq_item *out, size_t max) {
     const entry *best[64];
     if (max > 64)

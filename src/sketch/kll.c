@@ -397,6 +397,16 @@ uint32_t vg_kll_k(const vg_kll *s) {
 uint64_t vg_kll_n(const vg_kll *s) {
     return s->n;
 }
+size_t vg_kll_items(const vg_kll *s, double *values, uint64_t *weights, size_t max) {
+    size_t m = 0;
+    for (uint32_t h = 0; h < s->nlevels; h++)
+        for (uint32_t i = 0; i < s->len[h] && m < max; i++, m++) {
+            values[m] = s->lv[h][i];
+            weights[m] = (uint64_t)1 << h;
+        }
+    return m;
+}
+
 size_t vg_kll_retained(const vg_kll *s) {
     return s->retained;
 }

@@ -33,6 +33,7 @@
  * two sorted copies.
  */
 #include "../base/sort.h"
+#include "../base/sum.h"
 #include "internal.h"
 #include "vigia/stats.h"
 #include "vigia/stattests.h"
@@ -43,72 +44,6 @@
 #include <string.h>
 
 /* ---- shared helpers ------------------------------------------------------------------------ */
-
-/* numpy's pairwise summation (numpy/core/src/umath/loops_utils.h), so that sums round as
- * np.sum rounds them: below 8 terms a plain loop, up to 128 eight interleaved partial sums,
- * beyond that the two halves (split at a multiple of 8) summed recursively. */
-static double pairwise_block(const double *x, size_t n) {
-    if (n < 8) {
-        double s = 0;
-        for (size_t i = 0; i < n; i++)
-            s += x[i];
-        return s;
-    }
-    if (n <= 128) {
-        double r[8];
-        memcpy(r, x, sizeof r);
-        size_t i;
-        for (i = 8; i < n - n % 8; i += 8)
-            for (int j = 0; j < 8; j++)
-                r[j] += x[i + j];
-        double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++)
-            s += x[i];
-        return s;
-    }
-    size_t half = n / 2;
-    half -= half % 8;
-    return pairwise_block(x, half) + pairwise_block(x + half, n - half);
-}
-
-/* np.sum of a contiguous double array: numpy's reduction hands the pairwise loop chunks of its
- * buffer size (8192 elements) and adds the chunk sums in order. */
-#define PW_CHUNK 8192
-static double pairwise_sum(const double *x, size_t n) {
-    double s = 0;
-    for (size_t i = 0; i < n; i += PW_CHUNK)
-        s += pairwise_block(x + i, n - i < PW_CHUNK ? n - i : PW_CHUNK);
-    return s;
-}
-
-/* The same sum of terms produced one at a time: since numpy adds chunks of 8192 in order, a
- * chunk-sized buffer gives bit-identical results without storing the whole sequence (the
- * tests below would otherwise allocate, and page-fault, tens of MB per column). */
-typedef struct {
-    double buf[PW_CHUNK];
-    size_t n;
-    double s;
-} pw_stream;
-
-static void pw_init(pw_stream *p) {
-    p->n = 0;
-    p->s = 0;
-}
-
-static void pw_push(pw_stream *p, double x) {
-    p->buf[p->n++] = x;
-    if (p->n == PW_CHUNK) {
-        p->s += pairwise_block(p->buf, PW_CHUNK);
-        p->n = 0;
-    }
-}
-
-static double pw_sum(pw_stream *p) {
-    if (p->n)
-        p->s += pairwise_block(p->buf, p->n);
-    p->n = 0;
-    return p->s;
-}
 
 /* Checks the common arguments; `min_n` is the smallest size each sample may have. */
 static int check_samples(const char *fn, const double *a, size_t na, const double *b, size_t nb,
@@ -164,14 +99,14 @@ static void release_views(vg_sorted *va, vg_sorted *vb) {
  * mean = np.mean (pairwise sum / n), the second central moment np.mean((x - mean)^2), then
  * scaled by n / (n - 1), a quotient rounded on its own. A sample of one has no variance (NaN,
  * scipy's 0 * inf). */
-static void mean_var(const double *x, size_t n, pw_stream *work, double *mean, double *var) {
-    double m = pairwise_sum(x, n) / (double)n;
-    pw_init(work);
+static void mean_var(const double *x, size_t n, vg_sum_stream *work, double *mean, double *var) {
+    double m = vg_sum_pairwise(x, n) / (double)n;
+    vg_sum_stream_init(work);
     for (size_t i = 0; i < n; i++) {
         double d = x[i] - m;
-        pw_push(work, d * d);
+        vg_sum_stream_push(work, d * d);
     }
-    double m2 = pw_sum(work) / (double)n;
+    double m2 = vg_sum_stream_value(work) / (double)n;
     *mean = m;
     *var = n > 1 ? m2 * ((double)n / (double)(n - 1)) : NAN;
 }
@@ -181,7 +116,7 @@ int vg_stats_ttest_welch(const double *a, size_t na, const double *b, size_t nb,
     int rc = check_samples("ttest_welch", a, na, b, nb, 1, statistic, pvalue, 0, err);
     if (rc)
         return rc;
-    pw_stream *work = malloc(sizeof *work);
+    vg_sum_stream *work = malloc(sizeof *work);
     if (!work)
         return vg_error_set(err, VG_ERR_NOMEM, "ttest_welch: out of memory");
     double m1, v1, m2, v2;
@@ -390,7 +325,7 @@ static int stats_anderson_ksamp_impl(const double *a, size_t na, const double *b
     size_t N = na + nb;
     double lo = xs[0] < ys[0] ? xs[0] : ys[0];
     double hi = xs[na - 1] > ys[nb - 1] ? xs[na - 1] : ys[nb - 1];
-    pw_stream *ps = malloc(2 * sizeof *ps);
+    vg_sum_stream *ps = malloc(2 * sizeof *ps);
     if (!(lo < hi) || !ps) { /* (both samples are sorted: at least two distinct values) */
         release_views(&va, &vb);
         free(ps);
@@ -404,8 +339,8 @@ static int stats_anderson_ksamp_impl(const double *a, size_t na, const double *b
      * terms of each sample are summed as np.sum sums the row of an array, in group order */
     double Nd = (double)N, a2 = 0;
     size_t cum[2] = {0, 0};
-    pw_init(&ps[0]);
-    pw_init(&ps[1]);
+    vg_sum_stream_init(&ps[0]);
+    vg_sum_stream_init(&ps[1]);
     size_t i = 0, j = 0;
     while (i < na || j < nb) {
         double v = i < na && (j >= nb || xs[i] <= ys[j]) ? xs[i] : ys[j];
@@ -422,12 +357,12 @@ static int stats_anderson_ksamp_impl(const double *a, size_t na, const double *b
             double M = (double)cum[s] - (double)f[s] / 2.;
             double ns = (double)(s ? nb : na);
             double dev = Nd * M - B * ns;
-            pw_push(&ps[s], (double)lj / Nd * (dev * dev) / den);
+            vg_sum_stream_push(&ps[s], (double)lj / Nd * (dev * dev) / den);
         }
     }
     release_views(&va, &vb);
-    a2 += pw_sum(&ps[0]) / (double)na;
-    a2 += pw_sum(&ps[1]) / (double)nb;
+    a2 += vg_sum_stream_value(&ps[0]) / (double)na;
+    a2 += vg_sum_stream_value(&ps[1]) / (double)nb;
     a2 *= (Nd - 1.) / Nd;
 
     /* the variance of A2akN, Scholz & Stephens eq. (4): H = sum 1/n_i, h = sum_{i<N} 1/i,
@@ -435,13 +370,13 @@ static int stats_anderson_ksamp_impl(const double *a, size_t na, const double *b
      * 1/(N-2), ..., 1/2 (scipy's order), each divided by its count of terms plus one */
     size_t nh = N - 2; /* >= 1 */
     double acc = 0;
-    pw_init(&ps[0]);
+    vg_sum_stream_init(&ps[0]);
     for (size_t k = 0; k < nh; k++) {
         acc += 1. / (double)(N - 1 - k);
-        pw_push(&ps[0], acc / (double)(k + 2));
+        vg_sum_stream_push(&ps[0], acc / (double)(k + 2));
     }
     double h = acc + 1;
-    double gg = pw_sum(&ps[0]);
+    double gg = vg_sum_stream_value(&ps[0]);
     free(ps);
     double H = 1. / (double)na + 1. / (double)nb;
     const double k = 2;
@@ -668,7 +603,7 @@ static int stats_cramervonmises_2samp_impl(const double *a, size_t na, const dou
         return rc;
     vg_sorted va, vb;
     size_t N = na + nb;
-    pw_stream *ps = malloc(2 * sizeof *ps);
+    vg_sum_stream *ps = malloc(2 * sizeof *ps);
     if (!ps || sorted_views(a, na, b, nb, &va, &vb, presorted) != 0) {
         free(ps);
         return vg_error_set(err, VG_ERR_NOMEM, "%s: out of memory", fn);
@@ -676,8 +611,8 @@ static int stats_cramervonmises_2samp_impl(const double *a, size_t na, const dou
     const double *xs = va.x, *ys = vb.x;
     /* (r_i - i)^2 over each sorted sample, r_i the pooled midrank of its i-th value, summed in
      * sample order as np.sum sums them */
-    pw_init(&ps[0]);
-    pw_init(&ps[1]);
+    vg_sum_stream_init(&ps[0]);
+    vg_sum_stream_init(&ps[1]);
     size_t i = 0, j = 0;
     while (i < na || j < nb) {
         double v = i < na && (j >= nb || xs[i] <= ys[j]) ? xs[i] : ys[j];
@@ -688,14 +623,14 @@ static int stats_cramervonmises_2samp_impl(const double *a, size_t na, const dou
             j++;
         double r = (double)below + (double)(i - i0 + j - j0 + 1) / 2;
         for (size_t q = i0; q < i; q++)
-            pw_push(&ps[0], (r - (double)(q + 1)) * (r - (double)(q + 1)));
+            vg_sum_stream_push(&ps[0], (r - (double)(q + 1)) * (r - (double)(q + 1)));
         for (size_t q = j0; q < j; q++)
-            pw_push(&ps[1], (r - (double)(q + 1)) * (r - (double)(q + 1)));
+            vg_sum_stream_push(&ps[1], (r - (double)(q + 1)) * (r - (double)(q + 1)));
     }
     release_views(&va, &vb);
     double nx = (double)na, ny = (double)nb;
-    double u = nx * pw_sum(&ps[0]);
-    u += ny * pw_sum(&ps[1]);
+    double u = nx * vg_sum_stream_value(&ps[0]);
+    u += ny * vg_sum_stream_value(&ps[1]);
     free(ps);
     /* eq. 9: T = U / (mn N) - (4 mn - 1) / (6 N) */
     double k = nx * ny, Nd = (double)N;

@@ -380,6 +380,29 @@ static void test_ignore_and_ndjson(void **state) {
     vg_samples_free(c);
 }
 
+/* Columns named as novel (ids, timestamps) are summarized but not checked for new values. */
+static void test_novel(void **state) {
+    (void)state;
+    const char *novel[] = {"id", "ts"};
+    vg_quality_options o;
+    vg_quality_options_default(&o);
+    o.novel = novel;
+    o.n_novel = 2;
+    const char *ref = "id,ts,s\na1,1,x\na2,2,y\n", *cur = "id,ts,s\nb1,9,z\nb2,10,x\n";
+    vg_quality_result *q = run(ref, cur, &o);
+    assert_false(col(q, "id")->unseen_checked);
+    assert_false(col(q, "ts")->range_checked);
+    assert_int_equal(col(q, "id")->cur.rows, 2);
+    assert_null(issue(q, "unseen_categories", "id"));
+    assert_null(issue(q, "out_of_range", "ts"));
+    assert_non_null(issue(q, "unseen_categories", "s"));
+    vg_quality_result_free(q);
+    q = run(ref, cur, NULL);
+    assert_non_null(issue(q, "unseen_categories", "id"));
+    assert_non_null(issue(q, "out_of_range", "ts"));
+    vg_quality_result_free(q);
+}
+
 /* Infinities are numbers: min/max may be infinite, a mean of inf and -inf is NaN; JSON has
  * null for both, and the range check still counts. */
 static void test_infinities(void **state) {
@@ -473,6 +496,7 @@ int main(void) {
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_examples),
         cmocka_unit_test(test_ignore_and_ndjson),
+        cmocka_unit_test(test_novel),
         cmocka_unit_test(test_infinities),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_errors),

@@ -207,6 +207,47 @@ static void test_moments(void **state) {
     free(x);
 }
 
+/* The accessors the sketch-based comparison reads: KLL items carry weights that sum to n and
+ * give the sketch's own cdf; frequent items come back with the hashes they were added under. */
+static void test_accessors(void **state) {
+    (void)state;
+    vg_kll *k = vg_kll_new(50, 7);
+    for (int i = 0; i < 20000; i++)
+        assert_int_equal(vg_kll_update(k, (double)((i * 7919) % 20000)), VG_OK);
+    size_t m = vg_kll_retained(k);
+    double *v = malloc(m * sizeof *v);
+    uint64_t *w = malloc(m * sizeof *w), total = 0, below = 0;
+    assert_int_equal(vg_kll_items(k, v, w, m), m);
+    for (size_t i = 0; i < m; i++) {
+        total += w[i];
+        below += v[i] <= 9999.5 ? w[i] : 0;
+        assert_true(w[i] != 0 && (w[i] & (w[i] - 1)) == 0); /* powers of two */
+    }
+    assert_int_equal(total, vg_kll_n(k));
+    assert_true(fabs((double)below / (double)total - 0.5) <= vg_kll_rank_error(50));
+    assert_int_equal(vg_kll_items(k, v, w, 3), 3);
+    free(v);
+    free(w);
+    vg_kll_free(k);
+
+    vg_freq *f = vg_freq_new(16);
+    const char *words[] = {"a", "bb", "a", "ccc", "a", "bb"};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(vg_freq_update(f, vg_hash_bytes(words[i], strlen(words[i])), words[i],
+                                        strlen(words[i]), 1),
+                         VG_OK);
+    vg_freq_item it[8];
+    uint64_t h[8];
+    assert_int_equal(vg_freq_items(f, it, h, 8), 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(h[i], vg_hash_bytes(it[i].value, it[i].len));
+        uint64_t want = it[i].len == 1 ? 3 : it[i].len == 2 ? 2 : 1;
+        assert_int_equal(it[i].count, want);
+    }
+    assert_int_equal(vg_freq_items(f, NULL, h, 2), 2);
+    vg_freq_free(f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hll_accuracy),
@@ -215,6 +256,7 @@ int main(void) {
         cmocka_unit_test(test_freq_bounds),
         cmocka_unit_test(test_freq_exact_merge_serialize),
         cmocka_unit_test(test_moments),
+        cmocka_unit_test(test_accessors),
     };
     return cmocka_run_group_tests_name("sketches", tests, NULL, NULL);
 }
