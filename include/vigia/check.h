@@ -127,6 +127,9 @@ typedef struct vg_check_outcome {
     char observed_text[64]; /* the figure as shown ("5000", "integer", "3 of 4 allowed") */
     char expected[96];      /* the bound as shown (">= 1000", "[18, 95]", "integer") */
     char message[320];      /* a sentence for a person: what was found, naming the column */
+    /* drift only (method NULL otherwise): what vg_compare_samples decided with */
+    const char *method; /* static */
+    double statistic, p_value, threshold;
 } vg_check_outcome;
 
 typedef struct vg_check_result {

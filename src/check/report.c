@@ -138,6 +138,14 @@ char *vg_check_report_json(const vg_check_result *r, vg_error *err) {
         vg_json_put(j, "min", bound(c->min), &oom);
         vg_json_put(j, "max", bound(c->max), &oom);
         vg_json_put(j, "message", vg_json_str(o->message), &oom);
+        if (o->method) {
+            json_t *dj = json_object();
+            vg_json_put(dj, "method", json_string(o->method), &oom);
+            vg_json_put(dj, "statistic", bound(o->statistic), &oom);
+            vg_json_put(dj, "p_value", bound(o->p_value), &oom);
+            vg_json_put(dj, "threshold", bound(o->threshold), &oom);
+            vg_json_put(j, "drift", dj, &oom);
+        }
     }
     vg_json_put(root, "results", list, &oom);
     char *text = oom ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -476,6 +476,10 @@ static int drift_check(vg_check_outcome *o, const vg_constraint *c, const vg_sam
         SAY(message, "column '%s' could not be compared%s%s", c->column, col->note[0] ? ": " : "",
             col->note);
     } else {
+        o->method = col->method;
+        o->statistic = col->statistic;
+        o->p_value = col->p_value;
+        o->threshold = col->threshold;
         o->observed = col->uses_p_value ? col->p_value : col->statistic;
         SAY(observed_text, "%s %.4g", col->uses_p_value ? "p" : col->method, o->observed);
         if (col->uses_p_value)

@@ -160,6 +160,13 @@ one distinct_fail 1 "40 distinct values, above the maximum 10" "{kind: distinct,
 one drift_pass 0 "no drift" "{kind: drift, column: age, method: psi, threshold: 0.2}" -r "$D"
 one drift_fail 1 "drifted" "{kind: drift, column: age, method: psi, threshold: 0.2}" -r "$d/shift.csv"
 one drift_default_method 1 "p-value" "{kind: drift, column: region}" -r "$d/shift.csv"
+"$VIGIA" check -C "$d/one.yaml" "$D" -r "$d/shift.csv" -f json >"$d/dj.json" 2>"$d/err"
+if /usr/bin/python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+assert r["status"] == "fail" and r["drift"]["method"] == "chi2", r
+assert r["drift"]["p_value"] < r["drift"]["threshold"] == 0.05 and r["observed"] == r["drift"]["p_value"], r
+' "$d/dj.json" 2>>"$d/err"; then pass drift_json; else fail drift_json "$(head -c 300 "$d/err")"; fi
 one drift_not_applicable 1 "could not be compared" "{kind: drift, column: region, method: ks}" -r "$D"
 one drift_column_absent 1 "column 'nope' is not in the data" "{kind: drift, column: nope}" -r "$D"
 one absent_column_fails 1 "column 'nope' is not in the data" "{kind: range, column: nope, min: 0}"
