@@ -162,6 +162,9 @@ typedef struct vg_compare_report {
     const char *mode; /* "exact" (raw data) or "sketch" (.vgp profiles) */
     const vg_compare_result *drift;
     const struct vg_quality_result *quality; /* NULL when not computed (sketch mode) */
+    /* the model section (vigia/evaluate.h); NULL without --target and --prediction or in
+     * sketch mode */
+    const struct vg_eval_comparison *model;
 } vg_compare_report;
 
 /* JSON (keys in docs/compare.md) as a malloc'd string, or NULL with err set. */

@@ -11,6 +11,7 @@
 #include "vigia/drift.h"
 #include "vigia/error.h"
 #include "vigia/estimate.h"
+#include "vigia/evaluate.h"
 #include "vigia/fairness.h"
 #include "vigia/freq.h"
 #include "vigia/hll.h"

@@ -18,6 +18,7 @@ int vg_cli_profile(int argc, char **argv);
 int vg_cli_merge(int argc, char **argv);
 int vg_cli_show(int argc, char **argv);
 int vg_cli_compare(int argc, char **argv);
+int vg_cli_evaluate(int argc, char **argv);
 int vg_cli_check(int argc, char **argv);
 int vg_cli_suggest(int argc, char **argv);
 
@@ -41,5 +42,24 @@ int vg_cli_print_profile(const vg_profile *p, const char *source, const vg_inges
                          int json);
 /* Reports an unknown option or a missing value from getopt_long ('?' or ':'). */
 int vg_cli_bad_option(const char *cmd, int opt, char **argv);
+
+/* Model-quality flags shared by evaluate and compare (evaluate.c): the options, and the arrays
+ * the repeatable flags fill (one slot per argument). */
+typedef struct vg_cli_model_args {
+    vg_eval_options eo;
+    const char **sensitive;
+    vg_eval_proba *proba;
+    char **classes;
+    char *classes_buf;
+    int threshold_set;
+} vg_cli_model_args;
+
+int vg_cli_model_args_init(vg_cli_model_args *m, int argc);
+void vg_cli_model_args_free(vg_cli_model_args *m);
+/* Applies flag --NAME ARG ("task", "threshold", "pos-label", "classes", "proba", "top-k",
+ * "sensitive", "reference-group", "min-group-size", "curve-points", "calibration-bins"). */
+int vg_cli_model_option(vg_cli_model_args *m, const char *name, const char *arg);
+int vg_cli_model_check(const vg_cli_model_args *m, const char *cmd);
+int vg_cli_parse_task(const char *arg, vg_task *t);
 
 #endif

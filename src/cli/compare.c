@@ -49,6 +49,18 @@ static const char help[] =
     "      --prediction COL   the model output: prediction drift, reported apart\n"
     "      --id COL, --timestamp COL, --sensitive COL\n"
     "                         role columns, not compared as features (repeatable)\n"
+    "\n"
+    "model quality (with --target and --prediction; raw files only; docs/evaluate.md):\n"
+    "both datasets evaluated side by side (as `vigia evaluate`), fairness by each --sensitive\n"
+    "column, and for binary scores the current performance estimated without labels (CBPE,\n"
+    "fitted on the labelled reference). The current data may lack the target column.\n"
+    "      --task T, --pos-label L, --classes A,B, --proba CLASS=COL, --top-k K,\n"
+    "      --intersections, --reference-group G, --min-group-size N, --curve-points N,\n"
+    "      --calibration-bins N   as for `vigia evaluate`\n"
+    "      --score-threshold X  binary scores: positive when score >= X (default 0.5; in\n"
+    "                         `vigia evaluate` this is --threshold)\n"
+    "\n"
+    "other options:\n"
     "      --config FILE      read settings from the `compare:` section of a YAML file\n"
     "                         (docs/config.md); flags given here override it\n"
     "  -j, --threads N        threads (default 2: the two files load in parallel, then the\n"
@@ -57,22 +69,6 @@ static const char help[] =
     "  -h, --help             show this help\n"
     "\n"
     "exit status: 0 compared (whatever the verdict), 2 usage error or bad input\n";
-
-static const char *const methods[] = {"ks",
-                                      "wasserstein",
-                                      "wasserstein_normed",
-                                      "psi",
-                                      "jensen_shannon",
-                                      "kl_div",
-                                      "hellinger",
-                                      "anderson_darling",
-                                      "cramer_von_mises",
-                                      "energy_distance",
-                                      "t_test",
-                                      "mann_whitney",
-                                      "chi2",
-                                      "z_test",
-                                      "tvd"};
 
 static int parse_fraction(const char *flag, const char *arg, double lo, double hi, double *out) {
     char *end;
@@ -95,8 +91,13 @@ enum {
     OPT_ID,
     OPT_TIMESTAMP,
     OPT_SENSITIVE,
-    OPT_CONFIG
+    OPT_CONFIG,
+    OPT_MODEL /* model flags: their name is looked up in model_opts */
 };
+
+static const char *const model_opts[] = {
+    "task",  "score-threshold", "pos-label",      "classes",      "proba",
+    "top-k", "reference-group", "min-group-size", "curve-points", "calibration-bins"};
 
 typedef struct {
     const char *ref_path, *cur_path, *output;
@@ -107,14 +108,8 @@ typedef struct {
     vg_compare_rule *rules; /* likewise */
     vg_compare_role *roles; /* likewise */
     size_t n_cfg_roles;     /* roles[0 .. n_cfg_roles) came from --config */
+    vg_cli_model_args model;
 } compare_args;
-
-static const char *find_method(const char *m) {
-    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
-        if (strcmp(methods[i], m) == 0)
-            return methods[i];
-    return NULL;
-}
 
 /* The rule for column `name`, created on first use. */
 static vg_compare_rule *rule_for(compare_args *a, const char *name) {
@@ -133,7 +128,7 @@ static int set_choice(compare_args *a, const char *flag, const char *arg, int is
     const char *eq = strchr(arg, '='), *val = eq ? eq + 1 : arg;
     const char *method = NULL;
     double thr = NAN;
-    if (is_method && !(method = find_method(val)))
+    if (is_method && !(method = vg_compare_method_name(val)))
         return vg_cli_error("%s: unknown method '%s' (see `vigia compare --help`)", flag, val);
     if (!is_method && parse_fraction(flag, val, 0, INFINITY, &thr))
         return VG_EXIT_ERROR;
@@ -191,6 +186,17 @@ static int parse_options(int argc, char **argv, compare_args *a) {
         {"sensitive", required_argument, NULL, OPT_SENSITIVE},
         {"threads", required_argument, NULL, 'j'},
         {"config", required_argument, NULL, OPT_CONFIG},
+        {"intersections", no_argument, NULL, OPT_MODEL + 100},
+        {"task", required_argument, NULL, OPT_MODEL + 0},
+        {"score-threshold", required_argument, NULL, OPT_MODEL + 1},
+        {"pos-label", required_argument, NULL, OPT_MODEL + 2},
+        {"classes", required_argument, NULL, OPT_MODEL + 3},
+        {"proba", required_argument, NULL, OPT_MODEL + 4},
+        {"top-k", required_argument, NULL, OPT_MODEL + 5},
+        {"reference-group", required_argument, NULL, OPT_MODEL + 6},
+        {"min-group-size", required_argument, NULL, OPT_MODEL + 7},
+        {"curve-points", required_argument, NULL, OPT_MODEL + 8},
+        {"calibration-bins", required_argument, NULL, OPT_MODEL + 9},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int opt;
@@ -276,7 +282,16 @@ static int parse_options(int argc, char **argv, compare_args *a) {
         case OPT_IGNORE: a->ignore[a->co.n_ignore++] = optarg; break;
         case OPT_CONFIG: break; /* read before the other flags (see load_config) */
         case 'h': fputs(help, stdout); return -1;
-        default: return vg_cli_bad_option("compare", opt, argv);
+        case OPT_MODEL + 100: a->model.eo.intersections = 1; break;
+        default:
+            if (opt >= OPT_MODEL &&
+                opt < OPT_MODEL + (int)(sizeof model_opts / sizeof *model_opts)) {
+                const char *name = model_opts[opt - OPT_MODEL];
+                if (vg_cli_model_option(&a->model, name, optarg) != VG_EXIT_OK)
+                    return VG_EXIT_ERROR;
+                break;
+            }
+            return vg_cli_bad_option("compare", opt, argv);
         }
     }
     return VG_EXIT_OK;
@@ -314,9 +329,14 @@ static int load_config(int argc, char **argv, compare_args *a, vg_config **cfg) 
         return vg_cli_error("out of memory");
     if (*cfg) {
         vg_config_compare_options(*cfg, &a->co);
-        memcpy(a->rules, a->co.rules, a->co.n_rules * sizeof *a->rules);
-        memcpy(a->roles, a->co.roles, a->co.n_roles * sizeof *a->roles);
-        memcpy(a->ignore, a->co.ignore, a->co.n_ignore * sizeof *a->ignore);
+        /* a section without rules, roles or ignored columns leaves those NULL: memcpy from
+         * NULL is undefined even for 0 bytes */
+        if (a->co.n_rules)
+            memcpy(a->rules, a->co.rules, a->co.n_rules * sizeof *a->rules);
+        if (a->co.n_roles)
+            memcpy(a->roles, a->co.roles, a->co.n_roles * sizeof *a->roles);
+        if (a->co.n_ignore)
+            memcpy(a->ignore, a->co.ignore, a->co.n_ignore * sizeof *a->ignore);
         a->n_cfg_roles = a->co.n_roles;
     }
     a->co.ignore = a->ignore;
@@ -372,6 +392,75 @@ static int is_profile(const char *path) {
     return n == 8 && memcmp(buf, magic, 8) == 0;
 }
 
+/* The model section: both files evaluated with one plan, and CBPE when it applies. */
+typedef struct {
+    vg_eval_data *ref, *cur;
+    vg_eval_plan plan;
+    vg_eval_result *ref_res, *cur_res;
+    vg_estimate_result *est;
+    vg_eval_comparison cmp;
+} model_section;
+
+static void model_free(model_section *m) {
+    vg_estimate_result_free(m->est);
+    vg_eval_result_free(m->ref_res);
+    vg_eval_result_free(m->cur_res);
+    vg_eval_plan_free(&m->plan);
+    vg_eval_data_free(m->ref);
+    vg_eval_data_free(m->cur);
+}
+
+/* Runs when --target and --prediction (or --proba) name the model's columns, from flags or
+ * the config file; the --sensitive roles give the fairness groupings. */
+static int model_compute(compare_args *a, const char *ref_path, const char *cur_path,
+                         const vg_read_options *ro, model_section *m, vg_error *err) {
+    vg_eval_options *o = &a->model.eo;
+    for (size_t i = 0; i < a->co.n_roles; i++) {
+        const vg_compare_role *r = &a->co.roles[i];
+        if (r->role == VG_ROLE_TARGET)
+            o->target = r->column;
+        else if (r->role == VG_ROLE_PREDICTION)
+            o->prediction = r->column;
+        else if (r->role == VG_ROLE_SENSITIVE)
+            a->model.sensitive[o->n_sensitive++] = r->column;
+    }
+    if (!o->target || (!o->prediction && !o->n_proba)) {
+        if (o->n_proba || o->task != VG_TASK_AUTO || o->pos_label || o->n_classes)
+            return vg_error_set(err, VG_ERR_INVALID,
+                                "compare: the model flags need --target and --prediction");
+        return VG_OK;
+    }
+    if (!strcmp(ref_path, "-") || !strcmp(cur_path, "-"))
+        return vg_error_set(err, VG_ERR_INVALID,
+                            "compare: the model section reads the files again: give files, not "
+                            "standard input");
+    int rc;
+    if ((rc = vg_eval_load(ref_path, ro, o, 0, &m->ref, err)) != VG_OK ||
+        (rc = vg_eval_load(cur_path, ro, o, 1, &m->cur, err)) != VG_OK)
+        return rc;
+    const vg_eval_data *both[2] = {m->ref, m->cur};
+    if ((rc = vg_eval_plan_make(both, 2, o, &m->plan, err)) != VG_OK ||
+        (rc = vg_eval_compute(m->ref, &m->plan, o, 0, &m->ref_res, err)) != VG_OK ||
+        (rc = vg_eval_compute(m->cur, &m->plan, o, 1, &m->cur_res, err)) != VG_OK)
+        return rc;
+    m->cmp.reference = m->ref_res;
+    m->cmp.current = m->cur_res;
+    if (m->plan.task == VG_TASK_BINARY && m->plan.scores) {
+        if ((rc = vg_eval_estimate(m->ref, m->cur, &m->plan, o, &m->est, err)) != VG_OK)
+            return rc;
+        m->cmp.estimated = m->est;
+    } else {
+        snprintf(m->cmp.estimate_note, sizeof m->cmp.estimate_note,
+                 "label-free estimation (CBPE) needs a binary task with probability scores; "
+                 "this is %s with %s",
+                 vg_task_name(m->plan.task),
+                 m->plan.task == VG_TASK_REGRESSION ? "values"
+                 : m->plan.proba                    ? "probability columns"
+                                                    : "labels");
+    }
+    return VG_OK;
+}
+
 int vg_cli_compare(int argc, char **argv) {
     compare_args a;
     memset(&a, 0, sizeof a);
@@ -379,7 +468,9 @@ int vg_cli_compare(int argc, char **argv) {
     vg_read_options_default(&a.ro);
     a.co.threads = 2;
     vg_config *cfg = NULL;
-    if (load_config(argc, argv, &a, &cfg) != VG_EXIT_OK) {
+    if (vg_cli_model_args_init(&a.model, argc) != VG_EXIT_OK ||
+        load_config(argc, argv, &a, &cfg) != VG_EXIT_OK) {
+        vg_cli_model_args_free(&a.model);
         free(a.ignore);
         free(a.rules);
         free(a.roles);
@@ -387,7 +478,10 @@ int vg_cli_compare(int argc, char **argv) {
         return VG_EXIT_ERROR;
     }
     int prc = parse_options(argc, argv, &a);
+    if (prc == VG_EXIT_OK && vg_cli_model_check(&a.model, "compare") != VG_EXIT_OK)
+        prc = VG_EXIT_ERROR;
     if (prc != VG_EXIT_OK) {
+        vg_cli_model_args_free(&a.model);
         free(a.ignore);
         free(a.rules);
         free(a.roles);
@@ -400,6 +494,7 @@ int vg_cli_compare(int argc, char **argv) {
     vg_read_options ro = a.ro;
     if (!ref_path || !cur_path || optind != argc) {
         fputs(help, stderr);
+        vg_cli_model_args_free(&a.model);
         free(a.ignore);
         free(a.rules);
         free(a.roles);
@@ -414,6 +509,8 @@ int vg_cli_compare(int argc, char **argv) {
     vg_profile *pref = NULL, *pcur = NULL;
     vg_compare_result *res = NULL;
     vg_quality_result *quality = NULL;
+    model_section model;
+    memset(&model, 0, sizeof model);
     int rc = VG_EXIT_OK;
     int sketch = is_profile(ref_path) || is_profile(cur_path);
     if (sketch) {
@@ -454,13 +551,31 @@ int vg_cli_compare(int argc, char **argv) {
         vg_quality_options_default(&qo);
         qo.ignore = co.ignore;
         qo.n_ignore = co.n_ignore;
-        if (vg_compare_samples(ref, cur, &co, &res, &err) != VG_OK ||
-            vg_quality_compare(ref, cur, &qo, &quality, &err) != VG_OK) {
+        /* ids and timestamps are new in every batch: no unseen or out-of-range warnings */
+        const char **novel = calloc(co.n_roles + 1, sizeof *novel);
+        if (!novel) {
+            rc = vg_cli_error("out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < co.n_roles; i++)
+            if (co.roles[i].role == VG_ROLE_ID || co.roles[i].role == VG_ROLE_TIMESTAMP)
+                novel[qo.n_novel++] = co.roles[i].column;
+        qo.novel = novel;
+        int crc = vg_compare_samples(ref, cur, &co, &res, &err);
+        if (crc == VG_OK)
+            crc = vg_quality_compare(ref, cur, &qo, &quality, &err);
+        free(novel);
+        if (crc != VG_OK) {
+            rc = vg_cli_error("%s", err.msg);
+            goto out;
+        }
+        if (model_compute(&a, ref_path, cur_path, &ro, &model, &err) != VG_OK) {
             rc = vg_cli_error("%s", err.msg);
             goto out;
         }
     }
-    vg_compare_report rep = {ref_path, cur_path, sketch ? "sketch" : "exact", res, quality};
+    vg_compare_report rep = {ref_path, cur_path, sketch ? "sketch" : "exact",
+                             res,      quality,  model.ref_res ? &model.cmp : NULL};
     FILE *f = output ? fopen(output, "w") : stdout;
     if (!f) {
         rc = vg_cli_error("%s: cannot create", output);
@@ -481,6 +596,8 @@ int vg_cli_compare(int argc, char **argv) {
     if ((output ? fclose(f) : fflush(f)) != 0 && rc == VG_EXIT_OK)
         rc = vg_cli_error("%s: write failed", output ? output : "standard output");
 out:
+    model_free(&model);
+    vg_cli_model_args_free(&a.model);
     vg_compare_result_free(res);
     vg_quality_result_free(quality);
     vg_samples_free(ref);

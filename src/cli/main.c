@@ -16,6 +16,7 @@ static const char usage[] =
     "  merge A.vgp B.vgp  combine profiles of parts of a dataset into one\n"
     "  show X.vgp         print a saved profile\n"
     "  compare            drift between a reference and a current dataset\n"
+    "  evaluate DATA      model quality (and fairness) from a file of predictions\n"
     "  check              check data against a suite of constraints (exit 1 on failure)\n"
     "  suggest            propose a constraint suite from a baseline dataset\n"
     "\n"
@@ -48,6 +49,8 @@ int main(int argc, char **argv) {
         return vg_cli_show(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare"))
         return vg_cli_compare(argc - 1, argv + 1);
+    if (!strcmp(cmd, "evaluate"))
+        return vg_cli_evaluate(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))
         return vg_cli_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "suggest"))

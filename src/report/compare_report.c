@@ -8,6 +8,7 @@
 #include "json.h"
 #include "table.h"
 #include "vigia/compare.h"
+#include "vigia/evaluate.h"
 #include "vigia/quality.h"
 #include "vigia/version.h"
 
@@ -117,6 +118,17 @@ char *vg_report_compare_json(const vg_compare_report *rep, vg_error *err) {
     } else {
         vg_json_put(root, "quality", json_null(), &oom);
     }
+    if (!oom && rep->model) {
+        if (vg_eval_json_compare(rep->model, root, err) != VG_OK) {
+            json_decref(root);
+            return NULL;
+        }
+    } else {
+        static const char *const keys[] = {"task",       "evaluated_rows", "classification",
+                                           "regression", "fairness",       "estimated"};
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+            vg_json_put(root, keys[k], json_null(), &oom);
+    }
     char *out = oom ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!out)
@@ -185,5 +197,10 @@ int vg_report_compare_text(const vg_compare_report *rep, FILE *f, vg_error *err)
     if (r->n_only_ref || r->n_only_cur)
         fprintf(f, "\n%zu columns only in the reference, %zu only in the current data\n",
                 r->n_only_ref, r->n_only_cur);
+    if (rc == 0 && rep->model) {
+        fputc('\n', f);
+        if (vg_eval_text_compare(rep->model, f, err) != VG_OK)
+            return err ? err->code : VG_ERR_IO;
+    }
     return rc == 0 ? VG_OK : vg_error_set(err, VG_ERR_IO, "cannot write the report");
 }

@@ -120,3 +120,30 @@ expect role_conflict 2 "already has the role target" -- "$VIGIA" compare -r "$d/
 # threads change nothing in the result
 V -j 1 >"$d/j1.json" 2>"$d/err"; V -j 4 >"$d/j4.json" 2>>"$d/err"
 if cmp -s "$d/j1.json" "$d/j4.json"; then pass threads_same_result; else fail threads_same_result "-j 1 and -j 4 differ"; fi
+
+# ---- the model section (--target and --prediction; docs/evaluate.md) -------------------------
+if V --target y --prediction p --sensitive g >"$d/m.json" 2>"$d/err" &&
+    /usr/bin/python3 - "$d/m.json" 2>>"$d/err" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["task"]["name"] == "binary" and d["task"]["prediction"] == "scores", d["task"]
+for side in ("reference", "current"):
+    c = d["classification"][side]
+    assert c["type"] == "binary" and c["n"] == 400, c
+    assert d["evaluated_rows"][side]["evaluated"] == 400
+    g = d["fairness"][side]["groupings"][0]
+    assert g["sensitive"] == "g" and sorted(x["name"] for x in g["groups"]) == ["f", "m"], g
+assert d["estimated"]["applicable"] and d["estimated"]["current"]["realised"]["n"] == 400
+assert d["regression"] == {"reference": None, "current": None}
+assert d["drift"]["prediction"]["column"] == "p"  # prediction drift stays in the drift section
+PY
+then pass model_section; else fail model_section "$(head -c 300 "$d/err")"; fi
+printf 'compare:\n  roles:\n    target: y\n    prediction: p\n' >"$d/m.yaml"
+if V --config "$d/m.yaml" --score-threshold 0.3 >"$d/m.json" 2>"$d/err" && /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["task"]["threshold"] == 0.3 and d["classification"]["reference"]["threshold"] == 0.3, d["task"]
+' "$d/m.json" 2>>"$d/err"; then pass model_roles_from_config; else fail model_roles_from_config "$(head -c 300 "$d/err")"; fi
+expect model_text 0 "model output: prediction 'p' holds numbers" -- "$VIGIA" compare -r "$d/r2.csv" -c "$d/c2.csv" --target y --prediction p
+expect model_regression_no_cbpe 0 "needs a binary task with probability scores" -- "$VIGIA" compare -r "$d/r2.csv" -c "$d/c2.csv" --target x --prediction z
+expect model_stdin 2 "give files, not standard input" -- sh -c "\"$VIGIA\" compare -r \"$d/r2.csv\" -c - --target y --prediction p <\"$d/c2.csv\""

@@ -65,3 +65,14 @@ assert d["mode"] == "sketch" and d["quality"] is None, (d["mode"], d["quality"])
 assert d["schema"] == {"only_in_reference": ["gone"], "only_in_current": ["new"]}, d["schema"]
 assert d["drift"]["columns"]["x"]["kind"] == "categorical"
 ' "$d/out.json" 2>>"$d/err"; then pass sketch_mismatched; else fail sketch_mismatched "$(head -c 300 "$d/err")"; fi
+
+# id and timestamp columns are new in every batch: no unseen or out-of-range warnings for them
+printf 'id,ts,c\na1,100,x\na2,101,y\na3,102,x\n' >"$d/r3.csv"
+printf 'id,ts,c\nb1,200,x\nb2,201,z\n' >"$d/c3.csv"
+"$VIGIA" compare -r "$d/r3.csv" -c "$d/c3.csv" --id id --timestamp ts -f json >"$d/o3.json" 2>"$d/err"
+if /usr/bin/python3 -c '
+import json, sys
+q = json.load(open(sys.argv[1]))["quality"]
+cols = {i["column"] for i in q["issues"]}
+assert "id" not in cols and "ts" not in cols and "c" in cols, q["issues"]
+' "$d/o3.json" 2>>"$d/err"; then pass roles_not_checked_for_novelty; else fail roles_not_checked_for_novelty "$(head -c 300 "$d/err")"; fi
