@@ -11,8 +11,8 @@
  * Every figure is exact: it is computed from vg_samples (every value in memory, numbers
  * sorted), and column types from a vg_profile's exact type counts. Drift constraints reuse
  * vg_compare_samples with the constraint's method and threshold. Model-metric and fairness
- * constraints are parsed and validated, but running them is not available yet: vg_check_run
- * then fails with VG_ERR_INVALID naming the constraint (docs/constraints.md).
+ * constraints take their figures from the evaluate module (vigia/evaluate.h), which reads the
+ * data file again.
  */
 #ifndef VIGIA_CHECK_H
 #define VIGIA_CHECK_H
@@ -24,6 +24,7 @@
 #include "vigia/compare.h"
 #include "vigia/error.h"
 #include "vigia/profile.h"
+#include "vigia/reader.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -100,15 +101,19 @@ int vg_check_suite_parse(const void *data, size_t len, const char *name, vg_chec
                          vg_error *err);
 void vg_check_suite_free(vg_check_suite *s);
 
-/* What the suite needs besides the data's values: a reference (drift), a profile (type). */
+/* What the suite needs besides the data's values: a reference (drift), a profile (type), a
+ * file that can be read again (type, metric, fairness: not standard input). */
 int vg_check_suite_needs_reference(const vg_check_suite *s);
 int vg_check_suite_needs_profile(const vg_check_suite *s);
+int vg_check_suite_rereads(const vg_check_suite *s);
 
 /* A dataset to check: its values, and (for `type` constraints) its profile. */
 typedef struct vg_check_data {
     const char *path;          /* named in the report */
     const vg_samples *samples; /* required */
     const vg_profile *profile; /* required when vg_check_suite_needs_profile, else may be NULL */
+    const vg_read_options *ro; /* how the file was read (NULL: defaults): metric and fairness
+                                  constraints read it again (vigia/evaluate.h) */
 } vg_check_data;
 
 typedef enum vg_check_status {
@@ -141,11 +146,10 @@ typedef struct vg_check_result {
 } vg_check_result;
 
 /* Checks `data` against every constraint of `s`. ref may be NULL when the suite has no drift
- * constraint. Fails (VG_ERR_INVALID) when a drift constraint lacks a reference, a profile is
- * missing for a type constraint, or the suite has a model-metric or fairness constraint (not
- * available yet); the message names the constraint's line. A constraint that does not hold,
- * including on a column the data lacks, is an outcome, not an error. The result points into s
- * (and into data and ref for the paths): they must outlive it. */
+ * constraint. Fails (VG_ERR_INVALID) when a drift constraint lacks a reference or a profile is
+ * missing for a type constraint; the message names the constraint's line. A constraint that does
+ * not hold, including on a column the data lacks, is an outcome, not an error. The result points
+ * into s (and into data and ref for the paths): they must outlive it. */
 int vg_check_run(const vg_check_suite *s, const vg_check_data *data, const vg_check_data *ref,
                  vg_check_result **out, vg_error *err);
 void vg_check_result_free(vg_check_result *r);

@@ -95,7 +95,7 @@ static const unsigned required[VG_CHECK_NKINDS] = {
     [VG_CHECK_DISTINCT] = B(K_COLUMN),
     [VG_CHECK_DRIFT] = B(K_COLUMN),
     [VG_CHECK_METRIC] = B(K_METRIC) | B(K_TARGET) | B(K_PREDICTION),
-    [VG_CHECK_FAIRNESS] = B(K_METRIC) | B(K_PREDICTION) | B(K_SENSITIVE)};
+    [VG_CHECK_FAIRNESS] = B(K_METRIC) | B(K_TARGET) | B(K_PREDICTION) | B(K_SENSITIVE)};
 
 /* Metrics a `metric` constraint may name (the fields of vigia/perf.h's results), and those of
  * a `fairness` constraint (vigia/fairness.h). */
@@ -420,9 +420,6 @@ static int parse_constraint(ctx *x, const yaml_node_t *n, vg_constraint *c) {
         return fail(x, n, "%s: needs min, max or both", kind);
     if (c->min > c->max)
         return fail(x, n, "%s: min %g is above max %g", kind, c->min, c->max);
-    if (c->kind == VG_CHECK_FAIRNESS && !c->target && strcmp(c->metric, "disparate_impact") != 0 &&
-        strcmp(c->metric, "demographic_parity_difference") != 0)
-        return fail(x, n, "fairness: %s needs the labels: missing key 'target'", c->metric);
     return VG_OK;
 }
 
@@ -543,6 +540,14 @@ int vg_check_suite_needs_reference(const vg_check_suite *s) {
 int vg_check_suite_needs_profile(const vg_check_suite *s) {
     for (size_t i = 0; i < s->n; i++)
         if (s->items[i].kind == VG_CHECK_TYPE)
+            return 1;
+    return 0;
+}
+
+int vg_check_suite_rereads(const vg_check_suite *s) {
+    for (size_t i = 0; i < s->n; i++)
+        if (s->items[i].kind == VG_CHECK_TYPE || s->items[i].kind == VG_CHECK_METRIC ||
+            s->items[i].kind == VG_CHECK_FAIRNESS)
             return 1;
     return 0;
 }

@@ -519,12 +519,10 @@ int vg_check_run(const vg_check_suite *s, const vg_check_data *data, const vg_ch
             return vg_error_set(err, VG_ERR_INVALID,
                                 "%s:%lu:%lu: a type constraint needs the data's profile", s->path,
                                 c->line, c->col);
-        if (c->kind == VG_CHECK_METRIC || c->kind == VG_CHECK_FAIRNESS)
+        if ((c->kind == VG_CHECK_METRIC || c->kind == VG_CHECK_FAIRNESS) && !data->path)
             return vg_error_set(err, VG_ERR_INVALID,
-                                "%s:%lu:%lu: %s constraints are not available yet: vigia cannot "
-                                "evaluate models in `vigia check` until its evaluate module "
-                                "lands (docs/constraints.md)",
-                                s->path, c->line, c->col, vg_check_kind_name(c->kind));
+                                "%s:%lu:%lu: a %s constraint needs the data's file name", s->path,
+                                c->line, c->col, vg_check_kind_name(c->kind));
     }
     vg_check_result *r = calloc(1, sizeof *r);
     if (!r || !(r->outcomes = calloc(s->n, sizeof *r->outcomes))) {
@@ -556,6 +554,8 @@ int vg_check_run(const vg_check_suite *s, const vg_check_data *data, const vg_ch
                 absent(o, c, "data");
         } else if (c->kind == VG_CHECK_TYPE) {
             type_check(o, c, data->profile);
+        } else if (c->kind == VG_CHECK_METRIC || c->kind == VG_CHECK_FAIRNESS) {
+            rc = vg_check_model(o, c, data, err);
         } else if (c->kind == VG_CHECK_DRIFT) {
             rc = drift_check(o, c, data->samples, ref->samples, err);
         } else if (!col) {

@@ -18,7 +18,8 @@ static const char help[] =
     "\n"
     "Check DATA (CSV, TSV or NDJSON) against a suite of constraints written in YAML: row\n"
     "count, columns present, types, completeness, ranges, allowed values, uniqueness, mean,\n"
-    "standard deviation, quantiles, distinct counts, drift from a reference. Each constraint\n"
+    "standard deviation, quantiles, distinct counts, drift from a reference, model metrics\n"
+    "and fairness (as `vigia evaluate` computes them). Each constraint\n"
     "is an error or a warning. Every figure is exact. Language: docs/constraints.md; a suite\n"
     "to start from: `vigia suggest`.\n"
     "\n"
@@ -140,9 +141,9 @@ int vg_cli_check(int argc, char **argv) {
         }
     }
     int needs_profile = vg_check_suite_needs_profile(suite);
-    if (needs_profile && !strcmp(data_path, "-")) {
-        rc = vg_cli_error("check: type constraints read the data twice: give a file, not "
-                          "standard input");
+    if (vg_check_suite_rereads(suite) && !strcmp(data_path, "-")) {
+        rc = vg_cli_error("check: type, metric and fairness constraints read the data again: "
+                          "give a file, not standard input");
         goto out;
     }
     if (vg_samples_load(data_path, &ro, &data, &err) != VG_OK ||
@@ -151,7 +152,7 @@ int vg_cli_check(int argc, char **argv) {
         rc = vg_cli_error("%s", err.msg);
         goto out;
     }
-    vg_check_data d = {data_path, data, prof}, r = {ref_path, ref, NULL};
+    vg_check_data d = {data_path, data, prof, &ro}, r = {ref_path, ref, NULL, &ro};
     if (vg_check_run(suite, &d, ref ? &r : NULL, &res, &err) != VG_OK) {
         rc = vg_cli_error("%s", err.msg);
         goto out;

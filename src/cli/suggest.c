@@ -102,7 +102,7 @@ int vg_cli_suggest(int argc, char **argv) {
         rc = vg_cli_error("%s: no data rows", ref_path);
         goto out;
     }
-    vg_check_data d = {ref_path, ref, prof};
+    vg_check_data d = {ref_path, ref, prof, &ro};
     if (!(text = vg_check_suggest(&d, &so, &err))) {
         rc = vg_cli_error("%s", err.msg);
         goto out;

@@ -69,10 +69,8 @@ expect bad_format 2 "--format" -- "$VIGIA" check -C "$d/ok.yaml" "$D" -f xml
 one drift_needs_reference 2 "give the baseline with --reference" "{kind: drift, column: age}"
 "$VIGIA" profile -q -o "$d/d.vgp" "$D" 2>/dev/null
 expect vgp_data 2 "needs the data file" -- "$VIGIA" check -C "$d/ok.yaml" "$d/d.vgp"
-one metric_unavailable 2 "metric constraints are not available yet" \
-    "{kind: metric, metric: accuracy, min: 0.8, target: flag, prediction: flag}"
-one fairness_unavailable 2 "fairness constraints are not available yet" \
-    "{kind: fairness, metric: disparate_impact, min: 0.8, sensitive: region, prediction: flag}"
+printf 'constraints:\n  - {kind: metric, metric: rmse, max: 1, target: age, prediction: income}\n' >"$d/one.yaml"
+expect metric_stdin 2 "give a file, not standard input" -- "$VIGIA" check -C "$d/one.yaml" - <"$D"
 
 # ---- bad constraint files: each error names file:line:column -------------------------------
 bad() { # NAME 'file text' SUBSTRING
@@ -110,6 +108,8 @@ bad bad_type_name 'constraints:\n  - {kind: type, column: age, type: int}\n' \
     "type: type: 'int' is not one of integer, fractional, numeric, boolean, string"
 bad bad_method 'constraints:\n  - {kind: drift, column: age, method: nope}\n' \
     "drift: method: unknown drift method 'nope'"
+bad fairness_needs_target 'constraints:\n  - {kind: fairness, metric: disparate_impact, min: 0.8, sensitive: g, prediction: p}\n' \
+    "bad.yaml:2:5: fairness: missing key 'target'"
 bad bad_metric 'constraints:\n  - {kind: metric, metric: speed, min: 1, target: a, prediction: b}\n' \
     "metric: metric: 'speed' is not one of accuracy"
 bad no_kind 'constraints:\n  - {column: age}\n' "bad.yaml:2:5: constraint without a kind"
@@ -170,6 +170,30 @@ assert r["drift"]["p_value"] < r["drift"]["threshold"] == 0.05 and r["observed"]
 one drift_not_applicable 1 "could not be compared" "{kind: drift, column: region, method: ks}" -r "$D"
 one drift_column_absent 1 "column 'nope' is not in the data" "{kind: drift, column: nope}" -r "$D"
 one absent_column_fails 1 "column 'nope' is not in the data" "{kind: range, column: nope, min: 0}"
+
+# ---- model metrics and fairness: the figures of vigia evaluate -----------------------------
+DEMO=examples/data/demo.csv
+model() { # NAME STATUS SUBSTRING 'constraint'
+    printf 'constraints:\n  - %s\n' "$4" >"$d/model.yaml"
+    "$VIGIA" check -C "$d/model.yaml" "$DEMO" -f json >"$d/json" 2>/dev/null
+    expect "$1" "$2" "$3" -- "$VIGIA" check -C "$d/model.yaml" "$DEMO"
+}
+M="target: defaulted, prediction: predicted_default"
+model metric_pass 0 "accuracy 0.9326 (binary, 5000 rows evaluated, 0 left out): within >= 0.9" \
+    "{kind: metric, metric: accuracy, min: 0.9, $M}"
+model metric_fail 1 "accuracy 0.9326 (binary, 5000 rows evaluated, 0 left out): below the minimum 0.95" \
+    "{kind: metric, metric: accuracy, min: 0.95, $M}"
+model metric_positive 0 "recall 0.00236" "{kind: metric, metric: recall, max: 0.9, $M, positive: false}"
+model metric_other_task 1 "rmse does not apply to this task (binary task" "{kind: metric, metric: rmse, max: 1, $M}"
+model metric_missing_column 1 "no column 'nope'" "{kind: metric, metric: f1, min: 0.1, target: nope, prediction: predicted_default}"
+one metric_regression 0 "rmse 1749.57 (regression, 36 rows evaluated, 4 left out): within <= 2000" \
+    "{kind: metric, metric: rmse, max: 2000, target: income, prediction: age}"
+model fairness_pass 0 "equal_opportunity_difference 0.0545" \
+    "{kind: fairness, metric: equal_opportunity_difference, max: 0.1, sensitive: region, $M}"
+model fairness_fail 1 "4 groups of 'region', 4 with at least 30 rows): below the minimum 0.8" \
+    "{kind: fairness, metric: disparate_impact, min: 0.8, sensitive: region, $M}"
+model fairness_missing_sensitive 1 "no column 'gender'" \
+    "{kind: fairness, metric: disparate_impact, min: 0.8, sensitive: gender, $M}"
 
 # ---- severity: a failed warning is shown but exits 0 ---------------------------------------
 one warning_only 0 "WARN mean" "{kind: mean, column: age, max: 30, severity: warning}"
@@ -243,10 +267,6 @@ fi
 # the examples parse and run
 for f in examples/constraints/*.yaml; do
     [ -f "$f" ] || continue
-    if [ "$(basename "$f")" = model.yaml ]; then # parses; running it is not available yet
-        expect example_model 2 "metric constraints are not available yet" -- "$VIGIA" check -C "$f" "$DEMO"
-        continue
-    fi
     "$VIGIA" check -C "$f" "$DEMO" -r "$DEMO" >"$d/out" 2>"$d/err"
     rc=$?
     if [ "$rc" -le 1 ] && ! grep -q "^vigia:" "$d/err"; then pass "example_$(basename "$f" .yaml)"
