@@ -181,19 +181,16 @@ static const char *keep(ctx *x, const char *s, size_t len) {
 static int get_number(ctx *x, const yaml_node_t *n, const char *kind, const char *key, double lo,
                       double hi, double *out) {
     const char *s = scalar(n);
+    if (!s)
+        return fail(x, n, "%s: %s: expected a number, found %s", kind, key, node_kind(n));
+    if (n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+        n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+        return fail(x, n, "%s: %s: expected a number, found the quoted text '%.60s'", kind, key, s);
     char *end = NULL;
     errno = 0;
-    double v = s ? strtod(s, &end) : NAN;
-    if (!s || !*s || *end || errno == ERANGE || !isfinite(v) ||
-        n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-        n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
-        if (s && (n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-                  n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE))
-            return fail(x, n, "%s: %s: expected a number, found the quoted text '%.60s'", kind, key,
-                        s);
-        return fail(x, n, "%s: %s: expected a number, found %s%s%.60s%s", kind, key,
-                    s ? "'" : node_kind(n), "", s ? s : "", s ? "'" : "");
-    }
+    double v = strtod(s, &end);
+    if (!*s || *end || errno == ERANGE || !isfinite(v))
+        return fail(x, n, "%s: %s: expected a number, found '%.60s'", kind, key, s);
     if (!(v >= lo && v <= hi))
         return fail(x, n, "%s: %s: %g is not between %g and %g", kind, key, v, lo, hi);
     *out = v;

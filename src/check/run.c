@@ -10,7 +10,8 @@
  * non-numeric values, and the numbers are counted from the sorted array instead. Column types
  * come from a profile's exact type counts (pandas' inference, docs/input.md), since vg_samples
  * keeps values, not how they were written. Drift is vg_compare_samples on the one column, with
- * the constraint's method and threshold as a per-column rule.
+ * the constraint's method and threshold as a per-column rule. Model metrics and fairness are
+ * in model.c (the evaluate module's figures).
  */
 #include <math.h>
 #include <stdarg.h>
