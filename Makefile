@@ -23,7 +23,8 @@ endif
 
 LIB_SRC  := $(wildcard src/base/*.c src/sketch/*.c src/profile/*.c src/io/*.c src/report/*.c \
               src/stats/*.c src/drift/*.c src/quality/*.c src/perf/*.c \
-              src/fairness/*.c src/estimate/*.c src/config/*.c src/evaluate/*.c)
+              src/fairness/*.c src/estimate/*.c src/config/*.c src/evaluate/*.c \
+              src/check/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

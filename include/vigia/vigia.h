@@ -5,6 +5,7 @@
 #ifndef VIGIA_H
 #define VIGIA_H
 
+#include "vigia/check.h"
 #include "vigia/compare.h"
 #include "vigia/config.h"
 #include "vigia/drift.h"

@@ -17,6 +17,8 @@ static const char usage[] =
     "  show X.vgp         print a saved profile\n"
     "  compare            drift between a reference and a current dataset\n"
     "  evaluate DATA      model quality (and fairness) from a file of predictions\n"
+    "  check              check data against a suite of constraints (exit 1 on failure)\n"
+    "  suggest            propose a constraint suite from a baseline dataset\n"
     "\n"
     "options:\n"
     "  -h, --help         show this help (or `vigia <command> --help`)\n"
@@ -49,6 +51,10 @@ int main(int argc, char **argv) {
         return vg_cli_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "evaluate"))
         return vg_cli_evaluate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check"))
+        return vg_cli_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "suggest"))
+        return vg_cli_suggest(argc - 1, argv + 1);
     fprintf(stderr, "vigia: unknown command '%s'\n\n%s", cmd, usage);
     return VG_EXIT_ERROR;
 }
