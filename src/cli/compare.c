@@ -385,6 +385,20 @@ static int load_both(const char *ref_path, const char *cur_path, const vg_read_o
     return VG_OK;
 }
 
+typedef struct {
+    const vg_samples *ref, *cur;
+    const vg_quality_options *o;
+    vg_quality_result *out;
+    vg_error err;
+    int rc;
+} quality_job;
+
+static void *quality_thread(void *arg) {
+    quality_job *j = arg;
+    j->rc = vg_quality_compare(j->ref, j->cur, j->o, &j->out, &j->err);
+    return NULL;
+}
+
 /* A .vgp profile is recognized by its magic bytes, whatever its name. */
 static int is_profile(const char *path) {
     static const unsigned char magic[8] = {0x89, 'V', 'G', 'P', 0x0D, 0x0A, 0x1A, 0x0A};
@@ -583,9 +597,20 @@ int vg_cli_compare(int argc, char **argv) {
             if (co.roles[i].role == VG_ROLE_ID || co.roles[i].role == VG_ROLE_TIMESTAMP)
                 novel[qo.n_novel++] = co.roles[i].column;
         qo.novel = novel;
+        /* the quality checks read the same samples: they run beside the drift scoring */
+        quality_job qj = {ref, cur, &qo, NULL, {0}, VG_OK};
+        pthread_t qt;
+        int threaded = co.threads > 1 && pthread_create(&qt, NULL, quality_thread, &qj) == 0;
         int crc = vg_compare_samples(ref, cur, &co, &res, &err);
-        if (crc == VG_OK)
-            crc = vg_quality_compare(ref, cur, &qo, &quality, &err);
+        if (threaded)
+            pthread_join(qt, NULL);
+        else
+            quality_thread(&qj);
+        quality = qj.out;
+        if (crc == VG_OK && qj.rc != VG_OK) {
+            crc = qj.rc;
+            err = qj.err;
+        }
         free(novel);
         if (crc != VG_OK) {
             rc = vg_cli_error("%s", err.msg);

@@ -250,19 +250,34 @@ static int add_cell(vg_samples_column *c, const char *t, size_t n) {
     }
 }
 
-/* Cells are hashed one by one and chained with their position, so that ("ab", "c") and
- * ("a", "bc") differ; trailing empty cells are not hashed, so that an NDJSON row without a key
- * seen later equals one with an empty value there. */
+/* The row's cells as one stream of 8-byte words, each cell closed by a word that carries its
+ * last bytes and its length (so ("ab", "c") and ("a", "bc") differ), multiply-rotate mixed
+ * and finished by the MurmurHash3 finalizer: one finalizer a row instead of one a cell, which
+ * made hashing rows a twentieth of vigia compare's time. Trailing empty cells are not hashed,
+ * so that an NDJSON row without a key seen later equals one with an empty value there. The
+ * words are loaded in the machine's byte order: hashes are compared within one run only. */
 static uint64_t row_hash(const vg_batch *b, size_t i) {
+    const char *const *data = b->data + i * b->ncols;
+    const size_t *len = b->len + i * b->ncols;
     size_t n = b->ncols;
-    while (n > 0 && b->len[i * b->ncols + n - 1] == 0)
+    while (n > 0 && len[n - 1] == 0)
         n--;
-    uint64_t h = 0x243f6a8885a308d3ULL;
+    const uint64_t K = 0x9e3779b97f4a7c15ULL;
+    uint64_t h = 0x243f6a8885a308d3ULL, w;
     for (size_t j = 0; j < n; j++) {
-        size_t k = i * b->ncols + j;
-        h = vg_hash_fmix64(h ^ vg_hash_bytes(b->data[k], b->len[k]) ^ ((uint64_t)j << 48));
+        const char *p = data[j];
+        size_t m = len[j];
+        for (; m >= 8; p += 8, m -= 8) {
+            memcpy(&w, p, 8);
+            h = (h ^ w) * K;
+            h = (h << 29) | (h >> 35);
+        }
+        w = 0;
+        memcpy(&w, p, m);
+        h = (h ^ w ^ ((uint64_t)len[j] << 56) ^ ((uint64_t)j << 40)) * K;
+        h = (h << 29) | (h >> 35);
     }
-    return h;
+    return vg_hash_fmix64(h ^ n);
 }
 
 int vg_samples_load(const char *path, const vg_read_options *ro, vg_samples **out, vg_error *err) {
