@@ -331,16 +331,19 @@ int vg_samples_load(const char *path, const vg_read_options *ro, vg_samples **ou
         }
         for (size_t i = 0; i < b.nrows; i++)
             s->row_hash[s->rows + i] = row_hash(&b, i);
-        for (size_t i = 0; i < b.nrows && rc >= 0; i++)
-            for (size_t j = 0; j < s->ncols; j++) {
-                int e = j < b.ncols
-                            ? add_cell(&s->cols[j], b.data[i * b.ncols + j], b.len[i * b.ncols + j])
-                            : (s->cols[j].missing++, VG_OK);
-                if (e != VG_OK) {
+        /* column by column: each column's tables stay in cache for the whole block */
+        for (size_t j = 0; j < s->ncols && rc >= 0; j++) {
+            vg_samples_column *c = &s->cols[j];
+            if (j >= b.ncols) {
+                c->missing += b.nrows;
+                continue;
+            }
+            for (size_t i = 0; i < b.nrows; i++)
+                if (add_cell(c, b.data[i * b.ncols + j], b.len[i * b.ncols + j]) != VG_OK) {
                     rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
                     break;
                 }
-            }
+        }
         s->rows += b.nrows;
     }
     vg_reader_close(r);
