@@ -165,6 +165,10 @@ int vg_eval_json_compare(const vg_eval_comparison *c, struct json_t *root, vg_er
 /* For a terminal: the task, row counts, metrics, confusion matrix, fairness tables. */
 int vg_eval_text(const vg_eval_result *r, FILE *f, vg_error *err);
 /* Reference and current side by side with the change, then the estimate. */
+/* A self-contained HTML page (inline SVG, no network) for one file: the metrics, the confusion
+ * matrix, the ROC, precision-recall and calibration curves, fairness ratios against the
+ * four-fifths line (src/report/html.c, the page of vigia compare --html without the drift). */
+int vg_eval_html(const vg_eval_result *r, FILE *f, vg_error *err);
 int vg_eval_text_compare(const vg_eval_comparison *c, FILE *f, vg_error *err);
 
 #ifdef __cplusplus

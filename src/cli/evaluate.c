@@ -43,6 +43,8 @@ static const char help[] =
     "      --calibration-bins N bins of the calibration curve and ECE (default 10)\n"
     "  -f, --format FMT         text (default) or json\n"
     "  -o, --output FILE        write the report to FILE instead of standard output\n"
+    "      --html FILE          also write a self-contained HTML page to FILE: metrics,\n"
+    "                           confusion matrix, curves, fairness (docs/report.md)\n"
     "      --sep C              CSV separator (as for `vigia profile`)\n"
     "  -h, --help               show this help\n"
     "\n"
@@ -61,7 +63,8 @@ enum {
     OPT_REFERENCE_GROUP,
     OPT_MIN_GROUP_SIZE,
     OPT_CURVE_POINTS,
-    OPT_CAL_BINS
+    OPT_CAL_BINS,
+    OPT_HTML_E
 };
 
 int vg_cli_parse_task(const char *arg, vg_task *t) {
@@ -211,12 +214,13 @@ int vg_cli_evaluate(int argc, char **argv) {
         {"min-group-size", required_argument, NULL, OPT_MIN_GROUP_SIZE},
         {"curve-points", required_argument, NULL, OPT_CURVE_POINTS},
         {"calibration-bins", required_argument, NULL, OPT_CAL_BINS},
+        {"html", required_argument, NULL, OPT_HTML_E},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     vg_cli_model_args m;
     vg_read_options ro;
     vg_read_options_default(&ro);
-    const char *output = NULL;
+    const char *output = NULL, *html = NULL;
     int json = 0, opt, rc = VG_EXIT_OK;
     if (vg_cli_model_args_init(&m, argc) != VG_EXIT_OK) {
         vg_cli_model_args_free(&m);
@@ -229,6 +233,7 @@ int vg_cli_evaluate(int argc, char **argv) {
         case 't': m.eo.target = optarg; break;
         case 'p': m.eo.prediction = optarg; break;
         case 'o': output = optarg; break;
+        case OPT_HTML_E: html = optarg; break;
         case 'f': rc = vg_cli_format(optarg, &json); break;
         case OPT_SEP: rc = vg_cli_separator(optarg, &ro.separator); break;
         case OPT_INTERSECTIONS: m.eo.intersections = 1; break;
@@ -274,6 +279,21 @@ int vg_cli_evaluate(int argc, char **argv) {
         vg_eval_compute(d, &plan, &m.eo, 0, &res, &err) != VG_OK) {
         rc = vg_cli_error("%s", err.msg);
         goto out;
+    }
+    if (html) { /* written first: a failure leaves no partial report behind */
+        FILE *h = fopen(html, "w");
+        if (!h) {
+            rc = vg_cli_error("%s: cannot create: %s", html, strerror(errno));
+            goto out;
+        }
+        int hrc = vg_eval_html(res, h, &err);
+        if (fclose(h) != 0 && hrc == VG_OK)
+            hrc = vg_error_set(&err, VG_ERR_IO, "write failed");
+        if (hrc != VG_OK) {
+            remove(html);
+            rc = vg_cli_error("%s: %s", html, err.msg);
+            goto out;
+        }
     }
     FILE *f = output ? fopen(output, "w") : stdout;
     if (!f) {

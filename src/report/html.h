@@ -9,6 +9,8 @@
 
 #include "vigia/evaluate.h"
 
+/* m->reference may be NULL: one dataset (vigia evaluate), shown alone. */
+
 /* Summary cards: the headline metric of the current data against the reference (or the
  * estimate without labels) and the count of four-fifths flags. */
 void vg_html_model_cards(FILE *f, const vg_eval_comparison *m);

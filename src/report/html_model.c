@@ -83,7 +83,9 @@ static void headline(const vg_eval_result *r, const char **name, double *v, int 
 
 /* The fairness result to show: the current data's when computed, else the reference's. */
 static const vg_eval_result *fairness_side(const vg_eval_comparison *m) {
-    return m->current->n_fair ? m->current : m->reference->n_fair ? m->reference : NULL;
+    if (m->current->n_fair)
+        return m->current;
+    return m->reference && m->reference->n_fair ? m->reference : NULL;
 }
 
 static size_t fairness_flags(const vg_eval_result *r) {
@@ -98,6 +100,17 @@ void vg_html_model_cards(FILE *f, const vg_eval_comparison *m) {
     const char *name;
     double a, b;
     int lower;
+    if (!m->reference) { /* one dataset (vigia evaluate): its headline metric alone */
+        headline(m->current, &name, &b, &lower);
+        fputs("<div class=\"card\" id=\"model-card\"><div class=\"k\">Model quality</div>", f);
+        fprintf(f, "<div class=\"v\">%s ", name);
+        vg_html_num(f, b);
+        fprintf(f,
+                "</div><div class=\"sub\"><a href=\"#model\">%llu rows evaluated</a></div>"
+                "</div>\n",
+                (unsigned long long)m->current->evaluated);
+        goto fairness_card;
+    }
     headline(m->reference, &name, &a, &lower);
     headline(m->current, &name, &b, &lower);
     int worse = !isnan(a) && !isnan(b) && (lower ? b > a * 1.01 : b < a - fabs(a) * 0.01);
@@ -121,6 +134,7 @@ void vg_html_model_cards(FILE *f, const vg_eval_comparison *m) {
               "data</div></div>\n",
               f);
     }
+fairness_card:;
     const vg_eval_result *fr = fairness_side(m);
     if (fr) {
         size_t flags = fairness_flags(fr);
@@ -130,7 +144,9 @@ void vg_html_model_cards(FILE *f, const vg_eval_comparison *m) {
                 "groups below four-fifths of the reference group's selection rate (%s)</a>"
                 "</div></div>\n",
                 flags ? "bad" : "ok", flags, flags == 1 ? "" : "s",
-                fr == m->current ? "current" : "reference");
+                !m->reference      ? "this data"
+                : fr == m->current ? "current"
+                                   : "reference");
     }
 }
 
@@ -161,9 +177,11 @@ static void curves(FILE *f, const vg_eval_comparison *m, int which) {
     vg_svg_series s[2];
     size_t n = 0;
     const vg_eval_result *side[2] = {m->reference, m->current};
-    static const char *const names[2] = {"reference", "current"};
+    const char *const names[2] = {"reference", m->reference ? "current" : "data"};
     static const char *const colors[2] = {VG_SVG_REF_COLOR, VG_SVG_CUR_COLOR};
     for (int k = 0; k < 2; k++) {
+        if (!side[k])
+            continue;
         const vg_perf_binary *b = &side[k]->binary;
         if (!side[k]->computed || !b->has_scores)
             continue;
@@ -213,8 +231,9 @@ static void estimate(FILE *f, const vg_eval_comparison *m) {
 static void fairness(FILE *f, const vg_eval_comparison *m) {
     const vg_eval_result *r = fairness_side(m);
     if (!r) {
-        const char *note =
-            m->current->fairness_note[0] ? m->current->fairness_note : m->reference->fairness_note;
+        const char *note = m->current->fairness_note[0] || !m->reference
+                               ? m->current->fairness_note
+                               : m->reference->fairness_note;
         if (note[0]) {
             fputs("<p class=\"sub\" id=\"fairness\">Fairness: ", f);
             vg_html_escape(f, note);
@@ -222,8 +241,11 @@ static void fairness(FILE *f, const vg_eval_comparison *m) {
         }
         return;
     }
-    fprintf(f, "<div id=\"fairness\"><h3>Fairness (%s data)</h3>\n",
-            r == m->current ? "current" : "reference");
+    if (m->reference)
+        fprintf(f, "<div id=\"fairness\"><h3>Fairness (%s data)</h3>\n",
+                r == m->current ? "current" : "reference");
+    else
+        fputs("<div id=\"fairness\"><h3>Fairness</h3>\n", f);
     for (size_t i = 0; i < r->n_fair; i++) {
         const vg_fair_result *fr = r->fair[i].result;
         fputs("<figure><figcaption>selection rate ratio to the reference group, by ", f);
@@ -251,7 +273,46 @@ static void fairness(FILE *f, const vg_eval_comparison *m) {
     fputs("</div>\n", f);
 }
 
+/* One dataset (vigia evaluate): its metrics in one column, one confusion matrix, its curves. */
+static void model_section_single(FILE *f, const vg_eval_comparison *m) {
+    const vg_eval_result *r = m->current;
+    const vg_eval_plan *p = r->plan;
+    fputs("<section id=\"model\">\n<h2>Model quality</h2>\n<p class=\"sub\">", f);
+    fprintf(f, "%s task: ", vg_task_name(p->task));
+    vg_html_escape(f, p->task_reason);
+    fprintf(f,
+            ". Rows evaluated: %llu of %llu (%llu without a target, %llu without a "
+            "prediction).</p>\n",
+            (unsigned long long)r->evaluated, (unsigned long long)r->rows,
+            (unsigned long long)r->missing_target, (unsigned long long)r->missing_prediction);
+    metric m3[16];
+    size_t n = metrics_of(r, r, m3);
+    fputs("<table class=\"metrics\"><thead><tr><th>metric</th><th>value</th></tr></thead>"
+          "<tbody>\n",
+          f);
+    for (size_t i = 0; i < n; i++) {
+        fputs("<tr><td>", f);
+        vg_html_escape(f, m3[i].name);
+        fputs("</td><td class=\"num\">", f);
+        vg_html_num(f, m3[i].cur);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n<div class=\"figs\">\n", f);
+    if (p->task != VG_TASK_REGRESSION)
+        confusion(f, r, "all rows");
+    if (p->task == VG_TASK_BINARY)
+        for (int w = 0; w < 3; w++)
+            curves(f, m, w);
+    fputs("</div>\n", f);
+    fairness(f, m);
+    fputs("</section>\n", f);
+}
+
 void vg_html_model_section(FILE *f, const vg_eval_comparison *m) {
+    if (!m->reference) {
+        model_section_single(f, m);
+        return;
+    }
     const vg_eval_result *a = m->reference, *b = m->current;
     const vg_eval_plan *p = a->plan;
     fputs("<section id=\"model\">\n<h2>Model quality</h2>\n<p class=\"sub\">", f);

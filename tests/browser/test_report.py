@@ -166,8 +166,52 @@ def main():
               "%s, %d bytes" % (size, os.path.getsize(shot)))
         if args[:1] == ["--screenshot"]:
             os.replace(shot, args[1])
+        evaluate_page(binary, d)
     print("browser: %d failed" % failures)
     return 1 if failures else 0
+
+
+EVAL_DOM = r"""
+(function(){
+  var q = function(s){ return document.querySelectorAll(s); };
+  return {
+    summary: !!document.getElementById('summary'),
+    model: !!document.getElementById('model'),
+    card: !!document.getElementById('model-card'),
+    fairnessCard: !!document.getElementById('fairness-card'),
+    heatmaps: q('#model svg[data-chart=heatmap]').length,
+    curves: q('#model svg[data-chart=line]').length,
+    fairBars: q('#fairness svg[data-chart=bars]').length,
+    metricRows: q('#model table.metrics tbody tr').length,
+    scripts: q('script').length
+  };
+})()
+"""
+
+
+def evaluate_page(binary, d):
+    """`vigia evaluate --html`: one dataset's page (metrics, confusion matrix, curves and the
+    fairness chart), rendered without console errors."""
+    html = os.path.join(d, "evaluate.html")
+    p = subprocess.run([VIGIA, "evaluate", os.path.join(d, "ref.csv"), "--target", "label",
+                        "--prediction", "score", "--sensitive", "level", "--html", html],
+                       capture_output=True, text=True)
+    check("evaluate_page_written", p.returncode == 0 and os.path.getsize(html) > 0, p.stderr)
+    if p.returncode != 0:
+        return
+    b = cdp.Browser(binary, 1280, 1000)
+    try:
+        b.open("file://" + html)
+        dom = b.evaluate(EVAL_DOM)
+        problems = b.problems()
+    finally:
+        b.close()
+    check("evaluate_no_console_errors", problems == [], problems)
+    # binary with scores: one confusion matrix, ROC, PR and calibration curves, the 11 metrics
+    # of the comparison's table, one fairness chart
+    check("evaluate_page_sections", dom["summary"] and dom["model"] and dom["card"]
+          and dom["fairnessCard"] and dom["heatmaps"] == 1 and dom["curves"] == 3
+          and dom["fairBars"] == 1 and dom["metricRows"] == 11 and dom["scripts"] == 1, dom)
 
 
 def demo(binary, d, out):

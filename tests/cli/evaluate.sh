@@ -125,3 +125,14 @@ assert f["has_labels"] is False and len(f["groups"]) == 3, f
 expect compare_text_model 0 "estimated performance of the current data" -- "$VIGIA" compare -r "$d/ref.csv" -c "$d/cur.csv" --target y --prediction score
 expect compare_score_threshold 2 "--score-threshold: '7' is not a number" -- "$VIGIA" compare -r "$d/ref.csv" -c "$d/cur.csv" --target y --prediction score --score-threshold 7
 expect compare_model_flags_need_roles 2 "need --target and --prediction" -- "$VIGIA" compare -r "$d/ref.csv" -c "$d/cur.csv" --pos-label 1
+
+# --html: a self-contained page beside the text report; an unwritable path is an error
+"$VIGIA" evaluate "$d/ref.csv" --target y --prediction score --sensitive g --html "$d/e.html" >"$d/out" 2>"$d/err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q '<section id="model"' "$d/e.html" && grep -q 'data-chart="heatmap"' "$d/e.html" &&
+    ! grep -qiE 'src="http|href="http|@import|url\(http' "$d/e.html" && grep -q "evaluated" "$d/out"; then
+    pass html_page
+else
+    fail html_page "exit $rc $(head -c 200 "$d/err")"
+fi
+expect html_unwritable 2 "cannot create" -- "$VIGIA" evaluate "$d/ref.csv" --target y --prediction score --html "$d/no/such/dir/e.html"
