@@ -130,16 +130,15 @@ static int numeric_scores(vg_compare_column *c, const vg_samples_column *r,
         add_score(c, "hellinger", rc, s, NAN);
         vg_drift_bins_free(&bins);
     }
-    int bounded;
-    rc = vg_stats_anderson_ksamp_sorted(a, na, b, nb, &s, &p, &bounded, NULL);
-    add_score(c, "anderson_darling", rc, s, p);
-    rc = vg_stats_cramervonmises_2samp_sorted(a, na, b, nb, &s, &p, NULL);
-    add_score(c, "cramer_von_mises", rc, s, p);
+    vg_rank_tests rt;
+    if (vg_stats_rank_tests_sorted(a, na, b, nb, &rt, NULL) != VG_OK)
+        return VG_ERR_NOMEM;
+    add_score(c, "anderson_darling", rt.ad_rc, rt.ad_statistic, rt.ad_pvalue);
+    add_score(c, "cramer_von_mises", rt.cvm_rc, rt.cvm_statistic, rt.cvm_pvalue);
     add_score(c, "energy_distance", na && nb ? VG_OK : VG_ERR_INVALID, e, NAN);
     rc = vg_stats_ttest_welch(a, na, b, nb, &s, &p, NULL);
     add_score(c, "t_test", rc, s, p);
-    rc = vg_stats_mannwhitneyu_sorted(a, na, b, nb, &s, &p, NULL);
-    add_score(c, "mann_whitney", rc, s, p);
+    add_score(c, "mann_whitney", rt.mwu_rc, rt.mwu_statistic, rt.mwu_pvalue);
     return vg_distribution_numeric_sorted(a, na, b, nb, VG_COMPARE_HIST_BINS, &c->distribution);
 }
 

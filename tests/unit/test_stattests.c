@@ -291,12 +291,53 @@ static void test_inputs_untouched(void **state) {
     assert_memory_equal(b, b0, sizeof b);
 }
 
+/* The fused walk gives the three tests' results to the bit, and the same failures. */
+static void test_rank_tests_fused(void **state) {
+    (void)state;
+    uint64_t seed = 17;
+    static const size_t sizes[][2] = {{1, 1},   {1, 2},   {2, 2},    {3, 5},       {8, 2},
+                                      {20, 19}, {25, 30}, {400, 90}, {3000, 2500}, {9000, 100}};
+    double *a = malloc(9000 * sizeof *a), *b = malloc(9000 * sizeof *b);
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+        for (int ties = 0; ties < 3; ties++) {
+            size_t na = sizes[k][0], nb = sizes[k][1];
+            for (size_t i = 0; i < na; i++)
+                a[i] = ties == 2 ? 1.0 : ties ? (double)(t_rand(&seed) % 7) : t_normal(&seed);
+            for (size_t i = 0; i < nb; i++)
+                b[i] = ties == 2 ? 1.0 : ties ? (double)(t_rand(&seed) % 9) : t_normal(&seed) + 0.3;
+            qsort(a, na, sizeof *a, t_cmp_double);
+            qsort(b, nb, sizeof *b, t_cmp_double);
+            vg_rank_tests rt;
+            assert_int_equal(vg_stats_rank_tests_sorted(a, na, b, nb, &rt, NULL), VG_OK);
+            double s, p;
+            int bounded;
+            int rc = vg_stats_mannwhitneyu_sorted(a, na, b, nb, &s, &p, NULL);
+            assert_int_equal(rc, rt.mwu_rc);
+            if (rc == VG_OK)
+                assert_true(memcmp(&s, &rt.mwu_statistic, 8) == 0 &&
+                            memcmp(&p, &rt.mwu_pvalue, 8) == 0);
+            rc = vg_stats_anderson_ksamp_sorted(a, na, b, nb, &s, &p, &bounded, NULL);
+            assert_int_equal(rc, rt.ad_rc);
+            if (rc == VG_OK)
+                assert_true(memcmp(&s, &rt.ad_statistic, 8) == 0 &&
+                            memcmp(&p, &rt.ad_pvalue, 8) == 0 && bounded == rt.ad_bounded);
+            rc = vg_stats_cramervonmises_2samp_sorted(a, na, b, nb, &s, &p, NULL);
+            assert_int_equal(rc, rt.cvm_rc);
+            if (rc == VG_OK)
+                assert_true(memcmp(&s, &rt.cvm_statistic, 8) == 0 &&
+                            memcmp(&p, &rt.cvm_pvalue, 8) == 0);
+        }
+    free(a);
+    free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_welch),           cmocka_unit_test(test_mwu_values),
-        cmocka_unit_test(test_mwu_enumeration), cmocka_unit_test(test_anderson),
-        cmocka_unit_test(test_cvm_enumeration), cmocka_unit_test(test_cvm_values),
-        cmocka_unit_test(test_invalid),         cmocka_unit_test(test_inputs_untouched),
+        cmocka_unit_test(test_rank_tests_fused), cmocka_unit_test(test_welch),
+        cmocka_unit_test(test_mwu_values),       cmocka_unit_test(test_mwu_enumeration),
+        cmocka_unit_test(test_anderson),         cmocka_unit_test(test_cvm_enumeration),
+        cmocka_unit_test(test_cvm_values),       cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_inputs_untouched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
