@@ -132,6 +132,9 @@ int vg_profile_merge(vg_profile *dst, const vg_profile *src, vg_error *err);
 /* .vgp codec (format: docs/vgp-format.md). */
 int vg_profile_save(const vg_profile *p, const char *path, vg_error *err);
 vg_profile *vg_profile_load(const char *path, vg_error *err);
+/* 1 when the file at `path` starts with the .vgp magic bytes (whatever its name), else 0
+ * (also for "-", standard input, which is never read here). */
+int vg_profile_file_is_vgp(const char *path);
 int vg_profile_encode(const vg_profile *p, unsigned char **out, size_t *len, vg_error *err);
 vg_profile *vg_profile_decode(const void *data, size_t len, const char *what, vg_error *err);
 

@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "../base/fmt.h"
+#include "../config/yamldoc.h"
 #include "vigia/check.h"
 
 static const char *const kind_names[VG_CHECK_NKINDS] = {
@@ -462,14 +463,13 @@ static int parse_root(ctx *x, const yaml_node_t *root) {
     return VG_OK;
 }
 
-static int parse(yaml_parser_t *parser, const char *name, vg_check_suite **out, vg_error *err) {
+static int parse(const char *path, const void *data, size_t len, const char *name,
+                 vg_check_suite **out, vg_error *err) {
+    *out = NULL;
     yaml_document_t doc;
-    if (!yaml_parser_load(parser, &doc))
-        return vg_error_set(err, VG_ERR_PARSE, "%s:%lu:%lu: YAML syntax error: %s%s%s", name,
-                            (unsigned long)parser->problem_mark.line + 1,
-                            (unsigned long)parser->problem_mark.column + 1,
-                            parser->problem ? parser->problem : "invalid YAML",
-                            parser->context ? " " : "", parser->context ? parser->context : "");
+    int rc = vg_yaml_load(path, data, len, name, &doc, err);
+    if (rc != VG_OK)
+        return rc;
     vg_check_suite *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(name))) {
         free(s);
@@ -477,7 +477,7 @@ static int parse(yaml_parser_t *parser, const char *name, vg_check_suite **out, 
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
     ctx x = {name, &doc, s, err};
-    int rc = parse_root(&x, yaml_document_get_root_node(&doc));
+    rc = parse_root(&x, yaml_document_get_root_node(&doc));
     yaml_document_delete(&doc);
     if (rc != VG_OK) {
         vg_check_suite_free(s);
@@ -488,32 +488,12 @@ static int parse(yaml_parser_t *parser, const char *name, vg_check_suite **out, 
 }
 
 int vg_check_suite_load(const char *path, vg_check_suite **out, vg_error *err) {
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vg_error_set(err, VG_ERR_IO, "%s: %s", path, strerror(errno));
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    }
-    yaml_parser_set_input_file(&parser, f);
-    int rc = parse(&parser, path, out, err);
-    yaml_parser_delete(&parser);
-    fclose(f);
-    return rc;
+    return parse(path, NULL, 0, path, out, err);
 }
 
 int vg_check_suite_parse(const void *data, size_t len, const char *name, vg_check_suite **out,
                          vg_error *err) {
-    *out = NULL;
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    yaml_parser_set_input_string(&parser, data, len);
-    int rc = parse(&parser, name, out, err);
-    yaml_parser_delete(&parser);
-    return rc;
+    return parse(NULL, data ? data : "", len, name, out, err);
 }
 
 void vg_check_suite_free(vg_check_suite *s) {

@@ -37,18 +37,6 @@ static const char help[] =
 
 enum { OPT_JUNIT = 400 };
 
-/* A .vgp profile is recognized by its magic bytes, whatever its name. */
-static int is_profile(const char *path) {
-    static const unsigned char magic[8] = {0x89, 'V', 'G', 'P', 0x0D, 0x0A, 0x1A, 0x0A};
-    unsigned char buf[8];
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, 8, f);
-    fclose(f);
-    return n == 8 && memcmp(buf, magic, 8) == 0;
-}
-
 static int write_report(const vg_check_result *res, const char *output, int json) {
     vg_error err;
     vg_error_clear(&err);
@@ -133,7 +121,7 @@ int vg_cli_check(int argc, char **argv) {
     }
     for (int i = 0; i < 2; i++) {
         const char *p = i == 0 ? data_path : ref_path;
-        if (p && is_profile(p)) {
+        if (p && vg_profile_file_is_vgp(p)) {
             rc = vg_cli_error("%s: a .vgp profile keeps sketches, not values; vigia check needs "
                               "the data file",
                               p);

@@ -399,18 +399,6 @@ static void *quality_thread(void *arg) {
     return NULL;
 }
 
-/* A .vgp profile is recognized by its magic bytes, whatever its name. */
-static int is_profile(const char *path) {
-    static const unsigned char magic[8] = {0x89, 'V', 'G', 'P', 0x0D, 0x0A, 0x1A, 0x0A};
-    unsigned char buf[8];
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, 8, f);
-    fclose(f);
-    return n == 8 && memcmp(buf, magic, 8) == 0;
-}
-
 /* --html FILE: the page is written beside the text or JSON report. */
 static int write_html(const char *path, const vg_compare_report *rep) {
     FILE *f = fopen(path, "w");
@@ -548,14 +536,14 @@ int vg_cli_compare(int argc, char **argv) {
     model_section model;
     memset(&model, 0, sizeof model);
     int rc = VG_EXIT_OK;
-    int sketch = is_profile(ref_path) || is_profile(cur_path);
+    int sketch = vg_profile_file_is_vgp(ref_path) || vg_profile_file_is_vgp(cur_path);
     if (sketch) {
         /* a raw file beside a profile is profiled with the profile's sketch settings */
-        if (is_profile(ref_path) && !(pref = vg_profile_load(ref_path, &err))) {
+        if (vg_profile_file_is_vgp(ref_path) && !(pref = vg_profile_load(ref_path, &err))) {
             rc = vg_cli_error("%s", err.msg);
             goto out;
         }
-        if (is_profile(cur_path) ? !(pcur = vg_profile_load(cur_path, &err))
+        if (vg_profile_file_is_vgp(cur_path) ? !(pcur = vg_profile_load(cur_path, &err))
                                  : vg_profile_file(cur_path, &ro, &pref->opts, co.threads, &pcur,
                                                    NULL, &err) != VG_OK) {
             rc = vg_cli_error("%s", err.msg);

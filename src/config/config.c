@@ -12,6 +12,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "yamldoc.h"
+
 struct vg_config {
     int has_method, has_threshold, has_num_method, has_num_threshold, has_cat_method,
         has_cat_threshold, has_share, has_bins, has_correction;
@@ -274,21 +276,20 @@ static int top_pair(ctx *x, const char *key, const yaml_node_t *k, const yaml_no
     return VG_OK; /* sections of other commands */
 }
 
-/* Parses with `parser` already given its input; `name` is used in messages. */
-static int parse(yaml_parser_t *parser, const char *name, vg_config **out, vg_error *err) {
+/* Walks the document of `name` into a new config. */
+static int parse(const char *path, const void *data, size_t len, const char *name, vg_config **out,
+                 vg_error *err) {
+    *out = NULL;
     yaml_document_t doc;
-    if (!yaml_parser_load(parser, &doc))
-        return vg_error_set(err, VG_ERR_PARSE, "%s:%lu:%lu: %s", name,
-                            (unsigned long)parser->problem_mark.line + 1,
-                            (unsigned long)parser->problem_mark.column + 1,
-                            parser->problem ? parser->problem : "invalid YAML");
+    int rc = vg_yaml_load(path, data, len, name, &doc, err);
+    if (rc != VG_OK)
+        return rc;
     vg_config *c = calloc(1, sizeof *c);
     if (!c) {
         yaml_document_delete(&doc);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
     ctx x = {name, &doc, c, err};
-    int rc = VG_OK;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
         rc = each_pair(&x, root, "the file", top_pair, NULL);
@@ -302,32 +303,12 @@ static int parse(yaml_parser_t *parser, const char *name, vg_config **out, vg_er
 }
 
 int vg_config_load(const char *path, vg_config **out, vg_error *err) {
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vg_error_set(err, VG_ERR_IO, "%s: %s", path, strerror(errno));
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    }
-    yaml_parser_set_input_file(&parser, f);
-    int rc = parse(&parser, path, out, err);
-    yaml_parser_delete(&parser);
-    fclose(f);
-    return rc;
+    return parse(path, NULL, 0, path, out, err);
 }
 
 int vg_config_parse(const void *data, size_t len, const char *name, vg_config **out,
                     vg_error *err) {
-    *out = NULL;
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    yaml_parser_set_input_string(&parser, data, len);
-    int rc = parse(&parser, name, out, err);
-    yaml_parser_delete(&parser);
-    return rc;
+    return parse(NULL, data ? data : "", len, name, out, err);
 }
 
 void vg_config_free(vg_config *c) {

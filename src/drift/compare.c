@@ -417,6 +417,50 @@ int vg_compare_take_role(vg_compare_result *res, const vg_compare_options *o, co
     return (*role)->role == VG_ROLE_TARGET || (*role)->role == VG_ROLE_PREDICTION;
 }
 
+vg_compare_result *vg_compare_result_new(size_t ref_cols, uint64_t ref_rows, uint64_t cur_rows,
+                                         const vg_compare_options *o) {
+    size_t nc = ref_cols ? ref_cols : 1;
+    vg_compare_result *res = calloc(1, sizeof *res);
+    if (!res || !(res->cols = calloc(nc, sizeof *res->cols)) ||
+        !(res->roles = calloc(nc, sizeof *res->roles))) {
+        vg_compare_result_free(res);
+        return NULL;
+    }
+    res->ref_rows = ref_rows;
+    res->cur_rows = cur_rows;
+    res->share_threshold = o->share_threshold;
+    return res;
+}
+
+int vg_compare_admit(vg_compare_result *res, const vg_compare_options *o, const char *name,
+                     int in_current, vg_compare_column **col) {
+    *col = NULL;
+    if (vg_compare_ignored(o, name)) {
+        res->n_ignored++;
+        return VG_OK;
+    }
+    const vg_compare_role *role = NULL;
+    int take = vg_compare_take_role(res, o, name, &role);
+    if (take <= 0)
+        return take < 0 ? VG_ERR_NOMEM : VG_OK;
+    if (!in_current)
+        return vg_compare_push_name(&res->only_ref, &res->n_only_ref, name);
+    vg_compare_column *c = &res->cols[res->ncols++];
+    c->role = role ? vg_role_name(role->role) : NULL;
+    c->statistic = c->p_value = c->p_value_adjusted = c->threshold = NAN;
+    if (!(c->name = strdup(name)))
+        return VG_ERR_NOMEM;
+    *col = c;
+    return VG_OK;
+}
+
+int vg_compare_only_current(vg_compare_result *res, const vg_compare_options *o, const char *name,
+                            int in_reference) {
+    if (in_reference || vg_compare_ignored(o, name) || vg_compare_role_of(o, name))
+        return VG_OK;
+    return vg_compare_push_name(&res->only_cur, &res->n_only_cur, name);
+}
+
 int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_compare_options *o,
                        vg_compare_result **out, vg_error *err) {
     vg_compare_options def;
@@ -425,50 +469,22 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
         o = &def;
     }
     *out = NULL;
-    size_t nc = ref->ncols ? ref->ncols : 1;
-    vg_compare_result *res = calloc(1, sizeof *res);
-    job *jobs = malloc(nc * sizeof *jobs);
-    if (!res || !jobs || !(res->cols = calloc(nc, sizeof *res->cols)) ||
-        !(res->roles = calloc(nc, sizeof *res->roles))) {
-        if (res)
-            free(res->cols);
-        free(res);
+    vg_compare_result *res = vg_compare_result_new(ref->ncols, ref->rows, cur->rows, o);
+    job *jobs = malloc((ref->ncols ? ref->ncols : 1) * sizeof *jobs);
+    if (!res || !jobs) {
+        vg_compare_result_free(res);
         free(jobs);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
     size_t njobs = 0;
-    res->ref_rows = ref->rows;
-    res->cur_rows = cur->rows;
-    res->share_threshold = o->share_threshold;
     int rc = VG_OK;
     for (size_t i = 0; i < ref->ncols && rc == VG_OK; i++) {
         const vg_samples_column *r = &ref->cols[i], *q = find(cur, r->name);
-        if (vg_compare_ignored(o, r->name)) {
-            res->n_ignored++;
+        vg_compare_column *c;
+        if ((rc = vg_compare_admit(res, o, r->name, q != NULL, &c)) != VG_OK || !c)
             continue;
-        }
-        const vg_compare_role *role = NULL;
-        int take = vg_compare_take_role(res, o, r->name, &role);
-        if (take < 0) {
-            rc = VG_ERR_NOMEM;
-            break;
-        }
-        if (take == 0)
-            continue;
-        if (!q) {
-            rc = vg_compare_push_name(&res->only_ref, &res->n_only_ref, r->name);
-            continue;
-        }
-        vg_compare_column *c = &res->cols[res->ncols++];
-        c->name = strdup(r->name);
-        c->role = role ? vg_role_name(role->role) : NULL;
-        c->statistic = c->p_value = c->p_value_adjusted = c->threshold = NAN;
         c->ref_count = r->nnum + r->n_other;
         c->cur_count = q->nnum + q->n_other;
-        if (!c->name) {
-            rc = VG_ERR_NOMEM;
-            break;
-        }
         int numeric = r->n_other == 0 && q->n_other == 0 && r->nnum > 0 && q->nnum > 0 &&
                       (r->ncat > 5 || r->numbers_uncounted);
         c->kind = numeric ? "numeric" : "categorical";
@@ -493,9 +509,8 @@ int vg_compare_samples(const vg_samples *ref, const vg_samples *cur, const vg_co
         vg_compare_decide(jobs[i].c, ref->rows, o);
     free(jobs);
     for (size_t i = 0; i < cur->ncols && rc == VG_OK; i++)
-        if (!find(ref, cur->cols[i].name) && !vg_compare_ignored(o, cur->cols[i].name) &&
-            !vg_compare_role_of(o, cur->cols[i].name))
-            rc = vg_compare_push_name(&res->only_cur, &res->n_only_cur, cur->cols[i].name);
+        rc = vg_compare_only_current(res, o, cur->cols[i].name,
+                                     find(ref, cur->cols[i].name) != NULL);
     if (rc != VG_OK) {
         vg_compare_result_free(res);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");

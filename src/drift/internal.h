@@ -73,6 +73,18 @@ int vg_compare_finish(vg_compare_result *res, const vg_compare_options *o);
  * records a role column in res->roles (which must have room for every column) and returns 1
  * when the column is to be compared (a feature, a target or a prediction: *role says which),
  * 0 when not (id, timestamp, sensitive), -1 when out of memory. */
+/* The column plan both comparisons share: a result with room for the reference's columns
+ * (NULL when out of memory; free with vg_compare_result_free); vg_compare_admit decides what
+ * happens to reference column `name` (ignored, a role not compared, only in the reference, or
+ * compared) and, in the last case, gives the new column in *col with its name, role and NaN
+ * decision (else *col is NULL); vg_compare_only_current lists a current column that the
+ * reference lacks. Both return VG_OK or VG_ERR_NOMEM. */
+vg_compare_result *vg_compare_result_new(size_t ref_cols, uint64_t ref_rows, uint64_t cur_rows,
+                                         const vg_compare_options *o);
+int vg_compare_admit(vg_compare_result *res, const vg_compare_options *o, const char *name,
+                     int in_current, vg_compare_column **col);
+int vg_compare_only_current(vg_compare_result *res, const vg_compare_options *o, const char *name,
+                            int in_reference);
 int vg_compare_ignored(const vg_compare_options *o, const char *name);
 int vg_compare_push_name(char ***list, size_t *n, const char *name);
 const vg_compare_role *vg_compare_role_of(const vg_compare_options *o, const char *name);

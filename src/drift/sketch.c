@@ -668,48 +668,19 @@ int vg_compare_profiles(const vg_profile *ref, const vg_profile *cur, const vg_c
         o = &def;
     }
     *out = NULL;
-    size_t nc = ref->ncols ? ref->ncols : 1;
-    vg_compare_result *res = calloc(1, sizeof *res);
-    if (!res || !(res->cols = calloc(nc, sizeof *res->cols)) ||
-        !(res->roles = calloc(nc, sizeof *res->roles))) {
-        if (res)
-            free(res->cols);
-        free(res);
+    vg_compare_result *res = vg_compare_result_new(ref->ncols, ref->rows, cur->rows, o);
+    if (!res)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    }
-    res->ref_rows = ref->rows;
-    res->cur_rows = cur->rows;
-    res->share_threshold = o->share_threshold;
     int rc = VG_OK;
     for (size_t i = 0; i < ref->ncols && rc == VG_OK; i++) {
         const vg_column *r = ref->cols[i], *q = find(cur, r->name);
-        if (vg_compare_ignored(o, r->name)) {
-            res->n_ignored++;
-            continue;
-        }
-        const vg_compare_role *role = NULL;
-        int take = vg_compare_take_role(res, o, r->name, &role);
-        if (take < 0) {
-            rc = VG_ERR_NOMEM;
-            break;
-        }
-        if (take == 0)
-            continue;
-        if (!q) {
-            rc = vg_compare_push_name(&res->only_ref, &res->n_only_ref, r->name);
-            continue;
-        }
-        vg_compare_column *c = &res->cols[res->ncols++];
-        c->role = role ? vg_role_name(role->role) : NULL;
-        if (!(c->name = strdup(r->name)))
-            rc = VG_ERR_NOMEM;
-        else
+        vg_compare_column *c;
+        if ((rc = vg_compare_admit(res, o, r->name, q != NULL, &c)) == VG_OK && c)
             rc = compare_column(c, r, q, ref->rows, o);
     }
     for (size_t i = 0; i < cur->ncols && rc == VG_OK; i++)
-        if (!find(ref, cur->cols[i]->name) && !vg_compare_ignored(o, cur->cols[i]->name) &&
-            !vg_compare_role_of(o, cur->cols[i]->name))
-            rc = vg_compare_push_name(&res->only_cur, &res->n_only_cur, cur->cols[i]->name);
+        rc = vg_compare_only_current(res, o, cur->cols[i]->name,
+                                     find(ref, cur->cols[i]->name) != NULL);
     if (rc == VG_OK)
         rc = vg_compare_finish(res, o);
     if (rc != VG_OK) {

@@ -431,3 +431,13 @@ vg_profile *vg_profile_load(const char *path, vg_error *err) {
     free(buf);
     return p;
 }
+
+int vg_profile_file_is_vgp(const char *path) {
+    unsigned char buf[8];
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, 8, f);
+    fclose(f);
+    return n == 8 && memcmp(buf, magic, 8) == 0;
+}
