@@ -6,10 +6,14 @@ BUILD    ?= build
 CC       ?= cc
 SANITIZE ?=
 PKGS     := jansson zlib yaml-0.1
+# the daemon (src/serve, src/store) only: libvigia itself needs neither
+DPKGS    := libmicrohttpd sqlite3
 PYTHON   ?= /usr/bin/python3
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+DPKG_CFLAGS := $(shell pkg-config --cflags $(DPKGS) 2>/dev/null)
+DPKG_LIBS   := $(shell pkg-config --libs $(DPKGS) 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   ?= -O2 -g
@@ -24,11 +28,14 @@ endif
 LIB_SRC  := $(wildcard src/base/*.c src/sketch/*.c src/profile/*.c src/io/*.c src/report/*.c \
               src/stats/*.c src/drift/*.c src/quality/*.c src/perf/*.c \
               src/fairness/*.c src/estimate/*.c src/config/*.c src/evaluate/*.c \
-              src/check/*.c)
-CLI_SRC  := $(wildcard src/cli/*.c)
+              src/check/*.c src/monitor/*.c)
+# the daemon: linked into the CLI (and its unit tests), not into libvigia
+SERVE_SRC := $(wildcard src/store/*.c src/serve/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c) $(SERVE_SRC)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+SERVE_OBJ := $(SERVE_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test check-unit demo bench fuzz format clean tests
@@ -37,6 +44,8 @@ all: $(BUILD)/vigia $(BUILD)/libvigia.a $(BUILD)/libvigia.so
 
 deps:
 	@scripts/install-deps
+
+$(SERVE_OBJ): CFLAGS += $(DPKG_CFLAGS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -51,12 +60,12 @@ $(BUILD)/libvigia.so: $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/vigia: $(CLI_OBJ) $(BUILD)/libvigia.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libvigia.a $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libvigia.a $(DPKG_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigia.a tests/unit/testutil.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigia.a $(SERVE_OBJ) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
-	    $(BUILD)/libvigia.a $(shell pkg-config --libs cmocka) $(LDLIBS)
+	$(CC) $(CFLAGS) -Isrc $(DPKG_CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
+	    $(SERVE_OBJ) $(BUILD)/libvigia.a $(shell pkg-config --libs cmocka) $(DPKG_LIBS) $(LDLIBS)
 
 tests: $(TESTS) $(BUILD)/vigia
 

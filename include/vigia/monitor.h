@@ -1,0 +1,250 @@
+/*
+ * Continuous monitoring of one deployed model, in memory: the engine of `vigia serve`, and the
+ * part of libvigia an inference server embeds. It does no I/O and starts no thread; the caller
+ * (the daemon in src/serve/, or an embedding application) serializes calls on one monitor, makes
+ * batches durable (journal) and persists closed windows. docs/api.md documents the JSON shapes.
+ *
+ * A model is registered with a spec (vg_model_spec, parsed from JSON): its features with their
+ * types, which of them are sensitive, the task, and how its stream is cut into windows. Records
+ * (predictions, and labels that arrive later) come in batches, as a JSON array or NDJSON:
+ *
+ *   {"id": "r1", "timestamp": "2026-01-01T10:00:00Z", "features": {"age": 41, "region": "north"},
+ *    "prediction": 0.83 | "yes" | {"score": 0.83} | {"class": "a", "probabilities": {"a": 0.7}},
+ *    "label": optional, "metadata": {...}}
+ *   {"id": "r1", "label": 1}                                    (labels endpoint)
+ *
+ * Parsing validates every record against the spec and never changes the monitor: the good
+ * records become a vg_monitor_batch, the bad ones a list of (index, field, reason). Applying a
+ * batch adds each record to its window: a tumbling window of event time (the record's timestamp,
+ * or the time of arrival when it has none) with an allowed lateness, or a window of a fixed
+ * number of records. Each window keeps a mergeable vg_profile of the features, the prediction
+ * ("prediction" column) and the label ("label" column), plus the few values per record that the
+ * model metrics need (prediction, label, sensitive attributes). A window closes when the event
+ * time seen passes its end plus the lateness (or when full, or when flushed); its report is then
+ * computed: drift against the reference and against the previous window (vg_compare_profiles,
+ * so the same JSON as `vigia compare` in sketch mode), data quality, model quality when labels
+ * exist, the label-free CBPE estimate when the reference holds labels and scores, and fairness
+ * across the sensitive attributes.
+ *
+ * Labels join their predictions by id: a bounded map (spec.max_join entries, spec.label_ttl_ms)
+ * keeps the ids of recent predictions, including those of closed windows, whose model section
+ * is recomputed when a late label arrives (the window comes out of vg_monitor_take_windows again,
+ * with the same key and a higher revision). A label whose prediction is not (yet) known waits in
+ * the same map for the TTL, then counts as unmatched.
+ *
+ * Durability is the caller's: it journals vg_monitor_batch_encode()'s bytes before acknowledging
+ * and, after a restart, restores the closed windows it kept (vg_monitor_restore_window) and replays
+ * the journal (vg_monitor_apply with replay = 1), which skips records of windows already closed.
+ */
+#ifndef VIGIA_MONITOR_H
+#define VIGIA_MONITOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigia/error.h"
+#include "vigia/evaluate.h"
+#include "vigia/profile.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- model spec ------------------------------------------------------------------------------ */
+
+typedef enum vg_feature_type {
+    VG_FEATURE_NUMERIC = 0, /* JSON number (or numeric string) */
+    VG_FEATURE_CATEGORICAL, /* JSON string, number or boolean, compared as a category */
+    VG_FEATURE_BOOLEAN,     /* JSON true/false */
+    VG_FEATURE_TEXT         /* free text: profiled (missing, lengths not), never compared */
+} vg_feature_type;
+
+const char *vg_feature_type_name(vg_feature_type t); /* "numeric", "categorical", ... */
+
+typedef struct vg_feature_spec {
+    char *name;
+    vg_feature_type type;
+    int required; /* a record without it (or with null) is rejected; default 0: missing counts */
+} vg_feature_spec;
+
+#define VG_MONITOR_MAX_FEATURES 1000 /* bounds the label cardinality of /metrics too */
+#define VG_MONITOR_DEFAULT_WINDOW_MS 3600000 /* 1h */
+#define VG_MONITOR_DEFAULT_LABEL_TTL_MS (7LL * 24 * 3600 * 1000)
+#define VG_MONITOR_DEFAULT_MAX_JOIN 1000000
+
+typedef struct vg_model_spec {
+    char *name;    /* [A-Za-z0-9_.-]{1,64}: it appears in URLs and metric labels */
+    char *version; /* free text, default "1" */
+    vg_task task;  /* VG_TASK_BINARY, _MULTICLASS or _REGRESSION (required) */
+    size_t n_features;
+    vg_feature_spec *features;
+    size_t n_sensitive;
+    char **sensitive; /* names of features (categorical or boolean) used for fairness */
+    /* windows: event-time tumbling windows of window_ms with allowed lateness_ms, or, when
+     * window_count > 0, windows of that many records (window_ms is then 0) */
+    int64_t window_ms;
+    int64_t lateness_ms;
+    uint64_t window_count;
+    /* binary tasks */
+    double threshold; /* a score >= threshold predicts the positive class (0.5) */
+    char *pos_label;  /* NULL: "1", "true" or "yes" */
+    size_t n_classes; /* optional declared classes (classification) */
+    char **classes;
+    /* label join */
+    int64_t label_ttl_ms; /* VG_MONITOR_DEFAULT_LABEL_TTL_MS */
+    uint64_t max_join;    /* VG_MONITOR_DEFAULT_MAX_JOIN */
+    /* drift decision settings: the defaults of vigia compare unless given */
+    double drift_share; /* dataset drift at this share of drifted features (0.5) */
+} vg_model_spec;
+
+/* Parses a spec from JSON (keys in docs/api.md: name, version, task, features [{name, type,
+ * required}], sensitive, window {duration: "1h" | seconds, lateness, count}, threshold,
+ * pos_label, classes, label_ttl, max_join, drift_share). Unknown keys, wrong types and bad
+ * values are VG_ERR_INVALID with a message naming the field ("features[2].type: ..."). */
+int vg_model_spec_parse(const char *json, size_t len, vg_model_spec **out, vg_error *err);
+/* The spec as canonical JSON (parseable by vg_model_spec_parse); malloc'd, NULL on NOMEM. */
+char *vg_model_spec_json(const vg_model_spec *s);
+void vg_model_spec_free(vg_model_spec *s);
+
+/* Durations such as "90s", "15m", "1h", "7d", "250ms" or a plain number of seconds. */
+int vg_parse_duration_ms(const char *s, int64_t *ms);
+/* RFC 3339 ("2026-01-01T10:00:00Z", "...T10:00:00.250+02:00") to milliseconds since the epoch. */
+int vg_parse_rfc3339_ms(const char *s, int64_t *ms);
+
+/* ---- the monitor ----------------------------------------------------------------------------- */
+
+typedef struct vg_monitor vg_monitor;
+
+/* A new monitor for spec (copied). NULL with err set on failure. */
+vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err);
+void vg_monitor_free(vg_monitor *m);
+const vg_model_spec *vg_monitor_spec(const vg_monitor *m);
+
+/* The reference: a CSV/NDJSON file whose columns are the feature names plus, optionally,
+ * "prediction" and "label" (profiled for drift; its labelled scores fit CBPE), or a .vgp profile
+ * (drift only). Replaces any previous reference; the next closed window uses it. A file without
+ * any feature column is VG_ERR_INVALID. */
+int vg_monitor_set_reference_file(vg_monitor *m, const char *path, vg_error *err);
+int vg_monitor_set_reference_profile(vg_monitor *m, const vg_profile *p, vg_error *err); /* copied */
+/* The reference profile, or NULL. Owned by the monitor. */
+const vg_profile *vg_monitor_reference(const vg_monitor *m);
+
+/* ---- batches --------------------------------------------------------------------------------- */
+
+typedef struct vg_monitor_batch vg_monitor_batch;
+
+typedef struct vg_monitor_reject {
+    size_t index;    /* 0-based position of the record in the batch */
+    char field[128]; /* "features.age", "prediction", "timestamp", "id", "" for the record */
+    char reason[256];
+    char *record; /* the record's raw text (owned; for the dead-letter table), may be NULL */
+} vg_monitor_reject;
+
+typedef struct vg_monitor_rejects {
+    size_t n, cap;
+    vg_monitor_reject *items;
+} vg_monitor_rejects;
+void vg_monitor_rejects_free(vg_monitor_rejects *r); /* frees the items, not r */
+
+/* Parses a body of prediction records (a JSON array of objects, or NDJSON: one object per line)
+ * received at now_ms. Good records go to *out (possibly empty), bad ones are appended to
+ * *rejects. Records whose window has already closed are rejected ("late: window ... closed").
+ * A body that is not JSON at all is VG_ERR_PARSE naming the line and column. Does not change m. */
+int vg_monitor_parse_predictions(const vg_monitor *m, const char *body, size_t len, int64_t now_ms,
+                                 vg_monitor_batch **out, vg_monitor_rejects *rejects,
+                                 vg_error *err);
+/* The same for {"id", "label"} records (optional "timestamp"). */
+int vg_monitor_parse_labels(const vg_monitor *m, const char *body, size_t len, int64_t now_ms,
+                            vg_monitor_batch **out, vg_monitor_rejects *rejects, vg_error *err);
+size_t vg_monitor_batch_size(const vg_monitor_batch *b);
+void vg_monitor_batch_free(vg_monitor_batch *b);
+
+/* Adds the batch to the monitor; `seq` is its journal sequence number (increasing). With
+ * replay = 1 (restart), records whose window is already closed are skipped silently; otherwise
+ * apply never rejects (parse did). Assigns each record its window, so encode after apply. */
+int vg_monitor_apply(vg_monitor *m, vg_monitor_batch *b, uint64_t seq, int replay, vg_error *err);
+/* A compact, versioned, checksummed encoding for the journal; decode gives back a batch that
+ * applies (with replay) exactly as the original did. */
+int vg_monitor_batch_encode(const vg_monitor_batch *b, unsigned char **out, size_t *len,
+                            vg_error *err);
+int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
+                            vg_monitor_batch **out, vg_error *err);
+
+/* ---- windows --------------------------------------------------------------------------------- */
+
+/* Closes every window whose end plus lateness the event time has passed (called after each
+ * apply by the caller and on a timer); with flush = 1, closes every open window now. now_ms is
+ * the wall clock, used for label TTLs. Returns how many windows closed. */
+int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err);
+
+/* One closed window, as the caller persists it. */
+typedef struct vg_metric_sample {
+    char name[64];     /* Prometheus-style metric name without the "vigia_" prefix */
+    char labels[256];  /* extra labels, already in exposition syntax: feature="age",method="psi" */
+    double value;
+} vg_metric_sample;
+
+typedef struct vg_window {
+    int64_t key;              /* time windows: start in ms since the epoch; count windows: 0, 1, ... */
+    int64_t start_ms, end_ms; /* event-time bounds ([start, end)); count windows: first/last seen */
+    uint32_t revision;        /* 1 when first closed, +1 each time late labels change it */
+    uint64_t rows, labelled;
+    uint64_t max_seq;         /* largest journal seq applied to this window */
+    vg_profile *profile;      /* owned */
+    char *report_json;        /* owned: the window's report (docs/api.md) */
+    size_t n_metrics;
+    vg_metric_sample *metrics; /* owned: the figures of the report, for /metrics and series */
+    unsigned char *rows_blob;  /* owned: the model rows (prediction, label, sensitive, id) */
+    size_t rows_blob_len;
+} vg_window;
+
+void vg_window_free(vg_window *w);
+
+/* Hands over the windows closed (or revised) since the last call, oldest first; the caller
+ * frees each with vg_window_free and the array with free(). */
+int vg_monitor_take_windows(vg_monitor *m, vg_window ***out, size_t *n, vg_error *err);
+
+/* After a restart: gives back a closed window (its key, bounds, revision, profile and rows
+ * blob; report and metrics are not needed), in key order; the last one restored is the
+ * "previous window" of the next to close and marks what replay skips. */
+int vg_monitor_restore_window(vg_monitor *m, const vg_window *w, vg_error *err);
+
+/* The journal seq below which no open window holds a record (journal entries with a smaller
+ * seq may be deleted once the windows holding them are persisted); UINT64_MAX when no window
+ * is open. */
+uint64_t vg_monitor_min_open_seq(const vg_monitor *m);
+
+/* The report of the open window(s) so far, as if closed now (malloc'd JSON), or NULL with err
+ * set (VG_ERR_INVALID when no window is open). */
+char *vg_monitor_open_report(vg_monitor *m, vg_error *err);
+
+/* ---- counters for /metrics --------------------------------------------------------------------- */
+
+typedef struct vg_monitor_stats {
+    uint64_t records_accepted;  /* prediction records applied (not replayed) */
+    uint64_t records_rejected;  /* prediction records rejected by parse (incl. late) */
+    uint64_t records_late;      /* of which late */
+    uint64_t labels_received;
+    uint64_t labels_matched;    /* joined to a prediction */
+    uint64_t labels_late;       /* joined to a prediction of an already closed window */
+    uint64_t labels_unmatched;  /* expired from the join map without a prediction */
+    uint64_t labels_rejected;
+    uint64_t join_pending;      /* entries in the join map now */
+    uint64_t windows_closed;
+    uint64_t open_rows;         /* records in open windows */
+    int64_t last_closed_end_ms; /* end of the last closed window, 0 when none */
+    int64_t watermark_ms;       /* largest event time seen */
+} vg_monitor_stats;
+
+void vg_monitor_get_stats(const vg_monitor *m, vg_monitor_stats *s);
+/* Counters the caller accounts for on its side (parse is const). */
+void vg_monitor_count_rejects(vg_monitor *m, size_t n_records, size_t n_late, int labels);
+
+/* The metric samples of the last closed window (for /metrics gauges); pointer valid until the
+ * next call that changes m. */
+const vg_metric_sample *vg_monitor_last_metrics(const vg_monitor *m, size_t *n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,134 @@
+/*
+ * The daemon's persistence (vigia serve): one SQLite database in WAL mode under the data
+ * directory, holding the registered models, their references, the closed windows (profile,
+ * report, model rows), the metric series, the dead-letter records, and the journal of accepted
+ * batches that rebuilds the open windows after a crash.
+ *
+ * The journal is what makes an acknowledgement mean "durable": vg_store_journal_append() hands
+ * the encoded batch to one writer thread, which commits every batch waiting at that moment in
+ * one transaction (group commit; synchronous=FULL, so the commit is on disk when it returns)
+ * and then wakes their callers. Entries are deleted (vg_store_journal_prune) once every window
+ * holding their records is persisted. Everything else is written in its own transaction.
+ *
+ * A vg_store is safe to use from several threads (one connection per call site is not needed:
+ * calls take an internal mutex; the journal writer has its own connection). Errors are VG_ERR_IO
+ * with SQLite's message and the database path.
+ *
+ * Not part of libvigia: linked into the CLI only, so that libvigia needs no SQLite.
+ */
+#ifndef VG_STORE_H
+#define VG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigia/error.h"
+
+typedef struct vg_store vg_store;
+
+/* Opens (creating if needed) DIR/vigia.db, creating DIR too; migrates the schema. */
+int vg_store_open(const char *dir, vg_store **out, vg_error *err);
+/* Waits for the journal writer to finish pending commits, then closes. */
+void vg_store_close(vg_store *s);
+
+/* ---- models ---- */
+int vg_store_put_model(vg_store *s, const char *name, const char *spec_json, vg_error *err);
+/* Deletes the model and everything of it (reference, windows, series, journal, dead letters). */
+int vg_store_delete_model(vg_store *s, const char *name, vg_error *err);
+typedef struct vg_store_model {
+    char *name, *spec_json;
+    int64_t created_ms;
+} vg_store_model;
+/* Every model, by name; free with vg_store_models_free. */
+int vg_store_list_models(vg_store *s, vg_store_model **out, size_t *n, vg_error *err);
+void vg_store_models_free(vg_store_model *m, size_t n);
+
+/* ---- references: the uploaded bytes as given (CSV, NDJSON or .vgp) ---- */
+int vg_store_put_reference(vg_store *s, const char *model, const char *format, const void *data,
+                           size_t len, vg_error *err);
+/* *data malloc'd (NULL and *len 0 when the model has none: returns VG_OK). */
+int vg_store_get_reference(vg_store *s, const char *model, char **format, void **data,
+                           size_t *len, int64_t *uploaded_ms, vg_error *err);
+
+/* ---- closed windows (upserted by model and key: a revision replaces the row) ---- */
+typedef struct vg_store_window {
+    int64_t key, start_ms, end_ms;
+    uint32_t revision;
+    uint64_t rows, labelled, max_seq;
+    int64_t closed_ms;
+    void *profile; /* .vgp bytes */
+    size_t profile_len;
+    char *report_json;
+    void *rows_blob;
+    size_t rows_blob_len;
+} vg_store_window;
+int vg_store_put_window(vg_store *s, const char *model, const vg_store_window *w, vg_error *err);
+/* Windows of a model with key in [from, to], newest first, at most `limit` (0: all). With
+ * with_blobs 0, profile, report and rows blob are left NULL (listing). */
+int vg_store_list_windows(vg_store *s, const char *model, int64_t from, int64_t to, size_t limit,
+                          int with_blobs, vg_store_window **out, size_t *n, vg_error *err);
+/* One window with its blobs; VG_ERR_INVALID "no window KEY" when absent. */
+int vg_store_get_window(vg_store *s, const char *model, int64_t key, vg_store_window *out,
+                        vg_error *err);
+void vg_store_window_clear(vg_store_window *w);
+void vg_store_windows_free(vg_store_window *w, size_t n);
+/* Deletes windows (and their series points) that ended before cutoff_ms; returns how many. */
+int vg_store_expire_windows(vg_store *s, int64_t cutoff_ms, vg_error *err);
+
+/* ---- metric series: one point per window and metric ---- */
+typedef struct vg_store_point {
+    int64_t key, end_ms;
+    double value;
+} vg_store_point;
+/* Replaces the window's points with these (name and labels as in vg_metric_sample). */
+int vg_store_put_points(vg_store *s, const char *model, int64_t key, int64_t end_ms,
+                        const char *const *names, const char *const *labels, const double *values,
+                        size_t n, vg_error *err);
+/* The series of one metric (labels "" for none, or exactly as stored), oldest first. */
+int vg_store_get_series(vg_store *s, const char *model, const char *name, const char *labels,
+                        int64_t from, int64_t to, vg_store_point **out, size_t *n, vg_error *err);
+/* The distinct (name, labels) pairs stored for a model (for discovery); free each string and
+ * both arrays. */
+int vg_store_list_series(vg_store *s, const char *model, char ***names, char ***labels, size_t *n,
+                         vg_error *err);
+
+/* ---- dead letters ---- */
+typedef struct vg_store_dead {
+    int64_t id, received_ms;
+    char *model, *kind; /* kind: "prediction" or "label" */
+    int64_t batch_index;
+    char *field, *reason, *record;
+} vg_store_dead;
+/* Adds n rejected records of one batch in one transaction. */
+int vg_store_add_dead(vg_store *s, const char *model, const char *kind, int64_t received_ms,
+                      const int64_t *index, const char *const *field, const char *const *reason,
+                      const char *const *record, size_t n, vg_error *err);
+/* Newest first, at most limit, with id < before (0: no bound). */
+int vg_store_list_dead(vg_store *s, const char *model, int64_t before, size_t limit,
+                       vg_store_dead **out, size_t *n, vg_error *err);
+void vg_store_dead_free(vg_store_dead *d, size_t n);
+int64_t vg_store_count_dead(vg_store *s, const char *model);
+
+/* ---- journal ---- */
+/* A new journal sequence number, larger than any stored (call before vg_monitor_apply). */
+uint64_t vg_store_next_seq(vg_store *s);
+/* Queues an entry (bytes copied) and blocks until it is committed to disk; VG_ERR_IO when the
+ * commit failed (the entry is then not durable and the caller must not acknowledge). */
+int vg_store_journal_append(vg_store *s, const char *model, uint64_t seq, int kind,
+                            const void *data, size_t len, vg_error *err);
+/* Calls fn for every entry of the model with seq >= from, in seq order; stops at a non-zero
+ * return, which it returns. */
+typedef int (*vg_store_journal_fn)(void *ctx, uint64_t seq, int kind, const void *data,
+                                   size_t len);
+int vg_store_journal_replay(vg_store *s, const char *model, uint64_t from, vg_store_journal_fn fn,
+                            void *ctx, vg_error *err);
+/* Deletes the model's entries with seq < below. */
+int vg_store_journal_prune(vg_store *s, const char *model, uint64_t below, vg_error *err);
+/* Counters for /metrics: commits, entries, bytes, and total seconds spent in commits. */
+typedef struct vg_store_stats {
+    uint64_t journal_commits, journal_entries, journal_bytes;
+    double journal_commit_seconds;
+} vg_store_stats;
+void vg_store_get_stats(vg_store *s, vg_store_stats *st);
+
+#endif
