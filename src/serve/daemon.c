@@ -372,8 +372,6 @@ int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int must
     } else if (!old && must_exist) {
         rc = vg_error_set(err, VG_ERR_INVALID, "no model '%s'", m->name);
     } else if (!old) {
-        /* entries of an earlier model of this name, committed after it was deleted */
-        vg_store_journal_prune(s->store, m->name, UINT64_MAX, NULL);
         rc = vg_store_put_model(s->store, m->name, json, err);
         if (rc == VG_OK && (rc = registry_add(s, m)) != VG_OK)
             rc = vg_error_set(err, rc == VG_ERR_MISMATCH ? VG_ERR_MISMATCH : rc,
