@@ -833,7 +833,7 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
     uint64_t n = vg_rbuf_u64(&r);
     size_t alen;
     const char *arena = vg_rbuf_str(&r, &alen);
-    size_t per = 40 + 9 * (size_t)ns;
+    size_t per = 28 + 9 * (size_t)ns; /* 3 texts of 9 bytes + the kind, 9 per sensitive */
     if (!vg_rbuf_ok(&r) || version != ROWS_VERSION || ns != s->n_sensitive ||
         n > vg_rbuf_left(&r) / per)
         return vg_error_set(err, VG_ERR_FORMAT, "window rows: corrupted or another model's");
