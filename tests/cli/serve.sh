@@ -48,17 +48,17 @@ for h in range(4):
 json.dump(labels, open("labels.json", "w"))
 # labels whose prediction never comes: they wait in the join map
 json.dump([{"id": "ghost-%d" % i, "label": 1} for i in range(5)], open("ghost_labels.json", "w"))
-# a batch with two bad records (index 1: age not a number; index 3: no features at all)
+# a batch with two bad records (index 1: age not a number; index 3: no prediction)
 good = {"id": "x1", "timestamp": "2026-01-01T03:59:00Z",
         "features": {"age": 30, "region": "north", "income": 100}, "prediction": 0.4}
 bad = [good, dict(good, id="x2", features={"age": "old", "region": "north", "income": 1}),
-       dict(good, id="x3"), {"id": "x4", "timestamp": "2026-01-01T03:59:00Z", "prediction": 0.2}]
+       dict(good, id="x3"), {"id": "x4", "timestamp": "2026-01-01T03:59:00Z",
+                                   "features": {"age": 1, "region": "south", "income": 2}}]
 json.dump(bad, open("bad.json", "w"))
 json.dump({"name": "credit", "task": "binary",
            "features": [{"name": "age", "type": "numeric"},
                         {"name": "region", "type": "categorical"},
                         {"name": "income", "type": "numeric"}],
-           "sensitive": ["region"],
            "window": {"duration": "1h", "lateness": "0s"}}, open("spec.json", "w"))
 EOF
 
@@ -77,6 +77,12 @@ models:
       - {name: x, type: numeric}
     window: {count: 10}
 EOF
+
+# where the window report (docs/api.md) keeps the decisions checked below
+DRIFT_DATASET='d["drift"]["reference"]["drift"]["dataset_drift"]'
+DRIFT_COL='d["drift"]["reference"]["drift"]["columns"]["%s"]["drifted"]'
+MODEL_ROC='d["model"]["classification"]["roc_auc"] > 0.5'
+MODEL_NONE='d["model"] is None and "label" in d["model_note"]'
 
 DATA=$T/data
 if ! start_daemon "$DATA" --config serve.yaml; then
@@ -97,7 +103,7 @@ check_http "POST of an existing model: 409" 409
 check_eq "409 error code" "$(jget resp 'd["error"]["code"]')" model_exists
 api GET /v1/models
 check_eq "GET /v1/models lists both" "$(jget resp '[m["name"] for m in d["models"]]')" \
-    "['credit', 'from_config']"
+'["credit", "from_config"]'
 api GET /v1/models/nosuch
 check_http "unknown model: 404" 404
 check_eq "404 error body" "$(jget resp 'd["error"]["code"]')" model_not_found
@@ -120,7 +126,7 @@ check_eq "reference rows" "$(jget resp 'd["rows"]')" 2000
 api GET /v1/models/credit/reference
 check_http "GET reference" 200
 check_eq "reference profile summary" "$(jget resp 'd["rows"], sorted(d["columns"])[:3]')" \
-    "(2000, ['age', 'income', 'label'])"
+'[2000, ["age", "income", "label"]]'
 api PUT /v1/models/credit/reference -H 'Content-Type: image/png' --data-binary @ref.csv
 check_http "reference of an unknown type: 415" 415
 
@@ -139,7 +145,7 @@ if [ $ok = 1 ]; then pass "8 batches accepted (JSON arrays and NDJSON)"; else
 api GET /v1/models/credit/windows
 check_eq "three hourly windows closed by event time" \
     "$(jget resp '[(w["start"][:16], w["rows"]) for w in reversed(d["windows"])]')" \
-    "[('2026-01-01T00:00', 500), ('2026-01-01T01:00', 500), ('2026-01-01T02:00', 500)]"
+'[["2026-01-01T00:00", 500], ["2026-01-01T01:00", 500], ["2026-01-01T02:00", 500]]'
 api GET /v1/models/credit/windows/open
 check_http "open window report" 200
 
@@ -149,12 +155,12 @@ check_http "bad batch: 400" 400
 check_eq "bad batch: accepted 0" "$(jget resp 'd["accepted"]')" 0
 check_eq "bad batch: rejected indexes and fields" \
     "$(jget resp '[(r["index"], r["field"]) for r in d["rejected"]]')" \
-    "[(1, 'features.age'), (3, 'features')]"
+'[[1, "features.age"], [3, "prediction"]]'
 check_eq "bad batch: reasons given" "$(jget resp 'all(r["reason"] for r in d["rejected"])')" True
 api GET /v1/models/credit/rejected
 check_eq "dead letters queryable" \
     "$(jget resp '(d["total"], sorted(r["index"] for r in d["rejected"]), "x4" in d["rejected"][0]["record"] + d["rejected"][1]["record"])')" \
-    "(2, [1, 3], True)"
+'[2, [1, 3], true]'
 echo '[{"id": 1, ' >notjson.json
 post_json /v1/models/credit/predictions notjson.json
 check_http "malformed JSON: 400" 400
@@ -182,10 +188,10 @@ api POST /v1/models/credit/flush
 check_http "flush" 200
 api GET /v1/models/credit/windows
 check_eq "four windows after flush, 2000 rows" \
-    "$(jget resp '(len(d["windows"]), sum(w["rows"] for w in d["windows"]))')" "(4, 2000)"
+    "$(jget resp '(len(d["windows"]), sum(w["rows"] for w in d["windows"]))')" '[4, 2000]'
 check_eq "labelled windows revised" \
     "$(jget resp '[(w["labelled"], w["revision"] > 1) for w in reversed(d["windows"])]')" \
-    "[(500, True), (500, True), (0, False), (0, False)]"
+'[[500, true], [500, true], [0, false], [0, false]]'
 KEYS=($(jget resp '" ".join(str(w["key"]) for w in reversed(d["windows"]))'))
 
 # drift: hours 0 and 1 are clean, 2 and 3 drifted (age shifted, region skewed)
@@ -211,7 +217,7 @@ check_http "unknown window: 404" 404
 api GET /v1/models/credit
 check_eq "join counters" \
     "$(jget resp '(d["stats"]["labels_received"], d["stats"]["labels_matched"], d["stats"]["labels_late"], d["stats"]["join_pending"] >= 5)')" \
-    "(1005, 1000, 1000, True)"
+'[1005, 1000, 1000, true]'
 
 # ---- series ----
 api GET /v1/models/credit/series
@@ -242,7 +248,7 @@ check_eq "metrics: route label is the pattern" \
     "$(grep -c 'route="/v1/models/{model}/predictions",code="200"' metrics.txt)" 1
 check_eq "metrics: no raw path as a label" "$(grep -c 'route="/v1/models/credit' metrics.txt)" 0
 check_eq "metrics: drift gauge of the last window" \
-    "$(grep -cE '^vigia_drift_detected\{model="credit",.*feature="age"' metrics.txt)" 1
+    "$(grep -cE '^vigia_drift_detected\{model="credit",baseline="reference",feature="age"\} 1$' metrics.txt)" 1
 check_eq "metrics: content type" \
     "$(curl -s -m 10 -o /dev/null -w '%{content_type}' "http://127.0.0.1:$SERVE_PORT/metrics")" \
     "text/plain; version=0.0.4; charset=utf-8"
@@ -270,7 +276,7 @@ check_eq "open rows replayed from the journal" "$(jget resp 'd["stats"]["open_ro
 api POST /v1/models/credit/flush
 api GET /v1/models/credit/windows
 check_eq "window rows add up after the crash" \
-    "$(jget resp '(len(d["windows"]), sum(w["rows"] for w in d["windows"]))')" "(5, 2300)"
+    "$(jget resp '(len(d["windows"]), sum(w["rows"] for w in d["windows"]))')" '[5, 2300]'
 api GET /v1/models/credit/reference
 check_http "reference survives the restart" 200
 

@@ -16,7 +16,7 @@ kill_daemons() {
     done
     SERVE_PID=
 }
-trap 'kill_daemons; exec 7>&-; wait $JQ_PID 2>/dev/null; rm -rf "$T"' EXIT
+trap 'kill_daemons; exec 7>&-; wait $JQ_PID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 
 # start_daemon DATA_DIR [vigia serve args...]: starts the daemon listening on 127.0.0.1 with a
 # port the kernel chose (--listen 127.0.0.1:0; the port is read from the start-up log line),

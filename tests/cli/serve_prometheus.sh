@@ -49,14 +49,14 @@ for i in $(seq 1 60); do
         "http://127.0.0.1:$PROM_PORT/api/v1/query?query=vigia_records_accepted_total" 2>/dev/null
     if [ -s q.json ]; then
         got=$(jget q.json '[(r["metric"].get("model"), r["value"][1]) for r in d["data"]["result"]]')
-        [ "$got" = "[('scraped', '120')]" ] && break
+        [ "$got" = '[["scraped", "120"]]' ] && break
     fi
     sleep 0.5
 done
-check_eq "Prometheus scraped vigia_records_accepted_total" "$got" "[('scraped', '120')]"
+check_eq "Prometheus scraped vigia_records_accepted_total" "$got" '[["scraped", "120"]]'
 curl -s -m 2 -o t.json "http://127.0.0.1:$PROM_PORT/api/v1/targets" 2>/dev/null
 check_eq "scrape target healthy" "$(jget t.json '[t["health"] for t in d["data"]["activeTargets"]]')" \
-    "['up']"
+    '["up"]'
 curl -s -m 2 -o w.json \
     "http://127.0.0.1:$PROM_PORT/api/v1/query?query=vigia_windows_closed_total" 2>/dev/null
 check_eq "windows closed seen by Prometheus" "$(jget w.json 'd["data"]["result"][0]["value"][1]')" 2

@@ -20,7 +20,7 @@ cat >mixed.json <<'EOF'
 [{"id": "1", "timestamp": "2026-02-01T00:00:01Z", "features": {"a": 1, "b": "x"}, "prediction": 0.2},
  {"id": "2", "timestamp": "2026-02-01T00:00:02Z", "features": {"a": "NaNa", "b": "x"}, "prediction": 0.2},
  {"id": "3", "timestamp": "2026-02-01T00:00:03Z", "features": {"a": 3, "b": "y"}, "prediction": 0.9},
- {"id": "4", "timestamp": "2026-02-01T00:00:04Z", "features": {"a": 4, "b": "y"}, "prediction": "high"}]
+ {"id": "4", "timestamp": "2026-02-01T00:00:04Z", "features": {"a": {"x": 4}, "b": "y"}, "prediction": 0.5}]
 EOF
 
 if ! start_daemon "$T/data" --config serve.yaml; then
@@ -67,7 +67,7 @@ check_http "model added to the config registered on reload" 200
 post_json /v1/models/m1/predictions mixed.json
 check_http "partial mode: 200" 200
 check_eq "partial mode: the good records accepted, the bad listed" \
-    "$(jget resp '(d["accepted"], [r["index"] for r in d["rejected"]])')" "(2, [1, 3])"
+    "$(jget resp '(d["accepted"], [r["index"] for r in d["rejected"]])')" '[2, [1, 3]]'
 api GET /v1/models/m1/rejected
 check_eq "dead letters of both batches" "$(jget resp 'd["total"]')" 4
 
