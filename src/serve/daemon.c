@@ -674,6 +674,7 @@ int vg_serve_start(vg_serve_config *cfg, vg_serve **out, vg_error *err) {
     pthread_mutex_init(&s->stats_mu, NULL);
     pthread_cond_init(&s->tick_cv, NULL);
     atomic_init(&s->ready, 0);
+    atomic_init(&s->inflight, 0);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     s->start_time = (double)ts.tv_sec + ts.tv_nsec / 1e9;

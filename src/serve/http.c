@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -41,24 +42,25 @@ typedef enum {
 static const struct {
     const char *pattern;
     const char *methods; /* allowed, space separated (HEAD comes with GET) */
+    const char *allow;   /* the same for the Allow header of a 405 */
     int body;            /* the route reads a body */
 } routes[] = {
-    [R_MODELS] = {"/v1/models", "GET POST", 1},
-    [R_MODEL] = {"/v1/models/{model}", "GET PUT DELETE", 1},
-    [R_REFERENCE] = {"/v1/models/{model}/reference", "GET PUT POST", 1},
-    [R_PREDICTIONS] = {"/v1/models/{model}/predictions", "POST", 1},
-    [R_LABELS] = {"/v1/models/{model}/labels", "POST", 1},
-    [R_FLUSH] = {"/v1/models/{model}/flush", "POST", 0},
-    [R_WINDOWS] = {"/v1/models/{model}/windows", "GET", 0},
-    [R_WINDOW_OPEN] = {"/v1/models/{model}/windows/open", "GET", 0},
-    [R_WINDOW] = {"/v1/models/{model}/windows/{key}", "GET", 0},
-    [R_WINDOW_PROFILE] = {"/v1/models/{model}/windows/{key}/profile", "GET", 0},
-    [R_SERIES] = {"/v1/models/{model}/series", "GET", 0},
-    [R_REJECTED] = {"/v1/models/{model}/rejected", "GET", 0},
-    [R_HEALTHZ] = {"/healthz", "GET", 0},
-    [R_READYZ] = {"/readyz", "GET", 0},
-    [R_METRICS] = {"/metrics", "GET", 0},
-    [R_OTHER] = {"other", "", 0},
+    [R_MODELS] = {"/v1/models", "GET POST", "GET, HEAD, POST", 1},
+    [R_MODEL] = {"/v1/models/{model}", "GET PUT DELETE", "GET, HEAD, PUT, DELETE", 1},
+    [R_REFERENCE] = {"/v1/models/{model}/reference", "GET PUT POST", "GET, HEAD, PUT, POST", 1},
+    [R_PREDICTIONS] = {"/v1/models/{model}/predictions", "POST", "POST", 1},
+    [R_LABELS] = {"/v1/models/{model}/labels", "POST", "POST", 1},
+    [R_FLUSH] = {"/v1/models/{model}/flush", "POST", "POST", 0},
+    [R_WINDOWS] = {"/v1/models/{model}/windows", "GET", "GET, HEAD", 0},
+    [R_WINDOW_OPEN] = {"/v1/models/{model}/windows/open", "GET", "GET, HEAD", 0},
+    [R_WINDOW] = {"/v1/models/{model}/windows/{key}", "GET", "GET, HEAD", 0},
+    [R_WINDOW_PROFILE] = {"/v1/models/{model}/windows/{key}/profile", "GET", "GET, HEAD", 0},
+    [R_SERIES] = {"/v1/models/{model}/series", "GET", "GET, HEAD", 0},
+    [R_REJECTED] = {"/v1/models/{model}/rejected", "GET", "GET, HEAD", 0},
+    [R_HEALTHZ] = {"/healthz", "GET", "GET, HEAD", 0},
+    [R_READYZ] = {"/readyz", "GET", "GET, HEAD", 0},
+    [R_METRICS] = {"/metrics", "GET", "GET, HEAD", 0},
+    [R_OTHER] = {"other", "", "", 0},
 };
 
 #define MAX_SEGS 8
@@ -73,6 +75,7 @@ typedef struct request {
     size_t len, cap;
     uint64_t limit;
     int too_large, answered;
+    char method[8];
 } request;
 
 /* The route of a path, with its {model} and {key}. */
@@ -187,18 +190,8 @@ static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method
     }
     if (!method_allowed(id, method)) {
         serve_reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
-                          method, routes[id].pattern, routes[id].methods);
-        static char allow[R_OTHER][32];
-        /* the Allow header wants commas; the table is static, so build it in place once */
-        if (!allow[id][0]) {
-            char tmp[32];
-            snprintf(tmp, sizeof tmp, "%s", routes[id].methods);
-            for (char *c = tmp; *c; c++)
-                if (*c == ' ')
-                    *c = ',';
-            memcpy(allow[id], tmp, sizeof tmp);
-        }
-        r->allow = allow[id];
+                          method, routes[id].pattern, routes[id].allow);
+        r->allow = routes[id].allow;
         return;
     }
     switch (id) {
@@ -265,6 +258,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &rq->t0);
         rq->route = match(url, rq);
+        atomic_fetch_add(&s->inflight, 1);
+        snprintf(rq->method, sizeof rq->method, "%s", method);
         rq->limit = serve_get_live(s).max_body_bytes;
         *con_cls = rq;
         const char *cl =
@@ -323,8 +318,11 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - rq->t0.tv_sec) + (t1.tv_nsec - rq->t0.tv_nsec) / 1e9;
     serve_stats_record(s, routes[rq->route].pattern, rq->status ? rq->status : 499, secs);
-    if (rq->status >= 500)
-        vg_serve_log(VG_LOG_WARN, "%s answered %u", routes[rq->route].pattern, rq->status);
+    /* 499: the client went away before an answer (nginx's convention) */
+    vg_serve_log(rq->status >= 500 ? VG_LOG_WARN : VG_LOG_DEBUG, "%s %s -> %u (%.1f ms)",
+                 rq->method, routes[rq->route].pattern, rq->status ? rq->status : 499,
+                 secs * 1000);
+    atomic_fetch_sub(&s->inflight, 1);
     free(rq->body);
     free(rq);
     *con_cls = NULL;
@@ -340,7 +338,8 @@ int serve_http_start(vg_serve *s, vg_error *err) {
     int g = getaddrinfo(s->cfg.host, port, &hints, &ai);
     if (g != 0)
         return vg_error_set(err, VG_ERR_INVALID, "listen: %s: %s", s->cfg.host, gai_strerror(g));
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    /* ITC: MHD_quiesce_daemon (stop accepting at shutdown) needs it with internal threads */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->mhd = MHD_start_daemon(flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
@@ -358,7 +357,17 @@ int serve_http_start(vg_serve *s, vg_error *err) {
 }
 
 void serve_http_stop(vg_serve *s) {
-    if (s->mhd)
-        MHD_stop_daemon(s->mhd);
+    if (!s->mhd)
+        return;
+    /* stop accepting, then give the requests in flight (a batch waiting for its journal
+     * commit, say) up to 10 s to be answered before the connections are closed */
+    MHD_socket fd = MHD_quiesce_daemon(s->mhd);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
 }

@@ -57,6 +57,7 @@ struct vg_serve {
     serve_model **models;
     size_t n_models, cap_models;
     atomic_int ready;
+    atomic_int inflight; /* requests begun and not completed (drained at shutdown) */
     struct MHD_Daemon *mhd;
     unsigned port;
     /* tick thread */

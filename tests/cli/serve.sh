@@ -130,6 +130,35 @@ check_eq "reference profile summary" "$(jget resp 'd["rows"], sorted(d["columns"
 api PUT /v1/models/credit/reference -H 'Content-Type: image/png' --data-binary @ref.csv
 check_http "reference of an unknown type: 415" 415
 
+api PUT /v1/models/from_config/reference -H 'Content-Type: text/csv' --data-binary @ref.csv
+check_http "reference without any feature column: 400" 400
+check_eq "bad reference: the error says why" "$(jget resp '"feature" in d["error"]["message"]')" True
+# a .vgp profile as the reference of a second model (detected by its magic bytes)
+"$VIGIA" profile ref.csv -o ref.vgp >/dev/null 2>&1
+sed 's/"credit"/"credit_vgp"/' spec.json >spec_vgp.json
+post_json /v1/models spec_vgp.json
+api PUT /v1/models/credit_vgp/reference -H 'Content-Type: application/octet-stream' \
+    --data-binary @ref.vgp
+check_eq "PUT reference .vgp" "$HTTP $(jget resp 'd["format"], d["rows"]')" '200 ["vgp", 2000]'
+api DELETE /v1/models/credit_vgp
+check_http "DELETE a model" 200
+
+# PUT: replace a spec (200), create one (201); the name must match the URL
+cat >regr.json <<'EOF2'
+{"name": "from_config", "task": "regression", "features": [{"name": "x", "type": "numeric"}],
+ "window": {"count": 20}}
+EOF2
+api PUT /v1/models/from_config -H 'Content-Type: application/json' --data-binary @regr.json
+check_eq "PUT replaces a spec" "$HTTP $(jget resp 'd["spec"]["window"]')" '200 {"count": 20}'
+sed 's/"from_config"/"made_by_put"/' regr.json >put.json
+api PUT /v1/models/made_by_put -H 'Content-Type: application/json' --data-binary @put.json
+check_http "PUT creates" 201
+api PUT /v1/models/other_name -H 'Content-Type: application/json' --data-binary @put.json
+check_http "PUT with another name in the body: 400" 400
+api DELETE /v1/models/made_by_put
+api HEAD /healthz
+check_http "HEAD on a GET route" 200
+
 # ---- predictions: hours 0..3 ----
 ok=1
 for h in 0 1 2 3; do
@@ -176,6 +205,12 @@ check_eq "413 error code" "$(jget resp 'd["error"]["code"]')" too_large
 api POST /v1/models/credit/predictions -H 'Content-Type: application/json' \
     -H 'Transfer-Encoding: chunked' --data-binary @big.json
 check_http "chunked body over max_body_bytes: 413" 413
+
+# ---- more records than max_records_per_batch (1000) ----
+"$PY" -c 'import json; json.dump([{"id": "n%d" % i, "features": {"age": 1}, "prediction": 0.5} for i in range(1001)], open("many.json", "w"))'
+post_json /v1/models/credit/predictions many.json
+check_eq "batch over max_records_per_batch: 413" "$HTTP $(jget resp 'd["error"]["code"]')" \
+    "413 too_many_records"
 
 # ---- labels, late (their windows have closed): the windows are revised ----
 post_json /v1/models/credit/labels labels.json
