@@ -327,6 +327,17 @@ check_eq "SIGTERM exits 0" "$STOP_RC" 0
 check_eq "shutdown logged" "$(grep -c 'SIGTERM: shutting down' "$SERVE_LOG")" 1
 check_logs_clean "no sanitizer report in the daemon logs"
 
+# ---- the example config starts and registers its models ----
+if start_daemon "$T/data_example" --config "$REPO_DIR/examples/serve.yaml"; then
+    api GET /v1/models
+    check_eq "examples/serve.yaml: its models registered" \
+        "$(jget resp '[m["name"] for m in d["models"]]')" '["credit", "demand"]'
+    stop_daemon TERM
+    check_eq "examples/serve.yaml: clean stop" "$STOP_RC" 0
+else
+    fail "examples/serve.yaml starts" "not ready"
+fi
+
 # ---- usage errors ----
 run serve --threads 0
 expect "--threads 0 rejected" 2 "--threads"
