@@ -35,7 +35,8 @@
 
 #define KEEP_CLOSED 32 /* closed windows kept in memory for late labels */
 
-/* ---- windows ---------------------------------------------------------------------------------- */
+/* ---- windows ----------------------------------------------------------------------------------
+ */
 
 static void win_free(mwin *w) {
     if (!w)
@@ -333,7 +334,8 @@ static void update_wait_min(vg_monitor *m) {
         j->wait_scan < j->count ? j->ring[ring_pos(j, j->wait_scan)].wait_seq : UINT64_MAX;
 }
 
-/* ---- lifecycle -------------------------------------------------------------------------------- */
+/* ---- lifecycle --------------------------------------------------------------------------------
+ */
 
 vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err) {
     vg_monitor *m = calloc(1, sizeof *m);
@@ -448,7 +450,8 @@ int vg_monitor_set_reference_file(vg_monitor *m, const char *path, vg_error *err
     return VG_OK;
 }
 
-/* ---- apply ------------------------------------------------------------------------------------ */
+/* ---- apply ------------------------------------------------------------------------------------
+ */
 
 /* Sets row `ri` of w to the label text; counts it when new. Returns 1 when it changed. */
 static int set_label(mwin *w, size_t ri, const char *s, size_t n, int *nomem) {
@@ -645,7 +648,8 @@ void vg_monitor_count_rejects(vg_monitor *m, size_t n_records, size_t n_late, in
     }
 }
 
-/* ---- closing and reports ---------------------------------------------------------------------- */
+/* ---- closing and reports ----------------------------------------------------------------------
+ */
 
 static const mwin *previous_of(const vg_monitor *m, const mwin *w) {
     const mwin *prev = NULL;
@@ -772,7 +776,8 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) 
     return closed;
 }
 
-/* ---- rows blob -------------------------------------------------------------------------------- */
+/* ---- rows blob --------------------------------------------------------------------------------
+ */
 
 #define ROWS_MAGIC "VGMR"
 #define ROWS_VERSION 1
@@ -833,7 +838,7 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
     uint64_t n = vg_rbuf_u64(&r);
     size_t alen;
     const char *arena = vg_rbuf_str(&r, &alen);
-    size_t per = 40 + 9 * (size_t)ns;
+    size_t per = 28 + 9 * (size_t)ns; /* bytes per row */
     if (!vg_rbuf_ok(&r) || version != ROWS_VERSION || ns != s->n_sensitive ||
         n > vg_rbuf_left(&r) / per)
         return vg_error_set(err, VG_ERR_FORMAT, "window rows: corrupted or another model's");
@@ -865,7 +870,8 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
     return VG_OK;
 }
 
-/* ---- hand-over and restore -------------------------------------------------------------------- */
+/* ---- hand-over and restore --------------------------------------------------------------------
+ */
 
 void vg_window_free(vg_window *w) {
     if (!w)
@@ -929,10 +935,10 @@ int vg_monitor_take_windows(vg_monitor *m, vg_window ***out, size_t *n, vg_error
             continue;
         if (w->dirty) {
             /* late labels: the model section is recomputed (drift keeps its first labels) */
-            if ((rc = report_window(m, w, err)) != VG_OK)
-                break;
             if (w->revision_emitted)
                 w->revision++;
+            if ((rc = report_window(m, w, err)) != VG_OK)
+                break;
             if (i == m->n_closed - 1 && set_last(m, w) != VG_OK) {
                 rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
                 break;
@@ -1091,8 +1097,8 @@ char *vg_monitor_open_report(vg_monitor *m, vg_error *err) {
                 win_put(t, w->arena + x->pred.off, x->pred.len, &t->row[t->nrows].pred) != VG_OK)
                 goto nomem;
             if (x->label.present) {
-                if (win_put(t, w->arena + x->label.off, x->label.len,
-                            &t->row[t->nrows].label) != VG_OK)
+                if (win_put(t, w->arena + x->label.off, x->label.len, &t->row[t->nrows].label) !=
+                    VG_OK)
                     goto nomem;
                 t->labelled++;
             }
@@ -1123,7 +1129,8 @@ out:
     return json;
 }
 
-/* ---- counters --------------------------------------------------------------------------------- */
+/* ---- counters ---------------------------------------------------------------------------------
+ */
 
 void vg_monitor_get_stats(const vg_monitor *m, vg_monitor_stats *s) {
     *s = m->st;

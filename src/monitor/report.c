@@ -18,7 +18,8 @@
 #include "internal.h"
 #include "vigia/compare.h"
 
-/* ---- metric samples --------------------------------------------------------------------------- */
+/* ---- metric samples ---------------------------------------------------------------------------
+ */
 
 /* Appends `value` escaped for a label value (backslash, double quote, newline). */
 static size_t put_escaped(char *dst, size_t o, size_t cap, const char *v) {
@@ -72,7 +73,8 @@ void msamples_add(msamples *m, const char *name, double value, int nlabels, ...)
     va_end(ap);
 }
 
-/* ---- drift ------------------------------------------------------------------------------------ */
+/* ---- drift ------------------------------------------------------------------------------------
+ */
 
 static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const vg_profile *cur,
                           const char *baseline, const char *ref_name, const char *cur_name,
@@ -117,7 +119,7 @@ static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const v
     }
     if (out) {
         /* the model and quality keys of a CLI comparison are the window report's own */
-        static const char *const drop[] = {"quality",    "task",     "evaluated_rows",
+        static const char *const drop[] = {"quality",        "task",       "evaluated_rows",
                                            "classification", "regression", "fairness",
                                            "estimated"};
         for (size_t k = 0; k < sizeof drop / sizeof *drop; k++)
@@ -134,8 +136,7 @@ static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const v
         if (c->uses_p_value || isfinite(c->p_value))
             msamples_add(ms, "drift_p_value", c->p_value, 3, "baseline", baseline, "feature",
                          c->name, "method", c->method);
-        msamples_add(ms, "drift_detected", c->drifted, 2, "baseline", baseline, "feature",
-                     c->name);
+        msamples_add(ms, "drift_detected", c->drifted, 2, "baseline", baseline, "feature", c->name);
     }
     msamples_add(ms, "drift_share", r->share_drifted, 1, "baseline", baseline);
     msamples_add(ms, "dataset_drift", r->dataset_drift, 1, "baseline", baseline);
@@ -144,7 +145,8 @@ static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const v
     return out;
 }
 
-/* ---- data quality ----------------------------------------------------------------------------- */
+/* ---- data quality -----------------------------------------------------------------------------
+ */
 
 #define MAX_ITEMS 100000
 
@@ -264,7 +266,8 @@ static json_t *quality_json(const vg_model_spec *s, const vg_profile *ref, const
     return q;
 }
 
-/* ---- model ------------------------------------------------------------------------------------ */
+/* ---- model ------------------------------------------------------------------------------------
+ */
 
 #define MAX_FAIR_GROUPS 20
 
@@ -316,8 +319,7 @@ static void model_samples(const vg_eval_result *r, msamples *ms) {
         char attr[200] = "";
         size_t o = 0;
         for (size_t k = 0; k < f->n_columns && o < sizeof attr; k++)
-            o += (size_t)snprintf(attr + o, sizeof attr - o, "%s%s", k ? " & " : "",
-                                  f->columns[k]);
+            o += (size_t)snprintf(attr + o, sizeof attr - o, "%s%s", k ? " & " : "", f->columns[k]);
         const vg_fair_result *fr = f->result;
         for (size_t g = 0; g < fr->n_groups && g < MAX_FAIR_GROUPS; g++) {
             const vg_fair_group *gr = &fr->groups[g];
@@ -380,8 +382,11 @@ static void eval_options(const vg_model_spec *s, vg_eval_options *o) {
 /* Adds "model" (+ "model_note") and "estimated" (+ "estimated_note") to root. */
 static void model_json(const mreport_in *in, json_t *root, msamples *ms, int *oom) {
     const vg_model_spec *s = in->spec;
-    vg_eval_options o;
+    vg_eval_options o, o_ref;
     eval_options(s, &o);
+    o_ref = o; /* the reference rows have no sensitive columns */
+    o_ref.sensitive = NULL;
+    o_ref.n_sensitive = 0;
     vg_eval_data *cur = NULL;
     vg_eval_plan plan;
     int have_plan = 0;
@@ -428,7 +433,7 @@ static void model_json(const mreport_in *in, json_t *root, msamples *ms, int *oo
         snprintf(est_note, sizeof est_note, "the estimate (CBPE) needs binary scores");
     } else if (vg_eval_estimate(in->ref_eval, cur, &plan, &o, &est, &e) != VG_OK) {
         snprintf(est_note, sizeof est_note, "%.250s", e.msg);
-    } else if (vg_eval_compute(in->ref_eval, &plan, &o, 1, &ref_res, &e) != VG_OK) {
+    } else if (vg_eval_compute(in->ref_eval, &plan, &o_ref, 1, &ref_res, &e) != VG_OK) {
         snprintf(est_note, sizeof est_note, "%.250s", e.msg);
     } else {
         vg_eval_result *cur_res = res;
@@ -466,7 +471,8 @@ out:
     vg_eval_data_free(cur);
 }
 
-/* ---- the report ------------------------------------------------------------------------------- */
+/* ---- the report -------------------------------------------------------------------------------
+ */
 
 int mreport_build(const mreport_in *in, char **json, vg_metric_sample **metrics, size_t *n_metrics,
                   vg_error *err) {
