@@ -160,6 +160,9 @@ struct vg_monitor {
     vg_metric_sample *last;
     size_t n_last;
     uint64_t wait_min_seq; /* smallest seq of a waiting label, UINT64_MAX */
+    int *sens_idx;         /* feature index of each sensitive feature */
+    const char **run_data; /* apply's scratch: a block of cells for vg_profile_add_batch */
+    size_t *run_len;
 };
 
 /* Window key of event time ts (time windows). */

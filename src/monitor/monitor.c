@@ -34,6 +34,7 @@
 #include "vigia/ingest.h"
 
 #define KEEP_CLOSED 32 /* closed windows kept in memory for late labels */
+#define RUN_MAX 1024   /* rows added to a profile in one block */
 
 /* ---- windows ----------------------------------------------------------------------------------
  */
@@ -350,6 +351,16 @@ vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err) {
         return NULL;
     }
     m->join.max = spec->max_join ? spec->max_join : VG_MONITOR_DEFAULT_MAX_JOIN;
+    if (m->spec->n_sensitive) {
+        if (!(m->sens_idx = malloc(m->spec->n_sensitive * sizeof *m->sens_idx))) {
+            vg_monitor_free(m);
+            vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        for (size_t k = 0; k < m->spec->n_sensitive; k++)
+            m->sens_idx[k] =
+                mspec_feature(m->spec, m->spec->sensitive[k], strlen(m->spec->sensitive[k]));
+    }
     m->wait_min_seq = UINT64_MAX;
     snprintf(m->ref_eval_note, sizeof m->ref_eval_note, "no reference");
     return m;
@@ -371,6 +382,9 @@ void vg_monitor_free(vg_monitor *m) {
     vg_profile_free(m->reference);
     vg_eval_data_free(m->ref_eval);
     free(m->last);
+    free(m->run_data);
+    free(m->run_len);
+    free(m->sens_idx);
     vg_model_spec_free(m->spec);
     free(m);
 }
@@ -470,10 +484,13 @@ static int set_label(mwin *w, size_t ri, const char *s, size_t n, int *nomem) {
     return 1;
 }
 
+/* Adds record r to its window, all but the profile (apply adds runs of records to a profile at
+ * once); *wout receives the window, NULL when the record is skipped (its window closed). */
 static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uint64_t seq,
-                          int replay, vg_error *err) {
+                          int replay, mwin **wout, vg_error *err) {
     const vg_model_spec *s = m->spec;
     int64_t key;
+    *wout = NULL;
     if (s->window_count > 0) {
         key = r->wkey != MREC_UNASSIGNED ? r->wkey : (int64_t)(m->count_ordinal / s->window_count);
     } else {
@@ -496,19 +513,9 @@ static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uin
         if (next > m->count_ordinal)
             m->count_ordinal = next;
     }
+    *wout = w;
     const char *a = b->arena;
-    vg_profile *p = w->profile;
     const mtext *cells = &b->cells[r->cell0];
-    for (size_t j = 0; j < s->n_features; j++) {
-        int rc = cells[j].present ? vg_profile_add_text(p, j, a + cells[j].off, cells[j].len)
-                                  : vg_profile_add_text(p, j, "", 0);
-        if (rc != VG_OK)
-            return vg_error_set(err, rc, "out of memory adding to a window");
-    }
-    if (vg_profile_add_text(p, s->n_features, a + r->pred.off, r->pred.len) != VG_OK)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
-    vg_profile_end_rows(p, 1);
-
     size_t ns = s->n_sensitive;
     if (win_grow_rows(w, ns) != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
@@ -520,7 +527,7 @@ static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uin
     if (rc == VG_OK)
         rc = win_put(w, a + r->pred.off, r->pred.len, &w->row[ri].pred);
     for (size_t k = 0; rc == VG_OK && k < ns; k++) {
-        int fi = mspec_feature(s, s->sensitive[k], strlen(s->sensitive[k]));
+        int fi = m->sens_idx[k];
         mtext *dst = &w->sens[ri * ns + k];
         memset(dst, 0, sizeof *dst);
         if (fi >= 0 && cells[fi].present)
@@ -625,13 +632,75 @@ static int add_label(vg_monitor *m, const vg_monitor_batch *b, const mrec *r, ui
     return VG_OK;
 }
 
+/* Adds rows rec[from .. to) of b (not skipped) to the profile of w in one block: the
+ * features and the prediction. The label column, beyond the block, counts them missing;
+ * fill_labels corrects that at close. */
+static int profile_run(vg_monitor *m, mwin *w, const vg_monitor_batch *b, size_t from, size_t to,
+                       vg_error *err) {
+    size_t nc = m->spec->n_features + 1, k = 0;
+    for (size_t i = from; i < to; i++) {
+        const mrec *r = &b->rec[i];
+        if (r->skip)
+            continue;
+        const mtext *cells = &b->cells[r->cell0];
+        const char **d = m->run_data + k * nc;
+        size_t *l = m->run_len + k * nc;
+        for (size_t j = 0; j + 1 < nc; j++) {
+            d[j] = cells[j].present ? b->arena + cells[j].off : "";
+            l[j] = cells[j].len;
+        }
+        d[nc - 1] = b->arena + r->pred.off;
+        l[nc - 1] = r->pred.len;
+        k++;
+    }
+    if (k == 0)
+        return VG_OK;
+    vg_batch vb = {k, nc, m->run_data, m->run_len};
+    if (vg_profile_add_batch(w->profile, &vb) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
+    return VG_OK;
+}
+
 int vg_monitor_apply(vg_monitor *m, vg_monitor_batch *b, uint64_t seq, int replay, vg_error *err) {
     if (b->n_features != m->spec->n_features)
         return vg_error_set(err, VG_ERR_INVALID, "batch of another model");
+    if (b->labels) {
+        for (size_t i = 0; i < b->n; i++) {
+            int rc = add_label(m, b, &b->rec[i], seq, replay, err);
+            if (rc != VG_OK)
+                return rc;
+        }
+        update_wait_min(m);
+        return VG_OK;
+    }
+    /* scratch for blocks of up to RUN_MAX rows */
+    size_t nc = m->spec->n_features + 1;
+    if (!m->run_data) {
+        m->run_data = malloc(RUN_MAX * nc * sizeof *m->run_data);
+        m->run_len = malloc(RUN_MAX * nc * sizeof *m->run_len);
+        if (!m->run_data || !m->run_len)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    mwin *cur = NULL;
+    size_t from = 0;
     for (size_t i = 0; i < b->n; i++) {
-        mrec *r = &b->rec[i];
-        int rc = b->labels ? add_label(m, b, r, seq, replay, err)
-                           : add_prediction(m, b, r, seq, replay, err);
+        mwin *w;
+        int rc = add_prediction(m, b, &b->rec[i], seq, replay, &w, err);
+        if (rc != VG_OK)
+            return rc;
+        if (!w)
+            continue;
+        if (cur && (w != cur || i - from >= RUN_MAX)) {
+            if ((rc = profile_run(m, cur, b, from, i, err)) != VG_OK)
+                return rc;
+            from = i;
+        }
+        if (!cur || w != cur)
+            from = i;
+        cur = w;
+    }
+    if (cur) {
+        int rc = profile_run(m, cur, b, from, b->n, err);
         if (rc != VG_OK)
             return rc;
     }
@@ -675,15 +744,20 @@ static int report_window(vg_monitor *m, mwin *w, vg_error *err) {
     return VG_OK;
 }
 
-/* The label column from the rows' labels (once, at close). */
+/* The label column from the rows' labels (once, at close). Blocks of records counted every
+ * row missing in it (the label is not in the block); each label added now takes one back. */
 static int fill_labels(const vg_model_spec *s, mwin *w) {
     size_t col = s->n_features + 1;
+    vg_column *c = w->profile->cols[col];
     for (size_t i = 0; i < w->nrows; i++) {
         const mtext *l = &w->row[i].label;
-        int rc = l->present ? vg_profile_add_text(w->profile, col, w->arena + l->off, l->len)
-                            : vg_profile_add_text(w->profile, col, "", 0);
+        if (!l->present)
+            continue;
+        int rc = vg_profile_add_text(w->profile, col, w->arena + l->off, l->len);
         if (rc != VG_OK)
             return rc;
+        if (c->missing > 0)
+            c->missing--;
     }
     return VG_OK;
 }

@@ -382,6 +382,7 @@ static void test_time_windows(void **state) {
     vg_monitor_rejects rj;
     r = record("c1", T0 + 59 * 60000, 30, "north", 0.5, NULL);
     assert_int_equal(feed(m, r, T0, 5, 0, &rj), 1);
+    free(r);
     expect_reject(&rj, 0, 0, "timestamp", "late: window 2026-01-01T10:00:00Z closed");
     vg_monitor_rejects_free(&rj);
     vg_monitor_count_rejects(m, 1, 1, 0);
