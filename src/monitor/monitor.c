@@ -484,6 +484,62 @@ static int set_label(mwin *w, size_t ri, const char *s, size_t n, int *nomem) {
     return 1;
 }
 
+/* The model row of record r in w (what the metrics need), and its id in the join map. */
+static int add_model_row(vg_monitor *m, const vg_monitor_batch *b, const mrec *r, mwin *w,
+                         int64_t key, int replay, vg_error *err) {
+    const vg_model_spec *s = m->spec;
+    const char *a = b->arena;
+    const mtext *cells = &b->cells[r->cell0];
+    size_t ns = s->n_sensitive;
+    if (win_grow_rows(w, ns) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
+    size_t ri = w->nrows;
+    mrow *row = &w->row[ri];
+    memset(row, 0, sizeof *row);
+    row->pred_kind = r->pred_kind;
+    int rc = win_put(w, a + r->id.off, r->id.len, &row->id);
+    if (rc == VG_OK)
+        rc = win_put(w, a + r->pred.off, r->pred.len, &w->row[ri].pred);
+    for (size_t k = 0; rc == VG_OK && k < ns; k++) {
+        int fi = m->sens_idx[k];
+        mtext *dst = &w->sens[ri * ns + k];
+        memset(dst, 0, sizeof *dst);
+        if (fi >= 0 && cells[fi].present)
+            rc = win_put(w, a + cells[fi].off, cells[fi].len, dst);
+    }
+    if (rc != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
+    w->nrows++;
+    int nomem = 0;
+    if (r->label.present)
+        set_label(w, ri, a + r->label.off, r->label.len, &nomem);
+    /* the join: a waiting label is picked up; the id now names this row */
+    const char *id = a + r->id.off;
+    uint64_t h = vg_hash_bytes(id, r->id.len);
+    jent *e = join_find(m, h, id, r->id.len);
+    if (e && e->state == JE_WAIT) {
+        if (!r->label.present)
+            set_label(w, ri, e->label, e->label_len, &nomem);
+        if (e->wait_seq < w->min_seq)
+            w->min_seq = e->wait_seq; /* the label's batch must stay in the journal */
+        free(e->label);
+        e->label = NULL;
+        m->join.n_wait--;
+        if (!replay)
+            m->st.labels_matched++;
+    } else if (!e && !(e = join_insert(m, h, id, r->id.len))) {
+        nomem = 1;
+    }
+    if (nomem)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
+    e->state = JE_PRED;
+    e->wkey = key;
+    e->row = (uint32_t)ri;
+    e->expires_ms = b->now_ms + s->label_ttl_ms;
+
+    return VG_OK;
+}
+
 /* Adds record r to its window, all but the profile (apply adds runs of records to a profile at
  * once); *wout receives the window, NULL when the record is skipped (its window closed). */
 static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uint64_t seq,
@@ -514,56 +570,14 @@ static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uin
             m->count_ordinal = next;
     }
     *wout = w;
-    const char *a = b->arena;
-    const mtext *cells = &b->cells[r->cell0];
-    size_t ns = s->n_sensitive;
-    if (win_grow_rows(w, ns) != VG_OK)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
-    size_t ri = w->nrows;
-    mrow *row = &w->row[ri];
-    memset(row, 0, sizeof *row);
-    row->pred_kind = r->pred_kind;
-    int rc = win_put(w, a + r->id.off, r->id.len, &row->id);
-    if (rc == VG_OK)
-        rc = win_put(w, a + r->pred.off, r->pred.len, &w->row[ri].pred);
-    for (size_t k = 0; rc == VG_OK && k < ns; k++) {
-        int fi = m->sens_idx[k];
-        mtext *dst = &w->sens[ri * ns + k];
-        memset(dst, 0, sizeof *dst);
-        if (fi >= 0 && cells[fi].present)
-            rc = win_put(w, a + cells[fi].off, cells[fi].len, dst);
-    }
-    if (rc != VG_OK)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
-    w->nrows++;
     w->rows++;
-    int nomem = 0;
-    if (r->label.present)
-        set_label(w, ri, a + r->label.off, r->label.len, &nomem);
-    /* the join: a waiting label is picked up; the id now names this row */
-    const char *id = a + r->id.off;
-    uint64_t h = vg_hash_bytes(id, r->id.len);
-    jent *e = join_find(m, h, id, r->id.len);
-    if (e && e->state == JE_WAIT) {
-        if (!r->label.present)
-            set_label(w, ri, e->label, e->label_len, &nomem);
-        if (e->wait_seq < w->min_seq)
-            w->min_seq = e->wait_seq; /* the label's batch must stay in the journal */
-        free(e->label);
-        e->label = NULL;
-        m->join.n_wait--;
-        if (!replay)
-            m->st.labels_matched++;
-    } else if (!e && !(e = join_insert(m, h, id, r->id.len))) {
-        nomem = 1;
+    /* model rows are bounded per window (max_join: more could not be joined anyway); the
+     * profile still takes every record */
+    if (w->nrows < m->join.max) {
+        int rc = add_model_row(m, b, r, w, key, replay, err);
+        if (rc != VG_OK)
+            return rc;
     }
-    if (nomem)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
-    e->state = JE_PRED;
-    e->wkey = key;
-    e->row = (uint32_t)ri;
-    e->expires_ms = b->now_ms + s->label_ttl_ms;
-
     if (seq < w->min_seq)
         w->min_seq = seq;
     if (seq > w->max_seq)
@@ -799,17 +813,23 @@ static int close_window(vg_monitor *m, size_t oi, vg_error *err) {
     return VG_OK;
 }
 
-/* Closed windows leave memory past the TTL or beyond KEEP_CLOSED (never one still to hand
- * over, never the newest: it is the next window's "previous"). */
+/* Closed windows leave memory, oldest first, past the TTL, beyond KEEP_CLOSED windows or beyond
+ * max_join model rows in all (no more could be joined) - never one still to hand over, never
+ * the newest: it is the next window's "previous". */
 static void evict_closed(vg_monitor *m, int64_t now_ms) {
+    uint64_t kept_rows = 0;
+    for (size_t i = 0; i < m->n_closed; i++)
+        kept_rows += m->closed[i]->nrows;
     size_t i = 0;
     while (i + 1 < m->n_closed) {
         mwin *w = m->closed[i];
-        int old = m->n_closed > KEEP_CLOSED || w->closed_wall_ms + m->spec->label_ttl_ms <= now_ms;
+        int old = m->n_closed > KEEP_CLOSED || kept_rows > m->join.max ||
+                  w->closed_wall_ms + m->spec->label_ttl_ms <= now_ms;
         if (!old || w->pending) {
             i++;
             continue;
         }
+        kept_rows -= w->nrows;
         win_free(w);
         memmove(m->closed + i, m->closed + i + 1, (m->n_closed - i - 1) * sizeof *m->closed);
         m->n_closed--;
@@ -832,13 +852,8 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) 
             due = w->rows >= s->window_count;
         else
             due = m->has_watermark && m->st.watermark_ms >= w->end_ms + s->lateness_ms;
-        if (!due) {
-            /* count windows fill in key order, but check the others for fullness too */
-            if (s->window_count > 0 && m->n_open > 1 && m->open[1]->rows >= s->window_count) {
-                /* cannot happen: windows are filled in order; keep key order anyway */
-            }
+        if (!due) /* windows close in key order (count windows also fill in it) */
             break;
-        }
         w->closed_wall_ms = now_ms;
         int rc = close_window(m, 0, err);
         if (rc != VG_OK)

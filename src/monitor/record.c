@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "../base/bytes.h"
+#include "../base/utf8.h"
 #include "internal.h"
 
 /* ---- batch storage ----------------------------------------------------------------------------
@@ -81,8 +82,10 @@ static int arena_string(vg_monitor_batch *b, const char *body, const jtok *tk, m
     int rc = arena_reserve(b, tk->len);
     if (rc != VG_OK)
         return rc;
-    size_t n = js_unescape(body, tk, b->arena + b->alen);
-    if (n == (size_t)-1)
+    char *dst = b->arena + b->alen;
+    size_t n = js_unescape(body, tk, dst);
+    /* texts reach JSON reports and metric labels: they must be UTF-8 without NUL */
+    if (n == (size_t)-1 || memchr(dst, '\0', n) || !vg_utf8_valid(dst, n))
         return VG_ERR_PARSE;
     t->off = (uint32_t)b->alen;
     t->len = (uint32_t)n;
@@ -261,6 +264,8 @@ static int check_label(const vg_model_spec *s, vg_monitor_batch *b, const char *
     if (!class_value(b, body, t, out, oom)) {
         if (*oom)
             return 0;
+        if (t->type == JT_STRING)
+            return !fail(w, "label", "invalid string (bad escape, NUL byte or not UTF-8)");
         return !fail(w, "label", "a class label must be a string, an integer or a boolean, not %s",
                      type_word(t->type));
     }
@@ -357,6 +362,8 @@ static int check_prediction(const vg_model_spec *s, vg_monitor_batch *b, const c
     if (!class_value(b, body, cls, &r->pred, oom)) {
         if (*oom)
             return 0;
+        if (cls->type == JT_STRING)
+            return !fail(w, "prediction", "invalid string (bad escape, NUL byte or not UTF-8)");
         return !fail(w, "prediction", "must be %s, not %s",
                      s->task == VG_TASK_BINARY ? "a score in [0, 1], {\"score\": p} or a class"
                                                : "a class or {\"class\": c, \"probabilities\": {}}",
@@ -415,7 +422,7 @@ static int check_feature(const vg_feature_spec *f, vg_monitor_batch *b, const ch
         break;
     }
     if (rc == VG_ERR_PARSE)
-        return !fail(w, field, "invalid \\u escape");
+        return !fail(w, field, "invalid string (bad escape, NUL byte or not UTF-8)");
     if (rc != VG_OK) {
         *oom = rc;
         return 0;
@@ -490,7 +497,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
                 if (v->len == 0)
                     return !fail(w, "id", "must not be empty");
                 if ((rc = arena_string(b, body, v, &r->id)) == VG_ERR_PARSE)
-                    return !fail(w, "id", "invalid \\u escape");
+                    return !fail(w, "id", "invalid string (bad escape, NUL byte or not UTF-8)");
             } else if (v->type == JT_NUMBER && is_integer_text(body, v)) {
                 rc = arena_put(b, body + v->start, v->len, &r->id);
             } else {

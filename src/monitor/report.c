@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/utf8.h"
 #include "../report/json.h"
 #include "internal.h"
 #include "vigia/compare.h"
@@ -21,56 +22,75 @@
 /* ---- metric samples ---------------------------------------------------------------------------
  */
 
-/* Appends `value` escaped for a label value (backslash, double quote, newline). */
+/* Appends v, cut to at most MAX_LABEL_VALUE bytes (at a UTF-8 boundary) and escaped for a
+ * label value (backslash, double quote, newline); returns the new length, or cap when it does
+ * not fit. */
+#define MAX_LABEL_VALUE 80
+
 static size_t put_escaped(char *dst, size_t o, size_t cap, const char *v) {
-    for (; *v && o + 3 < cap; v++) {
-        if (*v == '\\' || *v == '"') {
+    size_t n = strlen(v);
+    if (n > MAX_LABEL_VALUE)
+        n = vg_utf8_cut(v, MAX_LABEL_VALUE);
+    for (size_t i = 0; i < n; i++) {
+        if (o + 3 > cap)
+            return cap;
+        if (v[i] == '\\' || v[i] == '"') {
             dst[o++] = '\\';
-            dst[o++] = *v;
-        } else if (*v == '\n') {
+            dst[o++] = v[i];
+        } else if (v[i] == '\n') {
             dst[o++] = '\\';
             dst[o++] = 'n';
         } else {
-            dst[o++] = *v;
+            dst[o++] = v[i];
         }
     }
-    dst[o] = '\0';
     return o;
 }
 
-/* nlabels pairs of (name, value) follow. */
+/* nlabels pairs of (name, value) follow. A sample whose labels do not fit in
+ * vg_metric_sample.labels is left out rather than cut mid-syntax. */
 void msamples_add(msamples *m, const char *name, double value, int nlabels, ...) {
     if (m->oom || !isfinite(value))
         return;
+    char buf[sizeof m->s->labels];
+    size_t o = 0, cap = sizeof buf;
+    int fits = 1;
+    va_list ap;
+    va_start(ap, nlabels);
+    for (int i = 0; i < nlabels; i++) {
+        const char *k = va_arg(ap, const char *), *v = va_arg(ap, const char *);
+        if (!fits)
+            continue;
+        int w = snprintf(buf + o, cap - o, "%s%s=\"", i ? "," : "", k);
+        if (w < 0 || (size_t)w >= cap - o) {
+            fits = 0;
+            continue;
+        }
+        o = put_escaped(buf, o + (size_t)w, cap, v);
+        if (o + 2 > cap) {
+            fits = 0;
+            continue;
+        }
+        buf[o++] = '"';
+    }
+    va_end(ap);
+    if (!fits)
+        return;
+    buf[o] = '\0';
     if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        vg_metric_sample *s = realloc(m->s, cap * sizeof *s);
+        size_t nc = m->cap ? m->cap * 2 : 64;
+        vg_metric_sample *s = realloc(m->s, nc * sizeof *s);
         if (!s) {
             m->oom = 1;
             return;
         }
         m->s = s;
-        m->cap = cap;
+        m->cap = nc;
     }
     vg_metric_sample *s = &m->s[m->n++];
     snprintf(s->name, sizeof s->name, "%s", name);
     s->value = value;
-    size_t o = 0, cap = sizeof s->labels;
-    s->labels[0] = '\0';
-    va_list ap;
-    va_start(ap, nlabels);
-    for (int i = 0; i < nlabels; i++) {
-        const char *k = va_arg(ap, const char *), *v = va_arg(ap, const char *);
-        int w = snprintf(s->labels + o, cap - o, "%s%s=\"", i ? "," : "", k);
-        if (w < 0 || (size_t)w >= cap - o)
-            break;
-        o = put_escaped(s->labels, o + (size_t)w, cap - 1, v);
-        if (o + 1 < cap) {
-            s->labels[o++] = '"';
-            s->labels[o] = '\0';
-        }
-    }
-    va_end(ap);
+    memcpy(s->labels, buf, o + 1);
 }
 
 /* ---- drift ------------------------------------------------------------------------------------
@@ -501,6 +521,8 @@ int mreport_build(const mreport_in *in, char **json, vg_metric_sample **metrics,
     }
     vg_json_put(win, "rows", vg_json_count(w->rows), &oom);
     vg_json_put(win, "labelled", vg_json_count(w->labelled), &oom);
+    /* rows kept for the model metrics: all, up to max_join per window */
+    vg_json_put(win, "model_rows", vg_json_count(w->nrows), &oom);
     vg_json_put(win, "revision", json_integer(w->revision ? w->revision : 1), &oom);
     vg_json_put(root, "window", win, &oom);
     msamples_add(&ms, "window_rows", (double)w->rows, 0);
