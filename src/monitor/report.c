@@ -399,7 +399,7 @@ static void eval_options(const vg_model_spec *s, vg_eval_options *o) {
     }
 }
 
-/* Adds "model" (+ "model_note") and "estimated" (+ "estimated_note") to root. */
+/* Adds "performance" (+ "performance_note") and "estimated" (+ "estimated_note") to root. */
 static void model_json(const mreport_in *in, json_t *root, msamples *ms, int *oom) {
     const vg_model_spec *s = in->spec;
     vg_eval_options o, o_ref;
@@ -477,9 +477,10 @@ static void model_json(const mreport_in *in, json_t *root, msamples *ms, int *oo
         vg_eval_result_free(empty);
     }
 out:
-    vg_json_put(root, "model", model ? model : json_null(), oom);
+    /* "model" is the model's name: the section of vg_eval_json is "performance" */
+    vg_json_put(root, "performance", model ? model : json_null(), oom);
     if (!model)
-        vg_json_put(root, "model_note", json_string(note), oom);
+        vg_json_put(root, "performance_note", json_string(note), oom);
     vg_json_put(root, "estimated", estimated ? estimated : json_null(), oom);
     if (!estimated)
         vg_json_put(root, "estimated_note", vg_json_str(est_note), oom);

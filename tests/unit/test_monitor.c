@@ -491,7 +491,7 @@ static void test_label_join(void **state) {
     assert_int_equal(w[0]->revision, 1);
     /* accuracy at threshold 0.5: p0 (0.8, 1) right, p1 (0.8, 0) wrong, p3 (0.2, 1) wrong */
     json_t *rep = json_loads(w[0]->report_json, 0, NULL);
-    json_t *cls = json_object_get(json_object_get(rep, "model"), "classification");
+    json_t *cls = json_object_get(json_object_get(rep, "performance"), "classification");
     assert_non_null(cls);
     double acc = json_number_value(json_object_get(cls, "accuracy"));
     assert_true(fabs(acc - 1.0 / 3) < 1e-12);
@@ -515,7 +515,7 @@ static void test_label_join(void **state) {
     assert_int_equal(w[0]->revision, 2);
     assert_int_equal(w[0]->labelled, 5);
     rep = json_loads(w[0]->report_json, 0, NULL);
-    cls = json_object_get(json_object_get(rep, "model"), "classification");
+    cls = json_object_get(json_object_get(rep, "performance"), "classification");
     acc = json_number_value(json_object_get(cls, "accuracy"));
     assert_true(fabs(acc - 3.0 / 5) < 1e-12);
     assert_int_equal(
@@ -729,6 +729,8 @@ static void test_report_numbers(void **state) {
     assert_int_equal(n, 1);
     json_t *rep = json_loads(w[0]->report_json, 0, NULL);
     assert_non_null(rep);
+    assert_string_equal(json_string_value(json_object_get(rep, "model")), "credit");
+    assert_string_equal(json_string_value(json_object_get(rep, "task")), "binary");
 
     /* drift equals vg_compare_profiles on a profile built directly from the same rows */
     vg_compare_options co;
@@ -780,7 +782,7 @@ static void test_report_numbers(void **state) {
     assert_false(json_is_true(json_object_get(json_object_get(q, "age"), "type_changed")));
 
     /* model: accuracy at 0.5 counted by hand */
-    json_t *cls = json_object_get(json_object_get(rep, "model"), "classification");
+    json_t *cls = json_object_get(json_object_get(rep, "performance"), "classification");
     double acc = json_number_value(json_object_get(cls, "accuracy"));
     assert_true(fabs(acc - (double)right / total) < 1e-12);
     s = find_sample(w[0], "model_metric", "metric=\"accuracy\"");
