@@ -810,6 +810,143 @@ static void test_report_numbers(void **state) {
     vg_monitor_free(m);
 }
 
+static void test_restore_late_label(void **state) {
+    (void)state;
+    vg_monitor *a = new_monitor(SPEC);
+    vg_error err;
+    char body[2048];
+    size_t o = 0;
+    for (int i = 0; i < 4; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "q%d", i);
+        char *r = record(id, T0 + i * 1000, 30 + i, "north", i % 2 ? 0.9 : 0.1, i < 2 ? "1" : NULL);
+        o += (size_t)snprintf(body + o, sizeof body - o, "%s\n", r);
+        free(r);
+    }
+    assert_int_equal(feed(a, body, T0, 1, 0, NULL), 0);
+    assert_int_equal(vg_monitor_advance(a, T0, 1, &err), 1);
+    size_t n;
+    vg_window **w = take(a, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(w[0]->labelled, 2);
+    /* a new monitor from the persisted window: a late label still joins it */
+    vg_monitor *b = new_monitor(SPEC);
+    assert_int_equal(vg_monitor_restore_window(b, w[0], &err), VG_OK);
+    assert_int_equal(vg_monitor_restore_window(b, w[0], &err), VG_ERR_INVALID);
+    size_t nl;
+    assert_non_null(vg_monitor_last_metrics(b, &nl));
+    assert_int_equal(nl, w[0]->n_metrics);
+    /* its records are now late */
+    vg_monitor_rejects rj;
+    char *r = record("z", T0 + 5000, 30, "north", 0.5, NULL);
+    assert_int_equal(feed(b, r, T0, 2, 0, &rj), 1);
+    free(r);
+    expect_reject(&rj, 0, 0, "timestamp", "late");
+    vg_monitor_rejects_free(&rj);
+    assert_int_equal(feed(b, "{\"id\": \"q3\", \"label\": 1}", T0, 3, 1, NULL), 0);
+    vg_window **w2 = take(b, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(w2[0]->key, w[0]->key);
+    assert_int_equal(w2[0]->revision, 2);
+    assert_int_equal(w2[0]->labelled, 3);
+    assert_int_equal(w2[0]->rows, 4);
+    json_t *rep = json_loads(w2[0]->report_json, 0, NULL);
+    json_t *cls = json_object_get(json_object_get(rep, "performance"), "classification");
+    /* q0 (0.1, 1) wrong, q1 (0.9, 1) right, q3 (0.9, 1) right */
+    assert_true(fabs(json_number_value(json_object_get(cls, "accuracy")) - 2.0 / 3) < 1e-12);
+    json_decref(rep);
+    free_windows(w2, n);
+    free_windows(w, 1);
+    vg_monitor_free(a);
+    vg_monitor_free(b);
+}
+
+static void test_strings_and_caps(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor("{\"name\": \"s\", \"task\": \"binary\", \"max_join\": 3, "
+                                "\"features\": [{\"name\": \"c\", \"type\": \"categorical\"}]}");
+    vg_error err;
+    const char body[] =
+        "{\"id\": \"a\", \"features\": {\"c\": \"ok \\u00e9\"}, \"prediction\": 0.1}\n"
+        "{\"id\": \"b\", \"features\": {\"c\": \"\xff\"}, \"prediction\": 0.1}\n"
+        "{\"id\": \"c\", \"features\": {\"c\": \"x\\u0000y\"}, \"prediction\": 0.1}\n"
+        "{\"id\": \"d\\ud800\", \"features\": {}, \"prediction\": 0.1}\n"
+        "{\"id\": \"e\", \"features\": {}, \"prediction\": 0.1}\n"
+        "{\"id\": \"f\", \"features\": {}, \"prediction\": 0.1}\n"
+        "{\"id\": \"g\", \"features\": {}, \"prediction\": 0.1}\n";
+    vg_monitor_rejects rj;
+    assert_int_equal(feed(m, body, T0, 1, 0, &rj), 3);
+    expect_reject(&rj, 0, 1, "features.c", "UTF-8");
+    expect_reject(&rj, 1, 2, "features.c", "NUL");
+    expect_reject(&rj, 2, 3, "id", "invalid string");
+    vg_monitor_rejects_free(&rj);
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    size_t n;
+    vg_window **w = take(m, &n);
+    /* 4 records; at most max_join (3) model rows, every record in the profile */
+    assert_int_equal(w[0]->rows, 4);
+    assert_int_equal(w[0]->profile->rows, 4);
+    json_t *rep = json_loads(w[0]->report_json, 0, NULL);
+    json_t *win = json_object_get(rep, "window");
+    assert_int_equal(json_integer_value(json_object_get(win, "model_rows")), 3);
+    assert_true(json_is_null(json_object_get(rep, "performance")));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(rep, "performance_note")), "no labelled rows"));
+    json_decref(rep);
+    free_windows(w, n);
+    vg_monitor_free(m);
+}
+
+static void test_regression_multiclass_metrics(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor("{\"name\": \"r\", \"task\": \"regression\", \"features\": "
+                                "[{\"name\": \"x\", \"type\": \"numeric\"}]}");
+    vg_error err;
+    double y[] = {1, 2, 3, 4, 10}, p[] = {1.5, 2, 2, 5, 7};
+    char body[2048];
+    size_t o = 0;
+    double se = 0, ae = 0;
+    for (int i = 0; i < 5; i++) {
+        o += (size_t)snprintf(body + o, sizeof body - o,
+                              "{\"id\": %d, \"features\": {\"x\": %d}, \"prediction\": %g}\n", i, i,
+                              p[i]);
+        se += (y[i] - p[i]) * (y[i] - p[i]);
+        ae += fabs(y[i] - p[i]);
+    }
+    assert_int_equal(feed(m, body, T0, 1, 0, NULL), 0);
+    o = 0;
+    for (int i = 0; i < 5; i++)
+        o += (size_t)snprintf(body + o, sizeof body - o, "{\"id\": %d, \"label\": %g}\n", i, y[i]);
+    assert_int_equal(feed(m, body, T0, 2, 1, NULL), 0);
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    size_t n;
+    vg_window **w = take(m, &n);
+    const vg_metric_sample *s = find_sample(w[0], "model_metric", "metric=\"rmse\"");
+    assert_non_null(s);
+    assert_true(fabs(s->value - sqrt(se / 5)) < 1e-12);
+    s = find_sample(w[0], "model_metric", "metric=\"mae\"");
+    assert_non_null(s);
+    assert_true(fabs(s->value - ae / 5) < 1e-12);
+    free_windows(w, n);
+    vg_monitor_free(m);
+
+    m = new_monitor("{\"name\": \"mc\", \"task\": \"multiclass\", \"features\": "
+                    "[{\"name\": \"x\", \"type\": \"numeric\"}]}");
+    const char *mb =
+        "{\"id\": 1, \"features\": {}, \"prediction\": \"a\", \"label\": \"a\"}\n"
+        "{\"id\": 2, \"features\": {}, \"prediction\": {\"class\": \"b\"}, \"label\": \"c\"}\n"
+        "{\"id\": 3, \"features\": {}, \"prediction\": \"c\", \"label\": \"c\"}\n"
+        "{\"id\": 4, \"features\": {}, \"prediction\": \"b\", \"label\": \"b\"}\n";
+    assert_int_equal(feed(m, mb, T0, 1, 0, NULL), 0);
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    w = take(m, &n);
+    s = find_sample(w[0], "model_metric", "metric=\"accuracy\"");
+    assert_non_null(s);
+    assert_true(fabs(s->value - 0.75) < 1e-12);
+    free_windows(w, n);
+    vg_monitor_free(m);
+}
+
 static void test_label_escaping(void **state) {
     (void)state;
     vg_monitor *m = new_monitor("{\"name\": \"e\", \"task\": \"regression\", \"features\": "
@@ -841,6 +978,9 @@ int main(void) {
         cmocka_unit_test(test_encode_replay),
         cmocka_unit_test(test_report_numbers),
         cmocka_unit_test(test_label_escaping),
+        cmocka_unit_test(test_restore_late_label),
+        cmocka_unit_test(test_strings_and_caps),
+        cmocka_unit_test(test_regression_multiclass_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
