@@ -87,8 +87,7 @@ int vg_eval_load(const char *path, const vg_read_options *ro, const vg_eval_opti
  * one row: cells[j] / lens[j] in the slot order target, prediction, each proba column, each
  * sensitive column, as text typed like a file's cells; a NULL cell is missing. `line` is the
  * row's number in messages. */
-int vg_eval_data_new(const vg_eval_options *o, const char *name, vg_eval_data **out,
-                     vg_error *err);
+int vg_eval_data_new(const vg_eval_options *o, const char *name, vg_eval_data **out, vg_error *err);
 int vg_eval_data_add(vg_eval_data *d, const char *const *cells, const size_t *lens, uint64_t line,
                      vg_error *err);
 void vg_eval_data_free(vg_eval_data *d);

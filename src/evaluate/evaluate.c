@@ -199,8 +199,7 @@ static int store_cell(vg_eval_data *d, size_t j, size_t i, const char *s, size_t
 }
 
 /* The empty data of `name` with the slots of o (names point into o, which must outlive d). */
-static int data_new(const vg_eval_options *o, const char *name, vg_eval_data **out,
-                    vg_error *err) {
+static int data_new(const vg_eval_options *o, const char *name, vg_eval_data **out, vg_error *err) {
     if (!o->target)
         return vg_error_set(err, VG_ERR_INVALID, "no target column given");
     if (!o->prediction && o->n_proba == 0)

@@ -81,7 +81,8 @@ struct vg_monitor_batch {
     size_t alen, acap;
 };
 
-/* ---- the monitor (monitor.c) ------------------------------------------------------------------ */
+/* ---- the monitor (monitor.c) ------------------------------------------------------------------
+ */
 
 /* A model row: what the metrics need of one prediction. Texts in the window arena; sens are
  * spec.n_sensitive mtexts from window.sens[row * n_sensitive]. */
@@ -97,8 +98,8 @@ typedef struct mwin {
     uint64_t min_seq, max_seq;
     uint64_t label_seq; /* closed: smallest seq of labels not yet handed over (UINT64_MAX) */
     int closed;
-    int dirty; /* closed and changed by late labels since the last take_windows */
-    int pending; /* to hand over at the next take_windows */
+    int dirty;            /* closed and changed by late labels since the last take_windows */
+    int pending;          /* to hand over at the next take_windows */
     int revision_emitted; /* handed over at least once: late labels bump the revision */
     int64_t closed_wall_ms;
     vg_profile *profile; /* open: features + prediction (label column empty); closed: final */
@@ -159,23 +160,27 @@ struct vg_monitor {
     vg_metric_sample *last;
     size_t n_last;
     uint64_t wait_min_seq; /* smallest seq of a waiting label, UINT64_MAX */
+    int *sens_idx;         /* feature index of each sensitive feature */
+    const char **run_data; /* apply's scratch: a block of cells for vg_profile_add_batch */
+    size_t *run_len;
 };
 
 /* Window key of event time ts (time windows). */
 int64_t mwin_key(const vg_model_spec *s, int64_t ts);
 
-/* ---- report (report.c) ------------------------------------------------------------------------ */
+/* ---- report (report.c) ------------------------------------------------------------------------
+ */
 
 typedef struct vg_eval_data vg_eval_data;
 
 /* Everything the report of a window needs from the monitor. */
 typedef struct mreport_in {
     const vg_model_spec *spec;
-    const vg_profile *reference;    /* may be NULL */
-    const vg_eval_data *ref_eval;   /* reference rows with prediction and label, may be NULL */
-    const char *ref_eval_note;      /* why ref_eval is NULL */
-    const mwin *prev;               /* previous closed window, may be NULL */
-    const mwin *w;                  /* its profile holds the label column */
+    const vg_profile *reference;  /* may be NULL */
+    const vg_eval_data *ref_eval; /* reference rows with prediction and label, may be NULL */
+    const char *ref_eval_note;    /* why ref_eval is NULL */
+    const mwin *prev;             /* previous closed window, may be NULL */
+    const mwin *w;                /* its profile holds the label column */
 } mreport_in;
 
 /* The report JSON (malloc'd) and metric samples (malloc'd array) of a window. */

@@ -34,8 +34,10 @@
 #include "vigia/ingest.h"
 
 #define KEEP_CLOSED 32 /* closed windows kept in memory for late labels */
+#define RUN_MAX 1024   /* rows added to a profile in one block */
 
-/* ---- windows ---------------------------------------------------------------------------------- */
+/* ---- windows ----------------------------------------------------------------------------------
+ */
 
 static void win_free(mwin *w) {
     if (!w)
@@ -333,7 +335,8 @@ static void update_wait_min(vg_monitor *m) {
         j->wait_scan < j->count ? j->ring[ring_pos(j, j->wait_scan)].wait_seq : UINT64_MAX;
 }
 
-/* ---- lifecycle -------------------------------------------------------------------------------- */
+/* ---- lifecycle --------------------------------------------------------------------------------
+ */
 
 vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err) {
     vg_monitor *m = calloc(1, sizeof *m);
@@ -348,6 +351,16 @@ vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err) {
         return NULL;
     }
     m->join.max = spec->max_join ? spec->max_join : VG_MONITOR_DEFAULT_MAX_JOIN;
+    if (m->spec->n_sensitive) {
+        if (!(m->sens_idx = malloc(m->spec->n_sensitive * sizeof *m->sens_idx))) {
+            vg_monitor_free(m);
+            vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        for (size_t k = 0; k < m->spec->n_sensitive; k++)
+            m->sens_idx[k] =
+                mspec_feature(m->spec, m->spec->sensitive[k], strlen(m->spec->sensitive[k]));
+    }
     m->wait_min_seq = UINT64_MAX;
     snprintf(m->ref_eval_note, sizeof m->ref_eval_note, "no reference");
     return m;
@@ -369,6 +382,9 @@ void vg_monitor_free(vg_monitor *m) {
     vg_profile_free(m->reference);
     vg_eval_data_free(m->ref_eval);
     free(m->last);
+    free(m->run_data);
+    free(m->run_len);
+    free(m->sens_idx);
     vg_model_spec_free(m->spec);
     free(m);
 }
@@ -448,7 +464,8 @@ int vg_monitor_set_reference_file(vg_monitor *m, const char *path, vg_error *err
     return VG_OK;
 }
 
-/* ---- apply ------------------------------------------------------------------------------------ */
+/* ---- apply ------------------------------------------------------------------------------------
+ */
 
 /* Sets row `ri` of w to the label text; counts it when new. Returns 1 when it changed. */
 static int set_label(mwin *w, size_t ri, const char *s, size_t n, int *nomem) {
@@ -467,45 +484,12 @@ static int set_label(mwin *w, size_t ri, const char *s, size_t n, int *nomem) {
     return 1;
 }
 
-static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uint64_t seq,
-                          int replay, vg_error *err) {
+/* The model row of record r in w (what the metrics need), and its id in the join map. */
+static int add_model_row(vg_monitor *m, const vg_monitor_batch *b, const mrec *r, mwin *w,
+                         int64_t key, int replay, vg_error *err) {
     const vg_model_spec *s = m->spec;
-    int64_t key;
-    if (s->window_count > 0) {
-        key = r->wkey != MREC_UNASSIGNED ? r->wkey : (int64_t)(m->count_ordinal / s->window_count);
-    } else {
-        key = r->wkey != MREC_UNASSIGNED ? r->wkey : mwin_key(s, r->ts_ms);
-    }
-    r->wkey = key;
-    if (m->has_closed && key <= m->last_closed_key) {
-        r->skip = 1; /* its window closed between parse and apply, or before a restart */
-        if (!replay) {
-            m->st.records_rejected++;
-            m->st.records_late++;
-        }
-        return VG_OK;
-    }
-    mwin *w = open_window(m, key, err);
-    if (!w)
-        return err ? err->code : VG_ERR_NOMEM;
-    if (s->window_count > 0) {
-        uint64_t next = (uint64_t)key * s->window_count + w->rows + 1;
-        if (next > m->count_ordinal)
-            m->count_ordinal = next;
-    }
     const char *a = b->arena;
-    vg_profile *p = w->profile;
     const mtext *cells = &b->cells[r->cell0];
-    for (size_t j = 0; j < s->n_features; j++) {
-        int rc = cells[j].present ? vg_profile_add_text(p, j, a + cells[j].off, cells[j].len)
-                                  : vg_profile_add_text(p, j, "", 0);
-        if (rc != VG_OK)
-            return vg_error_set(err, rc, "out of memory adding to a window");
-    }
-    if (vg_profile_add_text(p, s->n_features, a + r->pred.off, r->pred.len) != VG_OK)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
-    vg_profile_end_rows(p, 1);
-
     size_t ns = s->n_sensitive;
     if (win_grow_rows(w, ns) != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
@@ -517,7 +501,7 @@ static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uin
     if (rc == VG_OK)
         rc = win_put(w, a + r->pred.off, r->pred.len, &w->row[ri].pred);
     for (size_t k = 0; rc == VG_OK && k < ns; k++) {
-        int fi = mspec_feature(s, s->sensitive[k], strlen(s->sensitive[k]));
+        int fi = m->sens_idx[k];
         mtext *dst = &w->sens[ri * ns + k];
         memset(dst, 0, sizeof *dst);
         if (fi >= 0 && cells[fi].present)
@@ -526,7 +510,6 @@ static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uin
     if (rc != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
     w->nrows++;
-    w->rows++;
     int nomem = 0;
     if (r->label.present)
         set_label(w, ri, a + r->label.off, r->label.len, &nomem);
@@ -554,6 +537,47 @@ static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uin
     e->row = (uint32_t)ri;
     e->expires_ms = b->now_ms + s->label_ttl_ms;
 
+    return VG_OK;
+}
+
+/* Adds record r to its window, all but the profile (apply adds runs of records to a profile at
+ * once); *wout receives the window, NULL when the record is skipped (its window closed). */
+static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uint64_t seq,
+                          int replay, mwin **wout, vg_error *err) {
+    const vg_model_spec *s = m->spec;
+    int64_t key;
+    *wout = NULL;
+    if (s->window_count > 0) {
+        key = r->wkey != MREC_UNASSIGNED ? r->wkey : (int64_t)(m->count_ordinal / s->window_count);
+    } else {
+        key = r->wkey != MREC_UNASSIGNED ? r->wkey : mwin_key(s, r->ts_ms);
+    }
+    r->wkey = key;
+    if (m->has_closed && key <= m->last_closed_key) {
+        r->skip = 1; /* its window closed between parse and apply, or before a restart */
+        if (!replay) {
+            m->st.records_rejected++;
+            m->st.records_late++;
+        }
+        return VG_OK;
+    }
+    mwin *w = open_window(m, key, err);
+    if (!w)
+        return err ? err->code : VG_ERR_NOMEM;
+    if (s->window_count > 0) {
+        uint64_t next = (uint64_t)key * s->window_count + w->rows + 1;
+        if (next > m->count_ordinal)
+            m->count_ordinal = next;
+    }
+    *wout = w;
+    w->rows++;
+    /* model rows are bounded per window (max_join: more could not be joined anyway); the
+     * profile still takes every record */
+    if (w->nrows < m->join.max) {
+        int rc = add_model_row(m, b, r, w, key, replay, err);
+        if (rc != VG_OK)
+            return rc;
+    }
     if (seq < w->min_seq)
         w->min_seq = seq;
     if (seq > w->max_seq)
@@ -622,13 +646,75 @@ static int add_label(vg_monitor *m, const vg_monitor_batch *b, const mrec *r, ui
     return VG_OK;
 }
 
+/* Adds rows rec[from .. to) of b (not skipped) to the profile of w in one block: the
+ * features and the prediction. The label column, beyond the block, counts them missing;
+ * fill_labels corrects that at close. */
+static int profile_run(vg_monitor *m, mwin *w, const vg_monitor_batch *b, size_t from, size_t to,
+                       vg_error *err) {
+    size_t nc = m->spec->n_features + 1, k = 0;
+    for (size_t i = from; i < to; i++) {
+        const mrec *r = &b->rec[i];
+        if (r->skip)
+            continue;
+        const mtext *cells = &b->cells[r->cell0];
+        const char **d = m->run_data + k * nc;
+        size_t *l = m->run_len + k * nc;
+        for (size_t j = 0; j + 1 < nc; j++) {
+            d[j] = cells[j].present ? b->arena + cells[j].off : "";
+            l[j] = cells[j].len;
+        }
+        d[nc - 1] = b->arena + r->pred.off;
+        l[nc - 1] = r->pred.len;
+        k++;
+    }
+    if (k == 0)
+        return VG_OK;
+    vg_batch vb = {k, nc, m->run_data, m->run_len};
+    if (vg_profile_add_batch(w->profile, &vb) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
+    return VG_OK;
+}
+
 int vg_monitor_apply(vg_monitor *m, vg_monitor_batch *b, uint64_t seq, int replay, vg_error *err) {
     if (b->n_features != m->spec->n_features)
         return vg_error_set(err, VG_ERR_INVALID, "batch of another model");
+    if (b->labels) {
+        for (size_t i = 0; i < b->n; i++) {
+            int rc = add_label(m, b, &b->rec[i], seq, replay, err);
+            if (rc != VG_OK)
+                return rc;
+        }
+        update_wait_min(m);
+        return VG_OK;
+    }
+    /* scratch for blocks of up to RUN_MAX rows */
+    size_t nc = m->spec->n_features + 1;
+    if (!m->run_data) {
+        m->run_data = malloc(RUN_MAX * nc * sizeof *m->run_data);
+        m->run_len = malloc(RUN_MAX * nc * sizeof *m->run_len);
+        if (!m->run_data || !m->run_len)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    mwin *cur = NULL;
+    size_t from = 0;
     for (size_t i = 0; i < b->n; i++) {
-        mrec *r = &b->rec[i];
-        int rc = b->labels ? add_label(m, b, r, seq, replay, err)
-                           : add_prediction(m, b, r, seq, replay, err);
+        mwin *w;
+        int rc = add_prediction(m, b, &b->rec[i], seq, replay, &w, err);
+        if (rc != VG_OK)
+            return rc;
+        if (!w)
+            continue;
+        if (cur && (w != cur || i - from >= RUN_MAX)) {
+            if ((rc = profile_run(m, cur, b, from, i, err)) != VG_OK)
+                return rc;
+            from = i;
+        }
+        if (!cur || w != cur)
+            from = i;
+        cur = w;
+    }
+    if (cur) {
+        int rc = profile_run(m, cur, b, from, b->n, err);
         if (rc != VG_OK)
             return rc;
     }
@@ -645,7 +731,8 @@ void vg_monitor_count_rejects(vg_monitor *m, size_t n_records, size_t n_late, in
     }
 }
 
-/* ---- closing and reports ---------------------------------------------------------------------- */
+/* ---- closing and reports ----------------------------------------------------------------------
+ */
 
 static const mwin *previous_of(const vg_monitor *m, const mwin *w) {
     const mwin *prev = NULL;
@@ -671,15 +758,20 @@ static int report_window(vg_monitor *m, mwin *w, vg_error *err) {
     return VG_OK;
 }
 
-/* The label column from the rows' labels (once, at close). */
+/* The label column from the rows' labels (once, at close). Blocks of records counted every
+ * row missing in it (the label is not in the block); each label added now takes one back. */
 static int fill_labels(const vg_model_spec *s, mwin *w) {
     size_t col = s->n_features + 1;
+    vg_column *c = w->profile->cols[col];
     for (size_t i = 0; i < w->nrows; i++) {
         const mtext *l = &w->row[i].label;
-        int rc = l->present ? vg_profile_add_text(w->profile, col, w->arena + l->off, l->len)
-                            : vg_profile_add_text(w->profile, col, "", 0);
+        if (!l->present)
+            continue;
+        int rc = vg_profile_add_text(w->profile, col, w->arena + l->off, l->len);
         if (rc != VG_OK)
             return rc;
+        if (c->missing > 0)
+            c->missing--;
     }
     return VG_OK;
 }
@@ -721,17 +813,23 @@ static int close_window(vg_monitor *m, size_t oi, vg_error *err) {
     return VG_OK;
 }
 
-/* Closed windows leave memory past the TTL or beyond KEEP_CLOSED (never one still to hand
- * over, never the newest: it is the next window's "previous"). */
+/* Closed windows leave memory, oldest first, past the TTL, beyond KEEP_CLOSED windows or beyond
+ * max_join model rows in all (no more could be joined) - never one still to hand over, never
+ * the newest: it is the next window's "previous". */
 static void evict_closed(vg_monitor *m, int64_t now_ms) {
+    uint64_t kept_rows = 0;
+    for (size_t i = 0; i < m->n_closed; i++)
+        kept_rows += m->closed[i]->nrows;
     size_t i = 0;
     while (i + 1 < m->n_closed) {
         mwin *w = m->closed[i];
-        int old = m->n_closed > KEEP_CLOSED || w->closed_wall_ms + m->spec->label_ttl_ms <= now_ms;
+        int old = m->n_closed > KEEP_CLOSED || kept_rows > m->join.max ||
+                  w->closed_wall_ms + m->spec->label_ttl_ms <= now_ms;
         if (!old || w->pending) {
             i++;
             continue;
         }
+        kept_rows -= w->nrows;
         win_free(w);
         memmove(m->closed + i, m->closed + i + 1, (m->n_closed - i - 1) * sizeof *m->closed);
         m->n_closed--;
@@ -754,13 +852,8 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) 
             due = w->rows >= s->window_count;
         else
             due = m->has_watermark && m->st.watermark_ms >= w->end_ms + s->lateness_ms;
-        if (!due) {
-            /* count windows fill in key order, but check the others for fullness too */
-            if (s->window_count > 0 && m->n_open > 1 && m->open[1]->rows >= s->window_count) {
-                /* cannot happen: windows are filled in order; keep key order anyway */
-            }
+        if (!due) /* windows close in key order (count windows also fill in it) */
             break;
-        }
         w->closed_wall_ms = now_ms;
         int rc = close_window(m, 0, err);
         if (rc != VG_OK)
@@ -772,7 +865,8 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) 
     return closed;
 }
 
-/* ---- rows blob -------------------------------------------------------------------------------- */
+/* ---- rows blob --------------------------------------------------------------------------------
+ */
 
 #define ROWS_MAGIC "VGMR"
 #define ROWS_VERSION 1
@@ -833,7 +927,7 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
     uint64_t n = vg_rbuf_u64(&r);
     size_t alen;
     const char *arena = vg_rbuf_str(&r, &alen);
-    size_t per = 28 + 9 * (size_t)ns; /* 3 texts of 9 bytes + the kind, 9 per sensitive */
+    size_t per = 28 + 9 * (size_t)ns; /* bytes per row */
     if (!vg_rbuf_ok(&r) || version != ROWS_VERSION || ns != s->n_sensitive ||
         n > vg_rbuf_left(&r) / per)
         return vg_error_set(err, VG_ERR_FORMAT, "window rows: corrupted or another model's");
@@ -865,7 +959,8 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
     return VG_OK;
 }
 
-/* ---- hand-over and restore -------------------------------------------------------------------- */
+/* ---- hand-over and restore --------------------------------------------------------------------
+ */
 
 void vg_window_free(vg_window *w) {
     if (!w)
@@ -929,10 +1024,10 @@ int vg_monitor_take_windows(vg_monitor *m, vg_window ***out, size_t *n, vg_error
             continue;
         if (w->dirty) {
             /* late labels: the model section is recomputed (drift keeps its first labels) */
-            if ((rc = report_window(m, w, err)) != VG_OK)
-                break;
             if (w->revision_emitted)
                 w->revision++;
+            if ((rc = report_window(m, w, err)) != VG_OK)
+                break;
             if (i == m->n_closed - 1 && set_last(m, w) != VG_OK) {
                 rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
                 break;
@@ -1091,8 +1186,8 @@ char *vg_monitor_open_report(vg_monitor *m, vg_error *err) {
                 win_put(t, w->arena + x->pred.off, x->pred.len, &t->row[t->nrows].pred) != VG_OK)
                 goto nomem;
             if (x->label.present) {
-                if (win_put(t, w->arena + x->label.off, x->label.len,
-                            &t->row[t->nrows].label) != VG_OK)
+                if (win_put(t, w->arena + x->label.off, x->label.len, &t->row[t->nrows].label) !=
+                    VG_OK)
                     goto nomem;
                 t->labelled++;
             }
@@ -1123,7 +1218,8 @@ out:
     return json;
 }
 
-/* ---- counters --------------------------------------------------------------------------------- */
+/* ---- counters ---------------------------------------------------------------------------------
+ */
 
 void vg_monitor_get_stats(const vg_monitor *m, vg_monitor_stats *s) {
     *s = m->st;

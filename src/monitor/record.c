@@ -19,9 +19,11 @@
 #include <zlib.h>
 
 #include "../base/bytes.h"
+#include "../base/utf8.h"
 #include "internal.h"
 
-/* ---- batch storage ---------------------------------------------------------------------------- */
+/* ---- batch storage ----------------------------------------------------------------------------
+ */
 
 static vg_monitor_batch *batch_new(size_t n_features, int labels, int64_t now_ms) {
     vg_monitor_batch *b = calloc(1, sizeof *b);
@@ -80,8 +82,10 @@ static int arena_string(vg_monitor_batch *b, const char *body, const jtok *tk, m
     int rc = arena_reserve(b, tk->len);
     if (rc != VG_OK)
         return rc;
-    size_t n = js_unescape(body, tk, b->arena + b->alen);
-    if (n == (size_t)-1)
+    char *dst = b->arena + b->alen;
+    size_t n = js_unescape(body, tk, dst);
+    /* texts reach JSON reports and metric labels: they must be UTF-8 without NUL */
+    if (n == (size_t)-1 || memchr(dst, '\0', n) || !vg_utf8_valid(dst, n))
         return VG_ERR_PARSE;
     t->off = (uint32_t)b->alen;
     t->len = (uint32_t)n;
@@ -116,7 +120,8 @@ static int grow_cells(vg_monitor_batch *b, size_t n) {
     return VG_OK;
 }
 
-/* ---- rejects ---------------------------------------------------------------------------------- */
+/* ---- rejects ----------------------------------------------------------------------------------
+ */
 
 void vg_monitor_rejects_free(vg_monitor_rejects *r) {
     if (!r)
@@ -179,8 +184,8 @@ static int key_is(const char *body, const jtok *k, const char *name) {
 }
 
 static const char *type_word(uint8_t t) {
-    static const char *const w[] = {"null", "false", "true", "a number", "a string", "an array",
-                                    "an object"};
+    static const char *const w[] = {"null",     "false",    "true",     "a number",
+                                    "a string", "an array", "an object"};
     return w[t];
 }
 
@@ -231,8 +236,7 @@ static int class_known(const vg_model_spec *s, const char *t, size_t n) {
 }
 
 /* A class-like value (string, integer, boolean) into the arena. */
-static int class_value(vg_monitor_batch *b, const char *body, const jtok *t, mtext *out,
-                       int *oom) {
+static int class_value(vg_monitor_batch *b, const char *body, const jtok *t, mtext *out, int *oom) {
     int rc;
     if (t->type == JT_STRING)
         rc = arena_string(b, body, t, out);
@@ -246,8 +250,8 @@ static int class_value(vg_monitor_batch *b, const char *body, const jtok *t, mte
 }
 
 /* Checks and stores a label value. Returns 0 with *w filled when it is bad. */
-static int check_label(const vg_model_spec *s, vg_monitor_batch *b, const char *body,
-                       const jtok *t, mtext *out, why *w, int *oom) {
+static int check_label(const vg_model_spec *s, vg_monitor_batch *b, const char *body, const jtok *t,
+                       mtext *out, why *w, int *oom) {
     if (s->task == VG_TASK_REGRESSION) {
         double x;
         if (t->type != JT_NUMBER || !number_of(body, t, &x))
@@ -260,6 +264,8 @@ static int check_label(const vg_model_spec *s, vg_monitor_batch *b, const char *
     if (!class_value(b, body, t, out, oom)) {
         if (*oom)
             return 0;
+        if (t->type == JT_STRING)
+            return !fail(w, "label", "invalid string (bad escape, NUL byte or not UTF-8)");
         return !fail(w, "label", "a class label must be a string, an integer or a boolean, not %s",
                      type_word(t->type));
     }
@@ -301,8 +307,7 @@ static int check_prediction(const vg_model_spec *s, vg_monitor_batch *b, const c
                                  (int)js->tok[k].len, body + js->tok[k].start);
                 score = &js->tok[k + 1];
             }
-            if (!score || score->type != JT_NUMBER || !number_of(body, score, &x) || x < 0 ||
-                x > 1)
+            if (!score || score->type != JT_NUMBER || !number_of(body, score, &x) || x < 0 || x > 1)
                 return !fail(w, "prediction.score", "must be a number in [0, 1]");
             r->pred_kind = PK_SCORE;
             return arena_put(b, body + score->start, score->len, &r->pred) == VG_OK ||
@@ -314,8 +319,9 @@ static int check_prediction(const vg_model_spec *s, vg_monitor_batch *b, const c
                    !(*oom = VG_ERR_NOMEM);
         }
         if (t->type == JT_NUMBER && (!is_integer_text(body, t) || !class_declared(s)))
-            return !fail(w, "prediction", "a binary prediction must be a score in [0, 1] or a "
-                                          "class label");
+            return !fail(w, "prediction",
+                         "a binary prediction must be a score in [0, 1] or a "
+                         "class label");
     }
     /* classification by label (binary labels, multiclass) */
     const jtok *cls = t;
@@ -356,14 +362,16 @@ static int check_prediction(const vg_model_spec *s, vg_monitor_batch *b, const c
     if (!class_value(b, body, cls, &r->pred, oom)) {
         if (*oom)
             return 0;
+        if (cls->type == JT_STRING)
+            return !fail(w, "prediction", "invalid string (bad escape, NUL byte or not UTF-8)");
         return !fail(w, "prediction", "must be %s, not %s",
                      s->task == VG_TASK_BINARY ? "a score in [0, 1], {\"score\": p} or a class"
                                                : "a class or {\"class\": c, \"probabilities\": {}}",
                      type_word(cls->type));
     }
     if (class_declared(s) && !class_known(s, b->arena + r->pred.off, r->pred.len))
-        return !fail(w, "prediction", "'%.*s' is not one of the declared classes",
-                     (int)r->pred.len, b->arena + r->pred.off);
+        return !fail(w, "prediction", "'%.*s' is not one of the declared classes", (int)r->pred.len,
+                     b->arena + r->pred.off);
     r->pred_kind = PK_CLASS;
     return 1;
 }
@@ -414,7 +422,7 @@ static int check_feature(const vg_feature_spec *f, vg_monitor_batch *b, const ch
         break;
     }
     if (rc == VG_ERR_PARSE)
-        return !fail(w, field, "invalid \\u escape");
+        return !fail(w, field, "invalid string (bad escape, NUL byte or not UTF-8)");
     if (rc != VG_OK) {
         *oom = rc;
         return 0;
@@ -431,8 +439,10 @@ static int check_timestamp(const char *body, const jtok *t, int64_t *ms, why *w)
         memcpy(buf, body + t->start, t->len);
         buf[t->len] = '\0';
         if (vg_parse_rfc3339_ms(buf, ms) != VG_OK)
-            return !fail(w, "timestamp", "'%s' is not an RFC 3339 timestamp "
-                                         "(2026-01-01T10:00:00Z)", buf);
+            return !fail(w, "timestamp",
+                         "'%s' is not an RFC 3339 timestamp "
+                         "(2026-01-01T10:00:00Z)",
+                         buf);
         return 1;
     }
     double x;
@@ -443,7 +453,8 @@ static int check_timestamp(const char *body, const jtok *t, int64_t *ms, why *w)
     return !fail(w, "timestamp", "must be an RFC 3339 string or epoch seconds");
 }
 
-/* ---- records ---------------------------------------------------------------------------------- */
+/* ---- records ----------------------------------------------------------------------------------
+ */
 
 int64_t mwin_key(const vg_model_spec *s, int64_t ts) {
     int64_t w = s->window_ms;
@@ -486,7 +497,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
                 if (v->len == 0)
                     return !fail(w, "id", "must not be empty");
                 if ((rc = arena_string(b, body, v, &r->id)) == VG_ERR_PARSE)
-                    return !fail(w, "id", "invalid \\u escape");
+                    return !fail(w, "id", "invalid string (bad escape, NUL byte or not UTF-8)");
             } else if (v->type == JT_NUMBER && is_integer_text(body, v)) {
                 rc = arena_put(b, body + v->start, v->len, &r->id);
             } else {
@@ -505,7 +516,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
                 continue;
             if (!check_label(s, b, body, v, &r->label, w, &oom))
                 return oom ? oom : 0;
-        } else if (key_is(body, key, "metadata") ) {
+        } else if (key_is(body, key, "metadata")) {
             if (v->type != JT_OBJECT)
                 return !fail(w, "metadata", "must be an object, not %s", type_word(v->type));
         } else if (!b->labels && key_is(body, key, "prediction")) {
@@ -531,16 +542,26 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
                 /* records usually list features in spec order: try the next one first */
                 int fi = -1;
                 const char *kname = body + fkey->start;
-                if (!fkey->escaped && next_feature < s->n_features &&
-                    strlen(s->features[next_feature].name) == fkey->len &&
-                    memcmp(s->features[next_feature].name, kname, fkey->len) == 0)
+                size_t klen = fkey->len;
+                char kbuf[256];
+                if (fkey->escaped) {
+                    /* an escaped name ("a\"b") is compared decoded */
+                    size_t dl =
+                        fkey->len < sizeof kbuf ? js_unescape(body, fkey, kbuf) : (size_t)-1;
+                    if (dl != (size_t)-1) {
+                        kname = kbuf;
+                        klen = dl;
+                    }
+                }
+                if (next_feature < s->n_features &&
+                    strlen(s->features[next_feature].name) == klen &&
+                    memcmp(s->features[next_feature].name, kname, klen) == 0)
                     fi = (int)next_feature;
-                else if (!fkey->escaped)
-                    fi = mspec_feature(s, kname, fkey->len);
+                else
+                    fi = mspec_feature(s, kname, klen);
                 if (fi < 0) {
                     char f[128];
-                    snprintf(f, sizeof f, "features.%.*s", (int)(fkey->len > 100 ? 100 : fkey->len),
-                             kname);
+                    snprintf(f, sizeof f, "features.%.*s", (int)(klen > 100 ? 100 : klen), kname);
                     ok = !fail(w, f, "unknown feature (not in the model spec)");
                     break;
                 }
@@ -595,9 +616,8 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
     return 1;
 }
 
-static int parse_body(const vg_monitor *m, int labels, const char *body, size_t len,
-                      int64_t now_ms, vg_monitor_batch **out, vg_monitor_rejects *rejects,
-                      vg_error *err) {
+static int parse_body(const vg_monitor *m, int labels, const char *body, size_t len, int64_t now_ms,
+                      vg_monitor_batch **out, vg_monitor_rejects *rejects, vg_error *err) {
     vg_monitor_batch *b = batch_new(m->spec->n_features, labels, now_ms);
     jscan js = {0};
     if (!b)
@@ -626,7 +646,13 @@ static int parse_body(const vg_monitor *m, int labels, const char *body, size_t 
             goto tail;
         }
         size_t start = p;
-        if ((rc = js_parse(&js, body, len, &p)) != VG_OK) {
+        /* NDJSON: a record ends with its line, so an error points at that line */
+        size_t end = len;
+        if (!array) {
+            const char *nl = memchr(body + p, '\n', len - p);
+            end = nl ? (size_t)(nl - body) : len;
+        }
+        if ((rc = js_parse(&js, body, end, &p)) != VG_OK) {
             if (rc == VG_ERR_NOMEM)
                 goto nomem;
             goto syntax;
@@ -688,7 +714,10 @@ syntax : {
     js_where(body, len, p, &line, &col);
     vg_error_set(err, VG_ERR_PARSE, "body is not valid %s: line %llu, column %llu%s",
                  array ? "JSON" : "NDJSON (one JSON object per line)", (unsigned long long)line,
-                 (unsigned long long)col, p >= len ? " (unexpected end)" : "");
+                 (unsigned long long)col,
+                 p >= len          ? " (unexpected end)"
+                 : body[p] == '\n' ? " (unexpected end of line)"
+                                   : "");
     rc = VG_ERR_PARSE;
     goto fail;
 }
@@ -717,9 +746,10 @@ int vg_monitor_parse_labels(const vg_monitor *m, const char *body, size_t len, i
     return parse_body(m, 1, body, len, now_ms, out, rejects, err);
 }
 
-/* ---- journal encoding ----------------------------------------------------------------------------
- * "VGMB", u32 version, u8 labels, u32 n_features, u64 now_ms, u64 n, u64 ncells, the arena
- * (u32 length + bytes), n records, ncells cells, then the CRC-32 of everything before it. */
+/* ---- journal encoding
+ * ---------------------------------------------------------------------------- "VGMB", u32 version,
+ * u8 labels, u32 n_features, u64 now_ms, u64 n, u64 ncells, the arena (u32 length + bytes), n
+ * records, ncells cells, then the CRC-32 of everything before it. */
 
 #define BATCH_MAGIC "VGMB"
 #define BATCH_VERSION 1
@@ -796,9 +826,10 @@ int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
     if (!vg_rbuf_ok(&r) || labels > 1 || nf != m->spec->n_features)
         return vg_error_set(err, VG_ERR_FORMAT,
                             "journal batch: corrupted header or another model's features");
-    /* each record takes 57 bytes and each cell 9: bounds the counts before allocating */
+    /* each record takes 48 bytes and each cell 9: the counts must fill the rest exactly,
+     * which bounds them before anything is allocated */
     size_t left = vg_rbuf_left(&r);
-    if (n > left / 57 || ncells > left / 9 || (labels && ncells) ||
+    if (n > left / 48 || ncells > left / 9 || n * 48 + ncells * 9 != left || (labels && ncells) ||
         (!labels && ncells != n * nf))
         return vg_error_set(err, VG_ERR_FORMAT, "journal batch: counts out of range");
     vg_monitor_batch *b = batch_new(nf, labels, now_ms);

@@ -14,65 +14,87 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/utf8.h"
 #include "../report/json.h"
 #include "internal.h"
 #include "vigia/compare.h"
 
-/* ---- metric samples --------------------------------------------------------------------------- */
+/* ---- metric samples ---------------------------------------------------------------------------
+ */
 
-/* Appends `value` escaped for a label value (backslash, double quote, newline). */
+/* Appends v, cut to at most MAX_LABEL_VALUE bytes (at a UTF-8 boundary) and escaped for a
+ * label value (backslash, double quote, newline); returns the new length, or cap when it does
+ * not fit. */
+#define MAX_LABEL_VALUE 80
+
 static size_t put_escaped(char *dst, size_t o, size_t cap, const char *v) {
-    for (; *v && o + 3 < cap; v++) {
-        if (*v == '\\' || *v == '"') {
+    size_t n = strlen(v);
+    if (n > MAX_LABEL_VALUE)
+        n = vg_utf8_cut(v, MAX_LABEL_VALUE);
+    for (size_t i = 0; i < n; i++) {
+        if (o + 3 > cap)
+            return cap;
+        if (v[i] == '\\' || v[i] == '"') {
             dst[o++] = '\\';
-            dst[o++] = *v;
-        } else if (*v == '\n') {
+            dst[o++] = v[i];
+        } else if (v[i] == '\n') {
             dst[o++] = '\\';
             dst[o++] = 'n';
         } else {
-            dst[o++] = *v;
+            dst[o++] = v[i];
         }
     }
-    dst[o] = '\0';
     return o;
 }
 
-/* nlabels pairs of (name, value) follow. */
+/* nlabels pairs of (name, value) follow. A sample whose labels do not fit in
+ * vg_metric_sample.labels is left out rather than cut mid-syntax. */
 void msamples_add(msamples *m, const char *name, double value, int nlabels, ...) {
     if (m->oom || !isfinite(value))
         return;
+    char buf[sizeof m->s->labels];
+    size_t o = 0, cap = sizeof buf;
+    int fits = 1;
+    va_list ap;
+    va_start(ap, nlabels);
+    for (int i = 0; i < nlabels; i++) {
+        const char *k = va_arg(ap, const char *), *v = va_arg(ap, const char *);
+        if (!fits)
+            continue;
+        int w = snprintf(buf + o, cap - o, "%s%s=\"", i ? "," : "", k);
+        if (w < 0 || (size_t)w >= cap - o) {
+            fits = 0;
+            continue;
+        }
+        o = put_escaped(buf, o + (size_t)w, cap, v);
+        if (o + 2 > cap) {
+            fits = 0;
+            continue;
+        }
+        buf[o++] = '"';
+    }
+    va_end(ap);
+    if (!fits)
+        return;
+    buf[o] = '\0';
     if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        vg_metric_sample *s = realloc(m->s, cap * sizeof *s);
+        size_t nc = m->cap ? m->cap * 2 : 64;
+        vg_metric_sample *s = realloc(m->s, nc * sizeof *s);
         if (!s) {
             m->oom = 1;
             return;
         }
         m->s = s;
-        m->cap = cap;
+        m->cap = nc;
     }
     vg_metric_sample *s = &m->s[m->n++];
     snprintf(s->name, sizeof s->name, "%s", name);
     s->value = value;
-    size_t o = 0, cap = sizeof s->labels;
-    s->labels[0] = '\0';
-    va_list ap;
-    va_start(ap, nlabels);
-    for (int i = 0; i < nlabels; i++) {
-        const char *k = va_arg(ap, const char *), *v = va_arg(ap, const char *);
-        int w = snprintf(s->labels + o, cap - o, "%s%s=\"", i ? "," : "", k);
-        if (w < 0 || (size_t)w >= cap - o)
-            break;
-        o = put_escaped(s->labels, o + (size_t)w, cap - 1, v);
-        if (o + 1 < cap) {
-            s->labels[o++] = '"';
-            s->labels[o] = '\0';
-        }
-    }
-    va_end(ap);
+    memcpy(s->labels, buf, o + 1);
 }
 
-/* ---- drift ------------------------------------------------------------------------------------ */
+/* ---- drift ------------------------------------------------------------------------------------
+ */
 
 static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const vg_profile *cur,
                           const char *baseline, const char *ref_name, const char *cur_name,
@@ -117,7 +139,7 @@ static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const v
     }
     if (out) {
         /* the model and quality keys of a CLI comparison are the window report's own */
-        static const char *const drop[] = {"quality",    "task",     "evaluated_rows",
+        static const char *const drop[] = {"quality",        "task",       "evaluated_rows",
                                            "classification", "regression", "fairness",
                                            "estimated"};
         for (size_t k = 0; k < sizeof drop / sizeof *drop; k++)
@@ -134,8 +156,7 @@ static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const v
         if (c->uses_p_value || isfinite(c->p_value))
             msamples_add(ms, "drift_p_value", c->p_value, 3, "baseline", baseline, "feature",
                          c->name, "method", c->method);
-        msamples_add(ms, "drift_detected", c->drifted, 2, "baseline", baseline, "feature",
-                     c->name);
+        msamples_add(ms, "drift_detected", c->drifted, 2, "baseline", baseline, "feature", c->name);
     }
     msamples_add(ms, "drift_share", r->share_drifted, 1, "baseline", baseline);
     msamples_add(ms, "dataset_drift", r->dataset_drift, 1, "baseline", baseline);
@@ -144,7 +165,8 @@ static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const v
     return out;
 }
 
-/* ---- data quality ----------------------------------------------------------------------------- */
+/* ---- data quality -----------------------------------------------------------------------------
+ */
 
 #define MAX_ITEMS 100000
 
@@ -264,7 +286,8 @@ static json_t *quality_json(const vg_model_spec *s, const vg_profile *ref, const
     return q;
 }
 
-/* ---- model ------------------------------------------------------------------------------------ */
+/* ---- model ------------------------------------------------------------------------------------
+ */
 
 #define MAX_FAIR_GROUPS 20
 
@@ -316,8 +339,7 @@ static void model_samples(const vg_eval_result *r, msamples *ms) {
         char attr[200] = "";
         size_t o = 0;
         for (size_t k = 0; k < f->n_columns && o < sizeof attr; k++)
-            o += (size_t)snprintf(attr + o, sizeof attr - o, "%s%s", k ? " & " : "",
-                                  f->columns[k]);
+            o += (size_t)snprintf(attr + o, sizeof attr - o, "%s%s", k ? " & " : "", f->columns[k]);
         const vg_fair_result *fr = f->result;
         for (size_t g = 0; g < fr->n_groups && g < MAX_FAIR_GROUPS; g++) {
             const vg_fair_group *gr = &fr->groups[g];
@@ -377,11 +399,14 @@ static void eval_options(const vg_model_spec *s, vg_eval_options *o) {
     }
 }
 
-/* Adds "model" (+ "model_note") and "estimated" (+ "estimated_note") to root. */
+/* Adds "performance" (+ "performance_note") and "estimated" (+ "estimated_note") to root. */
 static void model_json(const mreport_in *in, json_t *root, msamples *ms, int *oom) {
     const vg_model_spec *s = in->spec;
-    vg_eval_options o;
+    vg_eval_options o, o_ref;
     eval_options(s, &o);
+    o_ref = o; /* the reference rows have no sensitive columns */
+    o_ref.sensitive = NULL;
+    o_ref.n_sensitive = 0;
     vg_eval_data *cur = NULL;
     vg_eval_plan plan;
     int have_plan = 0;
@@ -428,7 +453,7 @@ static void model_json(const mreport_in *in, json_t *root, msamples *ms, int *oo
         snprintf(est_note, sizeof est_note, "the estimate (CBPE) needs binary scores");
     } else if (vg_eval_estimate(in->ref_eval, cur, &plan, &o, &est, &e) != VG_OK) {
         snprintf(est_note, sizeof est_note, "%.250s", e.msg);
-    } else if (vg_eval_compute(in->ref_eval, &plan, &o, 1, &ref_res, &e) != VG_OK) {
+    } else if (vg_eval_compute(in->ref_eval, &plan, &o_ref, 1, &ref_res, &e) != VG_OK) {
         snprintf(est_note, sizeof est_note, "%.250s", e.msg);
     } else {
         vg_eval_result *cur_res = res;
@@ -452,9 +477,10 @@ static void model_json(const mreport_in *in, json_t *root, msamples *ms, int *oo
         vg_eval_result_free(empty);
     }
 out:
-    vg_json_put(root, "model", model ? model : json_null(), oom);
+    /* "model" is the model's name: the section of vg_eval_json is "performance" */
+    vg_json_put(root, "performance", model ? model : json_null(), oom);
     if (!model)
-        vg_json_put(root, "model_note", json_string(note), oom);
+        vg_json_put(root, "performance_note", json_string(note), oom);
     vg_json_put(root, "estimated", estimated ? estimated : json_null(), oom);
     if (!estimated)
         vg_json_put(root, "estimated_note", vg_json_str(est_note), oom);
@@ -466,7 +492,8 @@ out:
     vg_eval_data_free(cur);
 }
 
-/* ---- the report ------------------------------------------------------------------------------- */
+/* ---- the report -------------------------------------------------------------------------------
+ */
 
 int mreport_build(const mreport_in *in, char **json, vg_metric_sample **metrics, size_t *n_metrics,
                   vg_error *err) {
@@ -495,6 +522,8 @@ int mreport_build(const mreport_in *in, char **json, vg_metric_sample **metrics,
     }
     vg_json_put(win, "rows", vg_json_count(w->rows), &oom);
     vg_json_put(win, "labelled", vg_json_count(w->labelled), &oom);
+    /* rows kept for the model metrics: all, up to max_join per window */
+    vg_json_put(win, "model_rows", vg_json_count(w->nrows), &oom);
     vg_json_put(win, "revision", json_integer(w->revision ? w->revision : 1), &oom);
     vg_json_put(root, "window", win, &oom);
     msamples_add(&ms, "window_rows", (double)w->rows, 0);

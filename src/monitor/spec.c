@@ -23,7 +23,8 @@ const char *vg_feature_type_name(vg_feature_type t) {
     return "?";
 }
 
-/* ---- durations and timestamps ----------------------------------------------------------------- */
+/* ---- durations and timestamps -----------------------------------------------------------------
+ */
 
 int vg_parse_duration_ms(const char *s, int64_t *ms) {
     if (!s)
@@ -272,7 +273,8 @@ static int duration_of(json_t *v, const char *field, int64_t *ms, vg_error *err)
     }
     if (json_is_string(v) && vg_parse_duration_ms(json_string_value(v), ms) == VG_OK)
         return VG_OK;
-    return bad(err, field, "must be a duration such as \"90s\", \"15m\", \"1h\", \"7d\" or seconds");
+    return bad(err, field,
+               "must be a duration such as \"90s\", \"15m\", \"1h\", \"7d\" or seconds");
 }
 
 /* A class or label as text: strings as they are, integers and booleans as written. */
@@ -335,7 +337,8 @@ static int parse_features(json_t *arr, vg_model_spec *s, vg_error *err) {
             else if (strcmp(t, "text") == 0)
                 fs->type = VG_FEATURE_TEXT;
             else
-                return bad(err, ff, "must be \"numeric\", \"categorical\", \"boolean\" or \"text\"");
+                return bad(err, ff,
+                           "must be \"numeric\", \"categorical\", \"boolean\" or \"text\"");
         } else {
             snprintf(ff, sizeof ff, "%s.type", f);
             return bad(err, ff, "is required");
@@ -408,10 +411,9 @@ static int parse_window(json_t *w, vg_model_spec *s, vg_error *err) {
 }
 
 static int parse_into(json_t *root, vg_model_spec *s, vg_error *err) {
-    static const char *const keys[] = {"name",      "version",   "task",    "features",
-                                       "sensitive", "window",    "threshold", "pos_label",
-                                       "classes",   "label_ttl", "max_join", "drift_share",
-                                       NULL};
+    static const char *const keys[] = {
+        "name",      "version", "task",      "features", "sensitive",   "window", "threshold",
+        "pos_label", "classes", "label_ttl", "max_join", "drift_share", NULL};
     if (!json_is_object(root))
         return bad(err, "spec", "must be a JSON object");
     int rc = check_keys(root, "", keys, err);
@@ -502,8 +504,7 @@ static int parse_into(json_t *root, vg_model_spec *s, vg_error *err) {
         (rc = duration_of(v, "label_ttl", &s->label_ttl_ms, err)) != VG_OK)
         return rc;
     if ((v = json_object_get(root, "max_join"))) {
-        if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-            json_integer_value(v) > 100000000)
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100000000)
             return bad(err, "max_join", "must be an integer in [1, 100000000]");
         s->max_join = (uint64_t)json_integer_value(v);
     }
