@@ -172,7 +172,7 @@ int vg_store_journal_append(vg_store *s, const char *model, uint64_t seq, int ki
     pthread_mutex_lock(&s->qlock);
     if (s->stopping) {
         pthread_mutex_unlock(&s->qlock);
-        return vg_error_set(err, VG_ERR_INVALID, "journal: the store is closing");
+        return vg_error_set(err, VG_ERR_IO, "%s: journal: the store is closing", s->path);
     }
     if (s->tail)
         s->tail->next = &r;

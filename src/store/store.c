@@ -16,12 +16,15 @@
  * the store mutex guards them with the connection.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store_int.h"
 
@@ -352,6 +355,34 @@ static int make_dirs(const char *dir, vg_error *err) {
     return VG_OK;
 }
 
+/* Two daemons on one directory would hand out the same journal seqs and each replay the
+ * other's batches: the second is refused while the first lives (the kernel drops the lock
+ * when its holder dies, even by kill -9, so a crash never leaves a stale lock). */
+static int lock_dir(vg_store *s, const char *dir, vg_error *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/vigia.lock", dir);
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (s->lock_fd < 0)
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = pread(s->lock_fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (e == EWOULDBLOCK)
+            return vg_error_set(err, VG_ERR_IO,
+                                "%s: the data directory is in use by another process%s%s%s", dir,
+                                *pid ? " (pid " : "", pid, *pid ? ")" : "");
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot lock: %s", path, strerror(e));
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(s->lock_fd, 0) != 0 || pwrite(s->lock_fd, pid, (size_t)len, 0) != len)
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    return VG_OK;
+}
+
 int vg_store_open(const char *dir, vg_store **out, vg_error *err) {
     *out = NULL;
     if (!dir || !*dir)
@@ -370,6 +401,9 @@ int vg_store_open(const char *dir, vg_store **out, vg_error *err) {
     pthread_mutex_init(&s->qlock, NULL);
     pthread_cond_init(&s->qwork, NULL);
     pthread_cond_init(&s->qdone, NULL);
+    s->lock_fd = -1;
+    if ((rc = lock_dir(s, dir, err)) != VG_OK)
+        goto fail;
 
     int64_t last = 0, windows_max = 0;
     if ((rc = vg_store_connect(s, &s->db, err)) != VG_OK || (rc = migrate(s, err)) != VG_OK ||
@@ -406,6 +440,8 @@ void vg_store_close(vg_store *s) {
     pthread_cond_destroy(&s->qwork);
     pthread_mutex_destroy(&s->qlock);
     pthread_mutex_destroy(&s->lock);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the flock */
     free(s->path);
     free(s);
 }

@@ -67,6 +67,7 @@ enum {
 
 struct vg_store {
     char *path;           /* DIR/vigia.db, for messages */
+    int lock_fd;          /* DIR/vigia.lock, flock'ed: one process per data directory */
     pthread_mutex_t lock; /* guards db and stmt[] */
     sqlite3 *db;
     sqlite3_stmt *stmt[ST_COUNT];
