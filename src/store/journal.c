@@ -43,7 +43,8 @@ static void commit_batch(vg_store *s, vg_journal_req *batch, uint64_t *entries, 
     sqlite3_stmt *st = s->jinsert;
     char msg[VG_ERROR_MSG_MAX] = "";
     const char *what = "beginning a journal transaction";
-    int fatal = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK;
+    int fatal = sqlite3_step(s->jbegin) != SQLITE_DONE;
+    sqlite3_reset(s->jbegin);
     *entries = *bytes = 0;
     for (vg_journal_req *r = batch; r && !fatal; r = r->next) {
         sqlite3_bind_int64(st, 1, (int64_t)r->seq);
@@ -67,15 +68,20 @@ static void commit_batch(vg_store *s, vg_journal_req *batch, uint64_t *entries, 
         sqlite3_reset(st);
     }
     sqlite3_clear_bindings(st);
-    if (!fatal && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (!fatal && sqlite3_step(s->jcommit) != SQLITE_DONE) {
         what = "committing the journal";
         fatal = 1;
     }
-    if (!fatal)
+    if (!fatal) {
+        sqlite3_reset(s->jcommit);
         return;
+    }
     snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_reset(s->jcommit);
+    if (!sqlite3_get_autocommit(db)) {
+        sqlite3_step(s->jrollback);
+        sqlite3_reset(s->jrollback);
+    }
     for (vg_journal_req *r = batch; r; r = r->next)
         r->rc = vg_error_set(r->err, VG_ERR_IO, "%s: %s: %s", s->path, what, msg);
     *entries = *bytes = 0;
@@ -126,9 +132,12 @@ static void *writer_main(void *arg) {
 }
 
 int vg_store_journal_start(vg_store *s, vg_error *err) {
-    if (sqlite3_prepare_v3(s->jdb, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->jinsert, NULL) !=
-        SQLITE_OK)
-        return vg_store_db_error(s, s->jdb, "preparing the journal insert", err);
+    const unsigned flags = SQLITE_PREPARE_PERSISTENT;
+    if (sqlite3_prepare_v3(s->jdb, insert_sql, -1, flags, &s->jinsert, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(s->jdb, "BEGIN IMMEDIATE", -1, flags, &s->jbegin, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(s->jdb, "COMMIT", -1, flags, &s->jcommit, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(s->jdb, "ROLLBACK", -1, flags, &s->jrollback, NULL) != SQLITE_OK)
+        return vg_store_db_error(s, s->jdb, "preparing the journal statements", err);
     int e = pthread_create(&s->writer, NULL, writer_main, s);
     if (e != 0)
         return vg_error_set(err, VG_ERR_IO, "%s: cannot start the journal writer: %s", s->path,
@@ -167,6 +176,9 @@ int vg_store_journal_append(vg_store *s, const char *model, uint64_t seq, int ki
     if (seq == 0 || seq > (uint64_t)INT64_MAX)
         return vg_error_set(err, VG_ERR_INVALID, "journal: seq %llu out of range",
                             (unsigned long long)seq);
+    int lrc = vg_store_check_len(s, len, "a journal entry", err);
+    if (lrc != VG_OK)
+        return lrc;
     vg_journal_req r = {
         .model = model, .seq = seq, .kind = kind, .data = data, .len = len, .err = err};
     pthread_mutex_lock(&s->qlock);

@@ -212,6 +212,13 @@ void vg_store_rollback(vg_store *s) {
         vg_store_exec(s, st, "rolling back", NULL);
 }
 
+int vg_store_check_len(const vg_store *s, size_t len, const char *what, vg_error *err) {
+    if (len > s->max_value)
+        return vg_error_set(err, VG_ERR_LIMIT, "%s of %zu bytes exceeds the store's limit of %zu",
+                            what, len, s->max_value);
+    return VG_OK;
+}
+
 int vg_store_model_id(vg_store *s, const char *name, int64_t *id, vg_error *err) {
     if (!name || !*name)
         return vg_error_set(err, VG_ERR_INVALID, "a model name is required");
@@ -406,8 +413,10 @@ int vg_store_open(const char *dir, vg_store **out, vg_error *err) {
         goto fail;
 
     int64_t last = 0, windows_max = 0;
-    if ((rc = vg_store_connect(s, &s->db, err)) != VG_OK || (rc = migrate(s, err)) != VG_OK ||
-        (rc = vg_store_connect(s, &s->jdb, err)) != VG_OK)
+    if ((rc = vg_store_connect(s, &s->db, err)) != VG_OK)
+        goto fail;
+    s->max_value = (size_t)sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, -1) - 1024;
+    if ((rc = migrate(s, err)) != VG_OK || (rc = vg_store_connect(s, &s->jdb, err)) != VG_OK)
         goto fail;
     /* the largest seq ever journaled (sqlite_sequence survives prune) or held by a window */
     if ((rc =
@@ -434,6 +443,9 @@ void vg_store_close(vg_store *s) {
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
     sqlite3_finalize(s->jinsert);
+    sqlite3_finalize(s->jbegin);
+    sqlite3_finalize(s->jcommit);
+    sqlite3_finalize(s->jrollback);
     sqlite3_close(s->jdb);
     sqlite3_close(s->db);
     pthread_cond_destroy(&s->qdone);
@@ -597,6 +609,9 @@ int vg_store_put_reference(vg_store *s, const char *model, const char *format, c
                            size_t len, vg_error *err) {
     if (!format || (!data && len))
         return vg_error_set(err, VG_ERR_INVALID, "a reference needs a format and data");
+    int lrc = vg_store_check_len(s, len, "a reference", err);
+    if (lrc != VG_OK)
+        return lrc;
     pthread_mutex_lock(&s->lock);
     int64_t id;
     int rc = vg_store_model_id(s, model, &id, err);
@@ -656,6 +671,12 @@ int vg_store_get_reference(vg_store *s, const char *model, char **format, void *
 int vg_store_put_window(vg_store *s, const char *model, const vg_store_window *w, vg_error *err) {
     if (!w)
         return vg_error_set(err, VG_ERR_INVALID, "no window given");
+    int lrc;
+    if ((lrc = vg_store_check_len(s, w->profile_len, "a window profile", err)) != VG_OK ||
+        (lrc = vg_store_check_len(s, w->rows_blob_len, "a window's rows", err)) != VG_OK ||
+        (lrc = vg_store_check_len(s, w->report_json ? strlen(w->report_json) : 0, "a window report",
+                                  err)) != VG_OK)
+        return lrc;
     pthread_mutex_lock(&s->lock);
     int64_t id;
     int rc = vg_store_model_id(s, model, &id, err);
@@ -977,6 +998,11 @@ int vg_store_add_dead(vg_store *s, const char *model, const char *kind, int64_t 
         return vg_error_set(err, VG_ERR_INVALID,
                             "dead letter kind must be \"prediction\" or \"label\", not \"%s\"",
                             kind ? kind : "(null)");
+    for (size_t i = 0; record && i < n; i++) {
+        int lrc = vg_store_check_len(s, record[i] ? strlen(record[i]) : 0, "a dead letter", err);
+        if (lrc != VG_OK)
+            return lrc;
+    }
     pthread_mutex_lock(&s->lock);
     int64_t id;
     int rc = vg_store_model_id(s, model, &id, err);

@@ -12,7 +12,8 @@
  *
  * A vg_store is safe to use from several threads (one connection per call site is not needed:
  * calls take an internal mutex; the journal writer has its own connection). Errors are VG_ERR_IO
- * with SQLite's message and the database path.
+ * with SQLite's message and the database path; a blob or string beyond SQLite's length limit
+ * (about 1 GB) is VG_ERR_LIMIT.
  *
  * Not part of libvigia: linked into the CLI only, so that libvigia needs no SQLite.
  */

@@ -902,6 +902,15 @@ static void test_io_failures(void **state) {
     OK(vg_store_get_window(s, "m", 1, &got, ERR));
     assert_int_equal(got.profile_len, 1 << 20);
     vg_store_window_clear(&got);
+
+    /* values beyond SQLite's length limit fail alone, before any transaction */
+    s->max_value = 100;
+    assert_int_equal(vg_store_journal_append(s, "m", vg_store_next_seq(s), 0, blob, 101, &err),
+                     VG_ERR_LIMIT);
+    assert_non_null(strstr(err.msg, "a journal entry of 101 bytes"));
+    assert_int_equal(vg_store_put_reference(s, "m", "csv", blob, 101, &err), VG_ERR_LIMIT);
+    assert_int_equal(vg_store_put_window(s, "m", &w, &err), VG_ERR_LIMIT);
+    OK(vg_store_journal_append(s, "m", vg_store_next_seq(s), 0, blob, 100, ERR));
     free(blob);
     vg_store_close(s);
 }
