@@ -7,8 +7,9 @@
  * inserts them in one transaction on its own connection, commits (synchronous=FULL: the WAL is
  * fsync'd before COMMIT returns) and wakes them all. While it commits, new requests pile up
  * and go together in the next transaction, so the number of fsyncs per second stays bounded
- * while the entries per second grow with the number of concurrent callers (the classic group
- * commit of database logs; e.g. Gray and Reuter, "Transaction Processing", 9.4.7).
+ * while the entries per second grow with the number of concurrent callers: the group commit of
+ * database logs (DeWitt et al., "Implementation techniques for main memory database systems",
+ * SIGMOD 1984).
  *
  * A request whose own insert fails (unknown model, seq already journaled) fails alone with
  * VG_ERR_INVALID; any other failure (BEGIN, an I/O error, COMMIT) fails every request of the
@@ -36,14 +37,16 @@ static double seconds_now(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Writes the requests of batch in one transaction, setting each rc (and err). Returns the
- * number of entries and bytes committed. */
+/* Writes the requests of batch in one transaction, setting each rc (and err), and the number
+ * of entries and bytes committed. */
 static void commit_batch(vg_store *s, vg_journal_req *batch, uint64_t *entries, uint64_t *bytes) {
     sqlite3 *db = s->jdb;
     sqlite3_stmt *st = s->jinsert;
     char msg[VG_ERROR_MSG_MAX] = "";
     const char *what = "beginning a journal transaction";
     int fatal = sqlite3_step(s->jbegin) != SQLITE_DONE;
+    if (fatal)
+        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
     sqlite3_reset(s->jbegin);
     *entries = *bytes = 0;
     for (vg_journal_req *r = batch; r && !fatal; r = r->next) {
@@ -63,6 +66,7 @@ static void commit_batch(vg_store *s, vg_journal_req *batch, uint64_t *entries, 
                                  (unsigned long long)r->seq, r->model, sqlite3_errmsg(db));
         } else {
             what = "writing the journal";
+            snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
             fatal = 1;
         }
         sqlite3_reset(st);
@@ -70,13 +74,13 @@ static void commit_batch(vg_store *s, vg_journal_req *batch, uint64_t *entries, 
     sqlite3_clear_bindings(st);
     if (!fatal && sqlite3_step(s->jcommit) != SQLITE_DONE) {
         what = "committing the journal";
+        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
         fatal = 1;
     }
     if (!fatal) {
         sqlite3_reset(s->jcommit);
         return;
     }
-    snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
     sqlite3_reset(s->jcommit);
     if (!sqlite3_get_autocommit(db)) {
         sqlite3_step(s->jrollback);

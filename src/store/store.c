@@ -440,6 +440,8 @@ void vg_store_close(vg_store *s) {
     if (!s)
         return;
     vg_store_journal_stop(s);
+    if (s->db) /* keeps the query planner's statistics fresh, as SQLite advises before closing */
+        sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
     sqlite3_finalize(s->jinsert);
