@@ -7,8 +7,9 @@
  * inserts them in one transaction on its own connection, commits (synchronous=FULL: the WAL is
  * fsync'd before COMMIT returns) and wakes them all. While it commits, new requests pile up
  * and go together in the next transaction, so the number of fsyncs per second stays bounded
- * while the entries per second grow with the number of concurrent callers (the classic group
- * commit of database logs; e.g. Gray and Reuter, "Transaction Processing", 9.4.7).
+ * while the entries per second grow with the number of concurrent callers: the group commit of
+ * database logs (DeWitt et al., "Implementation techniques for main memory database systems",
+ * SIGMOD 1984).
  *
  * A request whose own insert fails (unknown model, seq already journaled) fails alone with
  * VG_ERR_INVALID; any other failure (BEGIN, an I/O error, COMMIT) fails every request of the
@@ -36,14 +37,17 @@ static double seconds_now(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Writes the requests of batch in one transaction, setting each rc (and err). Returns the
- * number of entries and bytes committed. */
+/* Writes the requests of batch in one transaction, setting each rc (and err), and the number
+ * of entries and bytes committed. */
 static void commit_batch(vg_store *s, vg_journal_req *batch, uint64_t *entries, uint64_t *bytes) {
     sqlite3 *db = s->jdb;
     sqlite3_stmt *st = s->jinsert;
     char msg[VG_ERROR_MSG_MAX] = "";
     const char *what = "beginning a journal transaction";
-    int fatal = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK;
+    int fatal = sqlite3_step(s->jbegin) != SQLITE_DONE;
+    if (fatal)
+        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
+    sqlite3_reset(s->jbegin);
     *entries = *bytes = 0;
     for (vg_journal_req *r = batch; r && !fatal; r = r->next) {
         sqlite3_bind_int64(st, 1, (int64_t)r->seq);
@@ -62,20 +66,26 @@ static void commit_batch(vg_store *s, vg_journal_req *batch, uint64_t *entries, 
                                  (unsigned long long)r->seq, r->model, sqlite3_errmsg(db));
         } else {
             what = "writing the journal";
+            snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
             fatal = 1;
         }
         sqlite3_reset(st);
     }
     sqlite3_clear_bindings(st);
-    if (!fatal && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (!fatal && sqlite3_step(s->jcommit) != SQLITE_DONE) {
         what = "committing the journal";
+        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
         fatal = 1;
     }
-    if (!fatal)
+    if (!fatal) {
+        sqlite3_reset(s->jcommit);
         return;
-    snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(db));
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    sqlite3_reset(s->jcommit);
+    if (!sqlite3_get_autocommit(db)) {
+        sqlite3_step(s->jrollback);
+        sqlite3_reset(s->jrollback);
+    }
     for (vg_journal_req *r = batch; r; r = r->next)
         r->rc = vg_error_set(r->err, VG_ERR_IO, "%s: %s: %s", s->path, what, msg);
     *entries = *bytes = 0;
@@ -126,9 +136,12 @@ static void *writer_main(void *arg) {
 }
 
 int vg_store_journal_start(vg_store *s, vg_error *err) {
-    if (sqlite3_prepare_v3(s->jdb, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->jinsert, NULL) !=
-        SQLITE_OK)
-        return vg_store_db_error(s, s->jdb, "preparing the journal insert", err);
+    const unsigned flags = SQLITE_PREPARE_PERSISTENT;
+    if (sqlite3_prepare_v3(s->jdb, insert_sql, -1, flags, &s->jinsert, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(s->jdb, "BEGIN IMMEDIATE", -1, flags, &s->jbegin, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(s->jdb, "COMMIT", -1, flags, &s->jcommit, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(s->jdb, "ROLLBACK", -1, flags, &s->jrollback, NULL) != SQLITE_OK)
+        return vg_store_db_error(s, s->jdb, "preparing the journal statements", err);
     int e = pthread_create(&s->writer, NULL, writer_main, s);
     if (e != 0)
         return vg_error_set(err, VG_ERR_IO, "%s: cannot start the journal writer: %s", s->path,
@@ -167,12 +180,15 @@ int vg_store_journal_append(vg_store *s, const char *model, uint64_t seq, int ki
     if (seq == 0 || seq > (uint64_t)INT64_MAX)
         return vg_error_set(err, VG_ERR_INVALID, "journal: seq %llu out of range",
                             (unsigned long long)seq);
+    int lrc = vg_store_check_len(s, len, "a journal entry", err);
+    if (lrc != VG_OK)
+        return lrc;
     vg_journal_req r = {
         .model = model, .seq = seq, .kind = kind, .data = data, .len = len, .err = err};
     pthread_mutex_lock(&s->qlock);
     if (s->stopping) {
         pthread_mutex_unlock(&s->qlock);
-        return vg_error_set(err, VG_ERR_INVALID, "journal: the store is closing");
+        return vg_error_set(err, VG_ERR_IO, "%s: journal: the store is closing", s->path);
     }
     if (s->tail)
         s->tail->next = &r;

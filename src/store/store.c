@@ -16,12 +16,15 @@
  * the store mutex guards them with the connection.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store_int.h"
 
@@ -209,6 +212,13 @@ void vg_store_rollback(vg_store *s) {
         vg_store_exec(s, st, "rolling back", NULL);
 }
 
+int vg_store_check_len(const vg_store *s, size_t len, const char *what, vg_error *err) {
+    if (len > s->max_value)
+        return vg_error_set(err, VG_ERR_LIMIT, "%s of %zu bytes exceeds the store's limit of %zu",
+                            what, len, s->max_value);
+    return VG_OK;
+}
+
 int vg_store_model_id(vg_store *s, const char *name, int64_t *id, vg_error *err) {
     if (!name || !*name)
         return vg_error_set(err, VG_ERR_INVALID, "a model name is required");
@@ -352,6 +362,34 @@ static int make_dirs(const char *dir, vg_error *err) {
     return VG_OK;
 }
 
+/* Two daemons on one directory would hand out the same journal seqs and each replay the
+ * other's batches: the second is refused while the first lives (the kernel drops the lock
+ * when its holder dies, even by kill -9, so a crash never leaves a stale lock). */
+static int lock_dir(vg_store *s, const char *dir, vg_error *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/vigia.lock", dir);
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (s->lock_fd < 0)
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = pread(s->lock_fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (e == EWOULDBLOCK)
+            return vg_error_set(err, VG_ERR_IO,
+                                "%s: the data directory is in use by another process%s%s%s", dir,
+                                *pid ? " (pid " : "", pid, *pid ? ")" : "");
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot lock: %s", path, strerror(e));
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(s->lock_fd, 0) != 0 || pwrite(s->lock_fd, pid, (size_t)len, 0) != len)
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    return VG_OK;
+}
+
 int vg_store_open(const char *dir, vg_store **out, vg_error *err) {
     *out = NULL;
     if (!dir || !*dir)
@@ -370,10 +408,15 @@ int vg_store_open(const char *dir, vg_store **out, vg_error *err) {
     pthread_mutex_init(&s->qlock, NULL);
     pthread_cond_init(&s->qwork, NULL);
     pthread_cond_init(&s->qdone, NULL);
+    s->lock_fd = -1;
+    if ((rc = lock_dir(s, dir, err)) != VG_OK)
+        goto fail;
 
     int64_t last = 0, windows_max = 0;
-    if ((rc = vg_store_connect(s, &s->db, err)) != VG_OK || (rc = migrate(s, err)) != VG_OK ||
-        (rc = vg_store_connect(s, &s->jdb, err)) != VG_OK)
+    if ((rc = vg_store_connect(s, &s->db, err)) != VG_OK)
+        goto fail;
+    s->max_value = (size_t)sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, -1) - 1024;
+    if ((rc = migrate(s, err)) != VG_OK || (rc = vg_store_connect(s, &s->jdb, err)) != VG_OK)
         goto fail;
     /* the largest seq ever journaled (sqlite_sequence survives prune) or held by a window */
     if ((rc =
@@ -397,15 +440,22 @@ void vg_store_close(vg_store *s) {
     if (!s)
         return;
     vg_store_journal_stop(s);
+    if (s->db) /* keeps the query planner's statistics fresh, as SQLite advises before closing */
+        sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
     sqlite3_finalize(s->jinsert);
+    sqlite3_finalize(s->jbegin);
+    sqlite3_finalize(s->jcommit);
+    sqlite3_finalize(s->jrollback);
     sqlite3_close(s->jdb);
     sqlite3_close(s->db);
     pthread_cond_destroy(&s->qdone);
     pthread_cond_destroy(&s->qwork);
     pthread_mutex_destroy(&s->qlock);
     pthread_mutex_destroy(&s->lock);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the flock */
     free(s->path);
     free(s);
 }
@@ -561,6 +611,9 @@ int vg_store_put_reference(vg_store *s, const char *model, const char *format, c
                            size_t len, vg_error *err) {
     if (!format || (!data && len))
         return vg_error_set(err, VG_ERR_INVALID, "a reference needs a format and data");
+    int lrc = vg_store_check_len(s, len, "a reference", err);
+    if (lrc != VG_OK)
+        return lrc;
     pthread_mutex_lock(&s->lock);
     int64_t id;
     int rc = vg_store_model_id(s, model, &id, err);
@@ -620,6 +673,12 @@ int vg_store_get_reference(vg_store *s, const char *model, char **format, void *
 int vg_store_put_window(vg_store *s, const char *model, const vg_store_window *w, vg_error *err) {
     if (!w)
         return vg_error_set(err, VG_ERR_INVALID, "no window given");
+    int lrc;
+    if ((lrc = vg_store_check_len(s, w->profile_len, "a window profile", err)) != VG_OK ||
+        (lrc = vg_store_check_len(s, w->rows_blob_len, "a window's rows", err)) != VG_OK ||
+        (lrc = vg_store_check_len(s, w->report_json ? strlen(w->report_json) : 0, "a window report",
+                                  err)) != VG_OK)
+        return lrc;
     pthread_mutex_lock(&s->lock);
     int64_t id;
     int rc = vg_store_model_id(s, model, &id, err);
@@ -941,6 +1000,11 @@ int vg_store_add_dead(vg_store *s, const char *model, const char *kind, int64_t 
         return vg_error_set(err, VG_ERR_INVALID,
                             "dead letter kind must be \"prediction\" or \"label\", not \"%s\"",
                             kind ? kind : "(null)");
+    for (size_t i = 0; record && i < n; i++) {
+        int lrc = vg_store_check_len(s, record[i] ? strlen(record[i]) : 0, "a dead letter", err);
+        if (lrc != VG_OK)
+            return lrc;
+    }
     pthread_mutex_lock(&s->lock);
     int64_t id;
     int rc = vg_store_model_id(s, model, &id, err);

@@ -12,7 +12,8 @@
  *
  * A vg_store is safe to use from several threads (one connection per call site is not needed:
  * calls take an internal mutex; the journal writer has its own connection). Errors are VG_ERR_IO
- * with SQLite's message and the database path.
+ * with SQLite's message and the database path; a blob or string beyond SQLite's length limit
+ * (about 1 GB) is VG_ERR_LIMIT.
  *
  * Not part of libvigia: linked into the CLI only, so that libvigia needs no SQLite.
  */
@@ -26,10 +27,13 @@
 
 typedef struct vg_store vg_store;
 
-/* Opens (creating if needed) DIR/vigia.db, creating DIR too; migrates the schema. Functions
- * taking a model name return VG_ERR_INVALID "no model 'NAME'" for an unknown one. */
+/* Opens (creating if needed) DIR/vigia.db, creating DIR too; migrates the schema. Holds a lock
+ * on DIR/vigia.lock while open: a second open of the same directory (by any process) fails
+ * with VG_ERR_IO "... in use by another process (pid N)". Functions taking a model name
+ * return VG_ERR_INVALID "no model 'NAME'" for an unknown one. */
 int vg_store_open(const char *dir, vg_store **out, vg_error *err);
-/* Waits for the journal writer to finish pending commits, then closes. */
+/* Waits for the journal writer to finish pending commits, then closes. No other call may be
+ * in progress or start (appends that would start meanwhile fail with VG_ERR_IO). NULL ok. */
 void vg_store_close(vg_store *s);
 
 /* ---- models ---- */
@@ -51,13 +55,14 @@ int vg_store_put_reference(vg_store *s, const char *model, const char *format, c
 int vg_store_get_reference(vg_store *s, const char *model, char **format, void **data, size_t *len,
                            int64_t *uploaded_ms, vg_error *err);
 
-/* ---- closed windows (upserted by model and key: a revision replaces the row) ---- */
+/* ---- closed windows (upserted by model and key: a revision replaces the row; a revision
+ * older than the stored one is ignored, so a late writer never undoes a newer report) ---- */
 typedef struct vg_store_window {
     int64_t key, start_ms, end_ms;
     uint32_t revision;
     uint64_t rows, labelled, max_seq;
-    int64_t closed_ms;
-    void *profile; /* .vgp bytes */
+    int64_t closed_ms; /* 0 on put: the time of the put */
+    void *profile;     /* .vgp bytes (NULL: none) */
     size_t profile_len;
     char *report_json;
     void *rows_blob;

@@ -67,13 +67,15 @@ enum {
 
 struct vg_store {
     char *path;           /* DIR/vigia.db, for messages */
+    int lock_fd;          /* DIR/vigia.lock, flock'ed: one process per data directory */
+    size_t max_value;     /* SQLite's limit on one blob or string (SQLITE_LIMIT_LENGTH) */
     pthread_mutex_t lock; /* guards db and stmt[] */
     sqlite3 *db;
     sqlite3_stmt *stmt[ST_COUNT];
 
     /* journal writer */
     sqlite3 *jdb;
-    sqlite3_stmt *jinsert;
+    sqlite3_stmt *jinsert, *jbegin, *jcommit, *jrollback;
     pthread_t writer;
     int writer_started;
     pthread_mutex_t qlock; /* guards the queue, stopping and stats */
@@ -102,6 +104,9 @@ int vg_store_exec(vg_store *s, sqlite3_stmt *st, const char *what, vg_error *err
 int vg_store_begin(vg_store *s, vg_error *err);
 int vg_store_commit(vg_store *s, vg_error *err);
 void vg_store_rollback(vg_store *s);
+/* VG_ERR_LIMIT when a value of len bytes cannot be stored (SQLite's length limit), so that it
+ * fails alone and clearly rather than as an I/O error of its transaction. */
+int vg_store_check_len(const vg_store *s, size_t len, const char *what, vg_error *err);
 /* The id of model `name` (s->lock held): VG_ERR_INVALID "no model NAME" when absent. */
 int vg_store_model_id(vg_store *s, const char *name, int64_t *id, vg_error *err);
 

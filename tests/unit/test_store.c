@@ -10,12 +10,14 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "testutil.h"
 
 #include "store/store.h"
+#include "store/store_int.h" /* fault injection: the connections, to make them fail */
 
 /* ---- fixture ----------------------------------------------------------------------------------
  */
@@ -497,6 +499,15 @@ typedef struct replay_ctx {
     uint64_t *seen; /* optional: sorted output */
 } replay_ctx;
 
+static int count_only(void *ctx, uint64_t seq, int kind, const void *data, size_t len) {
+    (void)kind;
+    (void)data;
+    (void)len;
+    replay_ctx *c = ctx;
+    c->seen[c->count++] = seq;
+    return 0;
+}
+
 static int replay_check(void *ctx, uint64_t seq, int kind, const void *data, size_t len) {
     replay_ctx *c = ctx;
     if (seq <= c->last || kind != (int)(seq % 3) || !entry_check(seq, data, len))
@@ -536,7 +547,7 @@ static int cmp_u64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-enum { THREADS = 4, PER_THREAD = 2000 };
+enum { THREADS = 8, PER_THREAD = 1000, TP_THREADS = 4 };
 
 static void test_journal_concurrent(void **state) {
     vg_store *s = open_store(*state);
@@ -572,7 +583,8 @@ static void test_journal_concurrent(void **state) {
     assert_true(st.journal_commit_seconds > 0);
 
     qsort(all, THREADS * PER_THREAD, sizeof *all, cmp_u64);
-    replay_ctx c = {.seen = malloc(sizeof(uint64_t) * THREADS * PER_THREAD)};
+    uint64_t *seen = malloc(sizeof(uint64_t) * THREADS * PER_THREAD);
+    replay_ctx c = {.seen = seen};
     OK(vg_store_journal_replay(s, "m", 0, replay_check, &c, ERR));
     assert_int_equal(c.bad, 0);
     assert_int_equal(c.count, THREADS * PER_THREAD);
@@ -600,7 +612,7 @@ static void test_journal_concurrent(void **state) {
     OK(vg_store_journal_append(s, "other", eseq, 0, NULL, 0, ERR));
 
     free(all);
-    free(c.seen);
+    free(seen);
     vg_store_close(s);
 }
 
@@ -725,13 +737,16 @@ static void test_crash_kill9(void **state) {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a test run that is interrupted */
+        if (getppid() == 1)
+            _exit(6);
         close(fds[0]);
         vg_store *s;
         if (vg_store_open(dir, &s, NULL) != VG_OK || vg_store_put_model(s, "m", "{}", NULL))
             _exit(2);
         crash_arg a = {s, fds[1]};
-        pthread_t th[THREADS];
-        for (int t = 0; t < THREADS; t++)
+        pthread_t th[TP_THREADS];
+        for (int t = 0; t < TP_THREADS; t++)
             pthread_create(&th[t], NULL, crash_writer, &a);
         pthread_join(th[0], NULL);
         _exit(5);
@@ -816,6 +831,108 @@ static void test_schema_version(void **state) {
     vg_store_close(s);
 }
 
+/* ---- failures ---------------------------------------------------------------------------------
+ */
+
+typedef struct big_arg {
+    vg_store *s;
+    uint64_t seq;
+    int rc;
+    vg_error err;
+} big_arg;
+
+static void *big_writer(void *p) {
+    big_arg *a = p;
+    size_t len = 1 << 20;
+    unsigned char *buf = calloc(1, len);
+    a->rc = vg_store_journal_append(a->s, "m", a->seq, 0, buf, len, &a->err);
+    free(buf);
+    return NULL;
+}
+
+/* A commit that fails (here: the database may not grow, SQLITE_FULL) fails every entry of it
+ * with VG_ERR_IO naming the database; none of them is replayed; the store keeps working. */
+static void test_io_failures(void **state) {
+    vg_store *s = open_store(*state);
+    OK(vg_store_put_model(s, "m", "{}", ERR));
+    uint64_t first = vg_store_next_seq(s);
+    OK(vg_store_journal_append(s, "m", first, 0, "ok", 2, ERR));
+    vg_store_stats before, after;
+    vg_store_get_stats(s, &before);
+
+    /* the writer thread is idle between appends, so its connection can be changed here */
+    assert_int_equal(sqlite3_exec(s->jdb, "PRAGMA max_page_count = 1", NULL, NULL, NULL),
+                     SQLITE_OK);
+    big_arg a[4];
+    pthread_t th[4];
+    for (int t = 0; t < 4; t++) {
+        a[t] = (big_arg){.s = s, .seq = vg_store_next_seq(s)};
+        pthread_create(&th[t], NULL, big_writer, &a[t]);
+    }
+    for (int t = 0; t < 4; t++) {
+        pthread_join(th[t], NULL);
+        assert_int_equal(a[t].rc, VG_ERR_IO);
+        assert_non_null(strstr(a[t].err.msg, s->path));
+        assert_non_null(strstr(a[t].err.msg, "full"));
+    }
+    vg_store_get_stats(s, &after);
+    assert_int_equal(after.journal_entries, before.journal_entries);
+    assert_int_equal(sqlite3_exec(s->jdb, "PRAGMA max_page_count = 1073741823", NULL, NULL, NULL),
+                     SQLITE_OK);
+    uint64_t last = vg_store_next_seq(s);
+    big_arg ok = {.s = s, .seq = last};
+    big_writer(&ok);
+    assert_int_equal(ok.rc, VG_OK);
+    replay_ctx c = {0};
+    uint64_t seen[8];
+    c.seen = seen;
+    c.bad = 0;
+    OK(vg_store_journal_replay(s, "m", 0, count_only, &c, ERR));
+    assert_int_equal(c.count, 2);
+    assert_int_equal(seen[0], first);
+    assert_int_equal(seen[1], last);
+
+    /* the same on the main connection: an error naming the database, then business as usual */
+    assert_int_equal(sqlite3_exec(s->db, "PRAGMA max_page_count = 1", NULL, NULL, NULL), SQLITE_OK);
+    unsigned char *blob = calloc(1, 1 << 20);
+    vg_store_window w = {.key = 1, .revision = 1, .profile = blob, .profile_len = 1 << 20};
+    vg_error err;
+    assert_int_equal(vg_store_put_window(s, "m", &w, &err), VG_ERR_IO);
+    assert_non_null(strstr(err.msg, s->path));
+    assert_int_equal(sqlite3_exec(s->db, "PRAGMA max_page_count = 1073741823", NULL, NULL, NULL),
+                     SQLITE_OK);
+    OK(vg_store_put_window(s, "m", &w, ERR));
+    vg_store_window got;
+    OK(vg_store_get_window(s, "m", 1, &got, ERR));
+    assert_int_equal(got.profile_len, 1 << 20);
+    vg_store_window_clear(&got);
+
+    /* values beyond SQLite's length limit fail alone, before any transaction */
+    s->max_value = 100;
+    assert_int_equal(vg_store_journal_append(s, "m", vg_store_next_seq(s), 0, blob, 101, &err),
+                     VG_ERR_LIMIT);
+    assert_non_null(strstr(err.msg, "a journal entry of 101 bytes"));
+    assert_int_equal(vg_store_put_reference(s, "m", "csv", blob, 101, &err), VG_ERR_LIMIT);
+    assert_int_equal(vg_store_put_window(s, "m", &w, &err), VG_ERR_LIMIT);
+    OK(vg_store_journal_append(s, "m", vg_store_next_seq(s), 0, blob, 100, ERR));
+    free(blob);
+    vg_store_close(s);
+}
+
+/* One process per data directory; the lock goes with the store. */
+static void test_lock(void **state) {
+    vg_store *s = open_store(*state), *t = NULL;
+    vg_error err;
+    assert_int_equal(vg_store_open(*state, &t, &err), VG_ERR_IO);
+    assert_null(t);
+    char want[64];
+    snprintf(want, sizeof want, "in use by another process (pid %ld)", (long)getpid());
+    assert_non_null(strstr(err.msg, want));
+    vg_store_close(s);
+    s = open_store(*state);
+    vg_store_close(s);
+}
+
 /* ---- throughput (printed) ---------------------------------------------------------------------
  */
 
@@ -848,14 +965,14 @@ static void test_journal_throughput(void **state) {
     for (int k = 0; k < 2; k++) {
         vg_store_stats before, after;
         vg_store_get_stats(s, &before);
-        tp_arg a[THREADS];
-        pthread_t th[THREADS];
+        tp_arg a[TP_THREADS];
+        pthread_t th[TP_THREADS];
         double t0 = now_s();
-        for (int t = 0; t < THREADS; t++) {
+        for (int t = 0; t < TP_THREADS; t++) {
             a[t] = (tp_arg){s, sizes[k], t0 + 1.0, 0, 0};
             pthread_create(&th[t], NULL, tp_writer, &a[t]);
         }
-        for (int t = 0; t < THREADS; t++) {
+        for (int t = 0; t < TP_THREADS; t++) {
             pthread_join(th[t], NULL);
             assert_int_equal(a[t].failures, 0);
         }
@@ -865,7 +982,7 @@ static void test_journal_throughput(void **state) {
         double commits = (double)(after.journal_commits - before.journal_commits);
         printf("store: journal throughput, %zu B entries, %d writers: %.0f entries/s, %.0f "
                "commits/s, %.1f MB/s, %.2f ms per commit\n",
-               sizes[k], THREADS, entries / dt, commits / dt,
+               sizes[k], TP_THREADS, entries / dt, commits / dt,
                (double)(after.journal_bytes - before.journal_bytes) / dt / 1e6,
                1e3 * (after.journal_commit_seconds - before.journal_commit_seconds) / commits);
         OK(vg_store_journal_prune(s, "m", UINT64_MAX, ERR));
@@ -884,6 +1001,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_journal_prune_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_kill9, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_io_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_throughput, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
