@@ -59,6 +59,7 @@ json.dump({"name": "credit", "task": "binary",
            "features": [{"name": "age", "type": "numeric"},
                         {"name": "region", "type": "categorical"},
                         {"name": "income", "type": "numeric"}],
+           "sensitive": ["region"],
            "window": {"duration": "1h", "lateness": "0s"}}, open("spec.json", "w"))
 EOF
 
@@ -81,8 +82,8 @@ EOF
 # where the window report (docs/api.md) keeps the decisions checked below
 DRIFT_DATASET='d["drift"]["reference"]["drift"]["dataset_drift"]'
 DRIFT_COL='d["drift"]["reference"]["drift"]["columns"]["%s"]["drifted"]'
-MODEL_ROC='d["model"]["classification"]["roc_auc"] > 0.5'
-MODEL_NONE='d["model"] is None and "label" in d["model_note"]'
+MODEL_ROC='d["performance"]["classification"]["roc_auc"] > 0.5'
+MODEL_NONE='d["performance"] is None and "label" in d["performance_note"]'
 
 DATA=$T/data
 if ! start_daemon "$DATA" --config serve.yaml; then
@@ -244,6 +245,10 @@ for i in 2 3; do
 done
 check_eq "window 0: model metrics from the late labels" "$(jget win0.json "$MODEL_ROC")" True
 check_eq "window 2: no labels, no model metrics" "$(jget win2.json "$MODEL_NONE")" True
+check_eq "window 0: fairness across region" \
+    "$(jget win0.json '[g["sensitive"] for g in d["performance"]["fairness"]["groupings"]]')" '["region"]'
+check_eq "window 0 report: revision 2 after the late labels" "$(jget win0.json 'd["window"]["revision"]')" 2
+check_eq "window 3: CBPE estimate without labels" "$(jget win3.json 'd["estimated"]["applicable"]')" True
 api GET "/v1/models/credit/windows/${KEYS[0]}/profile"
 check_eq "window profile is a .vgp" "$(head -c 4 "$T/resp" | tail -c 3)" VGP
 api GET /v1/models/credit/windows/12345
