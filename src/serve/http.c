@@ -320,8 +320,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     serve_stats_record(s, routes[rq->route].pattern, rq->status ? rq->status : 499, secs);
     /* 499: the client went away before an answer (nginx's convention) */
     vg_serve_log(rq->status >= 500 ? VG_LOG_WARN : VG_LOG_DEBUG, "%s %s -> %u (%.1f ms)",
-                 rq->method, routes[rq->route].pattern, rq->status ? rq->status : 499,
-                 secs * 1000);
+                 rq->method, routes[rq->route].pattern, rq->status ? rq->status : 499, secs * 1000);
     atomic_fetch_sub(&s->inflight, 1);
     free(rq->body);
     free(rq);

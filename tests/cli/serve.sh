@@ -313,6 +313,9 @@ fi
 pass "restart after kill -9"
 api GET /v1/models/credit
 check_eq "open rows replayed from the journal" "$(jget resp 'd["stats"]["open_rows"]')" 300
+api GET /metrics
+check_eq "metrics after the restart: the last window's gauges, from the store" \
+    "$(grep -cE '^vigia_drift_detected\{model="credit",baseline="reference",feature="age"\} 1$' "$T/resp")" 1
 api POST /v1/models/credit/flush
 api GET /v1/models/credit/windows
 check_eq "window rows add up after the crash" \
