@@ -340,6 +340,9 @@ if start_daemon "$T/data_example" --config "$REPO_DIR/examples/serve.yaml"; then
     api GET /v1/models
     check_eq "examples/serve.yaml: its models registered" \
         "$(jget resp '[m["name"] for m in d["models"]]')" '["credit", "demand"]'
+    api GET /v1/models/credit/reference
+    check_eq "examples/serve.yaml: reference loaded from data/demo.csv" "$HTTP $(jget resp 'd["rows"]')" \
+        "200 $(($(wc -l <"$REPO_DIR/examples/data/demo.csv") - 1))"
     stop_daemon TERM
     check_eq "examples/serve.yaml: clean stop" "$STOP_RC" 0
 else
