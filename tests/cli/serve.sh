@@ -157,7 +157,7 @@ check_http "PUT creates" 201
 api PUT /v1/models/other_name -H 'Content-Type: application/json' --data-binary @put.json
 check_http "PUT with another name in the body: 400" 400
 api DELETE /v1/models/made_by_put
-api HEAD /healthz
+HTTP=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$SERVE_PORT/healthz")
 check_http "HEAD on a GET route" 200
 
 # ---- predictions: hours 0..3 ----
