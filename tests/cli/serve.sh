@@ -191,6 +191,10 @@ api GET /v1/models/credit/rejected
 check_eq "dead letters queryable" \
     "$(jget resp '(d["total"], sorted(r["index"] for r in d["rejected"]), "x4" in d["rejected"][0]["record"] + d["rejected"][1]["record"])')" \
 '[2, [1, 3], true]'
+api GET '/v1/models/credit/rejected?limit=1'
+first=$(jget resp 'd["rejected"][0]["id"]')
+api GET "/v1/models/credit/rejected?limit=1&before=$(jget resp 'd["next_before"]')"
+check_eq "dead letters page back with before=" "$(jget resp '[r["id"] < '"$first"' for r in d["rejected"]]')" '[true]'
 echo '[{"id": 1, ' >notjson.json
 post_json /v1/models/credit/predictions notjson.json
 check_http "malformed JSON: 400" 400
