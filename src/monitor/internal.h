@@ -117,26 +117,23 @@ typedef struct mwin {
  * TTLs expire from the head), indexed by an open-addressing table of ring positions. */
 enum { JE_PRED = 1, JE_WAIT = 2 };
 
-#define JE_INLINE 24
-
+/* A prediction's id is not copied: it is read from its window's model row (wkey, row). A
+ * waiting label owns its id and label text (wbuf). */
 typedef struct jent {
     uint64_t hash;
-    uint32_t id_len;
-    uint8_t state;
-    char inl[JE_INLINE]; /* the id when it fits, else `heap` */
-    char *heap;
-    int64_t wkey;
-    uint32_t row;
     int64_t expires_ms;
+    int64_t wkey;      /* JE_PRED: the window */
     uint64_t wait_seq; /* JE_WAIT: journal seq of the label */
-    char *label;       /* JE_WAIT: the label text (owned) */
-    uint32_t label_len;
+    char *wbuf;        /* JE_WAIT: the id, then the label (owned) */
+    uint32_t row;      /* JE_PRED: the model row */
+    uint32_t id_len, label_len;
+    uint8_t state;
 } jent;
 
 typedef struct jmap {
     jent *ring;
     size_t cap, head, count, max;
-    uint32_t *slots; /* ring position + 1; 0 = empty */
+    uint64_t *slots; /* ring position + 1, high 32 bits of the hash above; 0 = empty */
     size_t nslots;
     size_t n_wait;
     size_t wait_scan; /* entries [head, head + wait_scan) are known not to wait */

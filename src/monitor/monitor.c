@@ -188,26 +188,49 @@ static mwin *open_window(vg_monitor *m, int64_t key, vg_error *err) {
 
 /* ---- the join map ---------------------------------------------------------------------------- */
 
-static const char *jent_id(const jent *e) {
-    return e->heap ? e->heap : e->inl;
-}
+static mwin *find_window(vg_monitor *m, int64_t key);
 
 static void jent_clear(jent *e) {
-    free(e->heap);
-    free(e->label);
+    free(e->wbuf);
     memset(e, 0, sizeof *e);
 }
 
 static size_t ring_pos(const jmap *j, size_t i) {
-    return (j->head + i) % j->cap;
+    size_t p = j->head + i;
+    return p >= j->cap ? p - j->cap : p;
 }
 
-/* The slot holding ring position pos + 1, or the empty slot where id would go. */
-static size_t slot_find(const jmap *j, uint64_t h, const char *id, size_t len, int *found) {
+/* A slot holds the ring position + 1 in its low 32 bits and the high 32 bits of the id's hash
+ * above, so that a probe rejects other ids without touching the ring. */
+static uint64_t slot_make(uint64_t h, size_t pos) {
+    return (h & 0xffffffff00000000ULL) | (uint64_t)(pos + 1);
+}
+
+static size_t slot_pos(uint64_t slot) {
+    return (size_t)(slot & 0xffffffffu) - 1;
+}
+
+/* Whether entry e holds this id. A prediction's id is read from its window's model row; when
+ * that window has left memory, the 64-bit hash alone decides. */
+static int jent_is(vg_monitor *m, const jent *e, uint64_t h, const char *id, size_t len) {
+    if (e->hash != h || e->id_len != len)
+        return 0;
+    if (e->state == JE_WAIT)
+        return memcmp(e->wbuf, id, len) == 0;
+    const mwin *w = find_window(m, e->wkey);
+    if (!w || e->row >= w->nrows)
+        return 1;
+    return memcmp(w->arena + w->row[e->row].id.off, id, len) == 0;
+}
+
+/* The slot of id, or (*found = 0) the empty slot where it would go. */
+static size_t slot_find(vg_monitor *m, uint64_t h, const char *id, size_t len, int *found) {
+    jmap *j = &m->join;
     size_t mask = j->nslots - 1, s = (size_t)h & mask;
+    uint64_t tag = h & 0xffffffff00000000ULL;
     while (j->slots[s]) {
-        const jent *e = &j->ring[j->slots[s] - 1];
-        if (e->hash == h && e->id_len == len && memcmp(jent_id(e), id, len) == 0) {
+        if ((j->slots[s] & 0xffffffff00000000ULL) == tag &&
+            jent_is(m, &j->ring[slot_pos(j->slots[s])], h, id, len)) {
             *found = 1;
             return s;
         }
@@ -217,13 +240,18 @@ static size_t slot_find(const jmap *j, uint64_t h, const char *id, size_t len, i
     return s;
 }
 
-/* Removes slot s by backward-shift deletion (linear probing keeps no tombstones). */
-static void slot_remove(jmap *j, size_t s) {
-    size_t mask = j->nslots - 1;
+/* Removes the slot of ring position pos by backward-shift deletion (linear probing keeps no
+ * tombstones). */
+static void slot_remove(jmap *j, uint64_t h, size_t pos) {
+    size_t mask = j->nslots - 1, s = (size_t)h & mask;
+    while (j->slots[s] && slot_pos(j->slots[s]) != pos)
+        s = (s + 1) & mask;
+    if (!j->slots[s])
+        return;
     j->slots[s] = 0;
     size_t i = (s + 1) & mask;
     while (j->slots[i]) {
-        size_t home = (size_t)j->ring[j->slots[i] - 1].hash & mask;
+        size_t home = (size_t)j->ring[slot_pos(j->slots[i])].hash & mask;
         /* the entry at i may move to s if its home is not within (s, i] */
         if (((i - home) & mask) >= ((i - s) & mask)) {
             j->slots[s] = j->slots[i];
@@ -235,7 +263,7 @@ static void slot_remove(jmap *j, size_t s) {
 }
 
 static int rebuild_slots(jmap *j, size_t nslots) {
-    uint32_t *sl = calloc(nslots, sizeof *sl);
+    uint64_t *sl = calloc(nslots, sizeof *sl);
     if (!sl)
         return VG_ERR_NOMEM;
     free(j->slots);
@@ -246,7 +274,7 @@ static int rebuild_slots(jmap *j, size_t nslots) {
         size_t s = (size_t)j->ring[p].hash & (nslots - 1);
         while (sl[s])
             s = (s + 1) & (nslots - 1);
-        sl[s] = (uint32_t)(p + 1);
+        sl[s] = slot_make(j->ring[p].hash, p);
     }
     return VG_OK;
 }
@@ -255,24 +283,23 @@ static int rebuild_slots(jmap *j, size_t nslots) {
 static void pop_head(vg_monitor *m) {
     jmap *j = &m->join;
     jent *e = &j->ring[j->head];
-    int found;
-    size_t s = slot_find(j, e->hash, jent_id(e), e->id_len, &found);
-    if (found)
-        slot_remove(j, s);
+    slot_remove(j, e->hash, j->head);
     if (e->state == JE_WAIT) {
         m->st.labels_unmatched++;
         j->n_wait--;
     }
     jent_clear(e);
-    j->head = (j->head + 1) % j->cap;
+    j->head = j->head + 1 == j->cap ? 0 : j->head + 1;
     j->count--;
     if (j->wait_scan)
         j->wait_scan--;
 }
 
-/* A new entry at the tail (evicting the oldest when full); NULL on NOMEM. */
-static jent *join_insert(vg_monitor *m, uint64_t h, const char *id, size_t len) {
+/* A new entry for an id not in the map, at the tail (evicting the oldest when full); `slot` is
+ * where slot_find said it would go. NULL on NOMEM. */
+static jent *join_insert(vg_monitor *m, uint64_t h, const char *id, size_t len, size_t slot) {
     jmap *j = &m->join;
+    int moved = 0;
     if (j->count == j->cap && j->cap < j->max) {
         size_t cap = j->cap ? j->cap * 2 : 1024;
         if (cap > j->max)
@@ -291,36 +318,35 @@ static jent *join_insert(vg_monitor *m, uint64_t h, const char *id, size_t len) 
             ns *= 2;
         if (rebuild_slots(j, ns) != VG_OK)
             return NULL;
+        moved = 1;
     }
-    if (j->count == j->cap)
+    if (j->count == j->cap) {
         pop_head(m);
+        moved = 1;
+    }
+    if (moved) {
+        int found;
+        slot = slot_find(m, h, id, len, &found);
+    }
     size_t p = ring_pos(j, j->count);
     jent *e = &j->ring[p];
     memset(e, 0, sizeof *e);
     e->hash = h;
     e->id_len = (uint32_t)len;
-    if (len < JE_INLINE) {
-        memcpy(e->inl, id, len);
-    } else {
-        if (!(e->heap = malloc(len + 1)))
-            return NULL;
-        memcpy(e->heap, id, len);
-        e->heap[len] = '\0';
-    }
-    int found;
-    size_t s = slot_find(j, h, id, len, &found);
-    j->slots[s] = (uint32_t)(p + 1);
+    j->slots[slot] = slot_make(h, p);
     j->count++;
     return e;
 }
 
-static jent *join_find(vg_monitor *m, uint64_t h, const char *id, size_t len) {
+/* The entry of id, or NULL with *slot where it would go. */
+static jent *join_find(vg_monitor *m, uint64_t h, const char *id, size_t len, size_t *slot) {
     jmap *j = &m->join;
-    if (!j->count)
+    if (!j->nslots && rebuild_slots(j, 16) != VG_OK)
         return NULL;
     int found;
-    size_t s = slot_find(j, h, id, len, &found);
-    return found ? &j->ring[j->slots[s] - 1] : NULL;
+    size_t s = slot_find(m, h, id, len, &found);
+    *slot = s;
+    return found ? &j->ring[slot_pos(j->slots[s])] : NULL;
 }
 
 static void update_wait_min(vg_monitor *m) {
@@ -516,18 +542,19 @@ static int add_model_row(vg_monitor *m, const vg_monitor_batch *b, const mrec *r
     /* the join: a waiting label is picked up; the id now names this row */
     const char *id = a + r->id.off;
     uint64_t h = vg_hash_bytes(id, r->id.len);
-    jent *e = join_find(m, h, id, r->id.len);
+    size_t slot = 0;
+    jent *e = join_find(m, h, id, r->id.len, &slot);
     if (e && e->state == JE_WAIT) {
         if (!r->label.present)
-            set_label(w, ri, e->label, e->label_len, &nomem);
+            set_label(w, ri, e->wbuf + e->id_len, e->label_len, &nomem);
         if (e->wait_seq < w->min_seq)
             w->min_seq = e->wait_seq; /* the label's batch must stay in the journal */
-        free(e->label);
-        e->label = NULL;
+        free(e->wbuf);                /* the id is now the model row's */
+        e->wbuf = NULL;
         m->join.n_wait--;
         if (!replay)
             m->st.labels_matched++;
-    } else if (!e && !(e = join_insert(m, h, id, r->id.len))) {
+    } else if (!e && !(e = join_insert(m, h, id, r->id.len, slot))) {
         nomem = 1;
     }
     if (nomem)
@@ -602,7 +629,8 @@ static int add_label(vg_monitor *m, const vg_monitor_batch *b, const mrec *r, ui
     const char *a = b->arena;
     const char *id = a + r->id.off;
     uint64_t h = vg_hash_bytes(id, r->id.len);
-    jent *e = join_find(m, h, id, r->id.len);
+    size_t slot = 0;
+    jent *e = join_find(m, h, id, r->id.len, &slot);
     int nomem = 0;
     if (!replay)
         m->st.labels_received++;
@@ -629,17 +657,22 @@ static int add_label(vg_monitor *m, const vg_monitor_batch *b, const mrec *r, ui
         }
         return VG_OK;
     }
+    /* waiting already: the newer label replaces the older */
+    char *buf = malloc((size_t)r->id.len + r->label.len + 1);
+    if (!buf)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory joining a label");
+    memcpy(buf, id, r->id.len);
+    memcpy(buf + r->id.len, a + r->label.off, r->label.len);
     if (!e) {
-        if (!(e = join_insert(m, h, id, r->id.len)))
+        if (!(e = join_insert(m, h, id, r->id.len, slot))) {
+            free(buf);
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory joining a label");
+        }
         e->state = JE_WAIT;
         m->join.n_wait++;
     }
-    /* waiting already: the newer label replaces the older */
-    free(e->label);
-    if (!(e->label = malloc(r->label.len ? r->label.len : 1)))
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory joining a label");
-    memcpy(e->label, a + r->label.off, r->label.len);
+    free(e->wbuf);
+    e->wbuf = buf;
     e->label_len = r->label.len;
     e->wait_seq = seq;
     e->expires_ms = b->now_ms + m->spec->label_ttl_ms;
@@ -1103,10 +1136,11 @@ int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err
         const mrow *r = &w->row[i];
         const char *id = w->arena + r->id.off;
         uint64_t h = vg_hash_bytes(id, r->id.len);
-        jent *e = join_find(m, h, id, r->id.len);
+        size_t slot = 0;
+        jent *e = join_find(m, h, id, r->id.len, &slot);
         if (e && e->state == JE_WAIT)
             continue;
-        if (!e && !(e = join_insert(m, h, id, r->id.len)))
+        if (!e && !(e = join_insert(m, h, id, r->id.len, slot)))
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         e->state = JE_PRED;
         e->wkey = w->key;
@@ -1141,9 +1175,17 @@ uint64_t vg_monitor_min_open_seq(const vg_monitor *m) {
     for (size_t i = 0; i < m->n_open; i++)
         if (m->open[i]->min_seq < s)
             s = m->open[i]->min_seq;
-    for (size_t i = 0; i < m->n_closed; i++)
-        if (m->closed[i]->pending && m->closed[i]->label_seq < s)
-            s = m->closed[i]->label_seq;
+    /* closed windows not yet handed over (so not yet persisted) still need their records, and
+     * revised ones the labels that revised them */
+    for (size_t i = 0; i < m->n_closed; i++) {
+        const mwin *w = m->closed[i];
+        if (!w->pending)
+            continue;
+        if (!w->revision_emitted && w->min_seq < s)
+            s = w->min_seq;
+        if (w->label_seq < s)
+            s = w->label_seq;
+    }
     return s;
 }
 
