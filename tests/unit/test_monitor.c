@@ -4,6 +4,7 @@
  * checked against the library functions computed independently.
  */
 #include <jansson.h>
+#include <zlib.h>
 
 #include "testutil.h"
 #include "vigia/monitor.h"
@@ -949,6 +950,183 @@ static void test_regression_multiclass_metrics(void **state) {
     vg_monitor_free(m);
 }
 
+/* Corrupted journal bytes whose checksum is made valid again reach the structural checks: each
+ * must decode to VG_ERR_FORMAT or to a batch that applies without harm. */
+static void test_decode_structure(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor(SPEC);
+    vg_error err;
+    char *r1 = record("a", T0, 30, "north", 0.3, "1"),
+         *r2 = record("b", T0 + 1, 31, "south", 0.6, NULL);
+    char body[2048];
+    snprintf(body, sizeof body, "%s\n%s\n", r1, r2);
+    free(r1), free(r2);
+    vg_monitor_batch *b;
+    vg_monitor_rejects rj = {0};
+    assert_int_equal(vg_monitor_parse_predictions(m, body, strlen(body), T0, &b, &rj, &err), VG_OK);
+    assert_int_equal(vg_monitor_apply(m, b, 1, 0, &err), VG_OK);
+    unsigned char *enc;
+    size_t len;
+    assert_int_equal(vg_monitor_batch_encode(b, &enc, &len, &err), VG_OK);
+    vg_monitor_batch_free(b);
+    uint64_t rng = 3;
+    int format = 0, ok = 0;
+    for (size_t i = 4; i + 4 < len; i++) {
+        for (int k = 0; k < 3; k++) {
+            unsigned char *c = malloc(len);
+            memcpy(c, enc, len);
+            c[i] = (unsigned char)(k == 0 ? c[i] ^ 0x80 : k == 1 ? 0xff : t_rand(&rng));
+            uint32_t crc = (uint32_t)crc32(0L, c, (uInt)(len - 4));
+            for (int q = 0; q < 4; q++)
+                c[len - 4 + (size_t)q] = (unsigned char)(crc >> (8 * q));
+            vg_monitor_batch *d = NULL;
+            int rc = vg_monitor_batch_decode(m, c, len, &d, &err);
+            if (rc == VG_OK) {
+                ok++;
+                vg_monitor *fresh = new_monitor(SPEC);
+                rc = vg_monitor_apply(fresh, d, 2, 1, &err);
+                assert_true(rc == VG_OK || rc == VG_ERR_NOMEM);
+                vg_monitor_advance(fresh, T0, 1, &err);
+                size_t n;
+                vg_window **w = NULL;
+                if (vg_monitor_take_windows(fresh, &w, &n, &err) == VG_OK)
+                    free_windows(w, n);
+                vg_monitor_free(fresh);
+                vg_monitor_batch_free(d);
+            } else {
+                assert_int_equal(rc, VG_ERR_FORMAT);
+                assert_null(d);
+                format++;
+            }
+            free(c);
+        }
+    }
+    assert_true(format > 0 && ok > 0);
+    free(enc);
+
+    /* a window's rows blob, corrupted, is refused by restore */
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    size_t n;
+    vg_window **w = take(m, &n);
+    assert_int_equal(n, 1);
+    w[0]->rows_blob[w[0]->rows_blob_len / 2] ^= 1;
+    vg_monitor *other = new_monitor(SPEC);
+    assert_int_equal(vg_monitor_restore_window(other, w[0], &err), VG_ERR_FORMAT);
+    vg_monitor_free(other);
+    free_windows(w, n);
+    vg_monitor_free(m);
+}
+
+/* Mutated bodies never crash the parser: they fail whole or give records and rejects. */
+static void test_parse_mutations(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor(SPEC);
+    const char *base =
+        "[{\"id\": \"a\\u00e9\", \"timestamp\": \"2026-01-01T10:00:00.5+01:00\", \"features\": "
+        "{\"age\": -1.5e3, \"region\": \"n\", \"vip\": true, \"note\": \"x\\ny\"}, \"prediction\": "
+        "{\"score\": 0.25}, \"label\": true, \"metadata\": {\"k\": [1, {\"z\": null}]}}]";
+    size_t len = strlen(base);
+    uint64_t rng = 5;
+    char *buf = malloc(len + 1);
+    for (int it = 0; it < 3000; it++) {
+        memcpy(buf, base, len + 1);
+        size_t cut = len;
+        for (int k = 0; k < 1 + (int)(t_rand(&rng) % 3); k++)
+            buf[t_rand(&rng) % len] = "{}[]\",:\\0aeE.-+ \n\x80"[t_rand(&rng) % 19];
+        if (it % 5 == 0)
+            cut = t_rand(&rng) % len;
+        vg_monitor_batch *b = NULL;
+        vg_monitor_rejects rj = {0};
+        vg_error err;
+        int rc = vg_monitor_parse_predictions(m, buf, cut, T0, &b, &rj, &err);
+        if (rc == VG_OK) {
+            assert_int_equal(vg_monitor_batch_size(b) + rj.n >= 1 || cut < len, 1);
+            vg_monitor_batch_free(b);
+        } else {
+            assert_int_equal(rc, VG_ERR_PARSE);
+            assert_null(b);
+        }
+        vg_monitor_rejects_free(&rj);
+    }
+    free(buf);
+    vg_monitor_free(m);
+}
+
+static void test_reference_errors(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor(SPEC);
+    vg_error err;
+    const char *csv = "height,weight\n1,2\n3,4\n";
+    char *path = t_tempfile(".csv", csv, strlen(csv));
+    assert_int_equal(vg_monitor_set_reference_file(m, path, &err), VG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "feature"));
+    assert_null(vg_monitor_reference(m));
+    unlink(path);
+    free(path);
+    assert_true(vg_monitor_set_reference_file(m, "/nonexistent/ref.csv", &err) < 0);
+    /* a .vgp reference: drift, but no estimate */
+    const char *ok = "age,region\n30,north\n40,south\n";
+    path = t_tempfile(".csv", ok, strlen(ok));
+    vg_profile *p = NULL;
+    assert_int_equal(vg_profile_file(path, NULL, NULL, 1, &p, NULL, &err), VG_OK);
+    char vgp[64];
+    snprintf(vgp, sizeof vgp, "%s.vgp", path);
+    assert_int_equal(vg_profile_save(p, vgp, &err), VG_OK);
+    assert_int_equal(vg_monitor_set_reference_file(m, vgp, &err), VG_OK);
+    assert_int_equal(vg_monitor_reference(m)->rows, 2);
+    assert_int_equal(
+        feed(m, "{\"id\": 1, \"features\": {\"age\": 35}, \"prediction\": 0.4}", T0, 1, 0, NULL),
+        0);
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    size_t n;
+    vg_window **w = take(m, &n);
+    json_t *rep = json_loads(w[0]->report_json, 0, NULL);
+    assert_true(json_is_object(json_object_get(json_object_get(rep, "drift"), "reference")));
+    assert_true(json_is_null(json_object_get(rep, "estimated")));
+    assert_non_null(strstr(json_string_value(json_object_get(rep, "estimated_note")), "profile"));
+    json_decref(rep);
+    free_windows(w, n);
+    vg_profile_free(p);
+    unlink(vgp);
+    unlink(path);
+    free(path);
+    vg_monitor_free(m);
+}
+
+/* A binary window of class labels that are all one class has no plan without declared classes
+ * (the note says why; this once read freed memory), and one with them. */
+static void test_single_class_window(void **state) {
+    (void)state;
+    const char *body =
+        "{\"id\": 1, \"features\": {\"x\": 1}, \"prediction\": \"yes\", \"label\": \"yes\"}\n"
+        "{\"id\": 2, \"features\": {\"x\": 2}, \"prediction\": \"yes\", \"label\": \"yes\"}\n";
+    for (int declared = 0; declared < 2; declared++) {
+        vg_monitor *m = new_monitor(
+            declared ? "{\"name\": \"s\", \"task\": \"binary\", \"classes\": [\"no\", \"yes\"], "
+                       "\"features\": [{\"name\": \"x\", \"type\": \"numeric\"}]}"
+                     : "{\"name\": \"s\", \"task\": \"binary\", \"features\": [{\"name\": \"x\", "
+                       "\"type\": \"numeric\"}]}");
+        vg_error err;
+        assert_int_equal(feed(m, body, T0, 1, 0, NULL), 0);
+        assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+        size_t n;
+        vg_window **w = take(m, &n);
+        json_t *rep = json_loads(w[0]->report_json, 0, NULL);
+        if (declared) {
+            json_t *cls = json_object_get(json_object_get(rep, "performance"), "classification");
+            assert_true(json_number_value(json_object_get(cls, "accuracy")) == 1.0);
+        } else {
+            if (!json_is_null(json_object_get(rep, "performance")))
+                fail_msg("%s", w[0]->report_json);
+            assert_non_null(strstr(json_string_value(json_object_get(rep, "performance_note")),
+                                   "single class 'yes'"));
+        }
+        json_decref(rep);
+        free_windows(w, n);
+        vg_monitor_free(m);
+    }
+}
+
 static void test_label_escaping(void **state) {
     (void)state;
     vg_monitor *m = new_monitor("{\"name\": \"e\", \"task\": \"regression\", \"features\": "
@@ -982,6 +1160,10 @@ int main(void) {
         cmocka_unit_test(test_label_escaping),
         cmocka_unit_test(test_restore_late_label),
         cmocka_unit_test(test_strings_and_caps),
+        cmocka_unit_test(test_decode_structure),
+        cmocka_unit_test(test_parse_mutations),
+        cmocka_unit_test(test_reference_errors),
+        cmocka_unit_test(test_single_class_window),
         cmocka_unit_test(test_regression_multiclass_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
