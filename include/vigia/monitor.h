@@ -72,6 +72,9 @@ typedef struct vg_feature_spec {
 #define VG_MONITOR_DEFAULT_WINDOW_MS 3600000 /* 1h */
 #define VG_MONITOR_DEFAULT_LABEL_TTL_MS (7LL * 24 * 3600 * 1000)
 #define VG_MONITOR_DEFAULT_MAX_JOIN 1000000
+/* A record whose timestamp is more than this after its arrival is rejected ("timestamp"): a
+ * clock far ahead would otherwise close every open window. */
+#define VG_MONITOR_MAX_FUTURE_MS (24LL * 3600 * 1000)
 
 typedef struct vg_model_spec {
     char *name;    /* [A-Za-z0-9_.-]{1,64}: it appears in URLs and metric labels */

@@ -839,6 +839,10 @@ static int close_window(vg_monitor *m, size_t oi, vg_error *err) {
     m->has_closed = 1;
     if (w->key > m->last_closed_key || m->st.windows_closed == 0)
         m->last_closed_key = w->key;
+    /* a count window flushed before it filled: the next record starts the next window */
+    if (m->spec->window_count > 0 &&
+        (uint64_t)(w->key + 1) * m->spec->window_count > m->count_ordinal)
+        m->count_ordinal = (uint64_t)(w->key + 1) * m->spec->window_count;
     m->st.last_closed_end_ms = w->end_ms;
     m->st.windows_closed++;
     if (set_last(m, w) != VG_OK)

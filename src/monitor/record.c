@@ -508,6 +508,10 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
         } else if (key_is(body, key, "timestamp")) {
             if (!check_timestamp(body, v, &r->ts_ms, w))
                 return 0;
+            /* one clock far ahead would move the watermark past every open window, and every
+             * later record would be late */
+            if (r->ts_ms > now_ms + VG_MONITOR_MAX_FUTURE_MS)
+                return !fail(w, "timestamp", "in the future: more than 1d after its arrival");
         } else if (key_is(body, key, "label")) {
             if (has_label)
                 return !fail(w, "label", "duplicate key");

@@ -397,6 +397,13 @@ static void test_time_windows(void **state) {
     assert_int_equal(st.last_closed_end_ms, T0 + HOUR);
     assert_int_equal(st.watermark_ms, T0 + HOUR + 5 * 60000);
 
+    /* a clock far ahead is refused rather than closing every window */
+    r = record("f1", T0 + 25 * HOUR, 30, "north", 0.5, NULL);
+    assert_int_equal(feed(m, r, T0, 6, 0, &rj), 1);
+    free(r);
+    expect_reject(&rj, 0, 0, "timestamp", "in the future");
+    vg_monitor_rejects_free(&rj);
+
     /* open report, then flush */
     char *open = vg_monitor_open_report(m, &err);
     assert_non_null(open);
@@ -451,6 +458,16 @@ static void test_count_windows(void **state) {
     assert_int_equal(n, 1);
     assert_int_equal(w[0]->key, 2);
     assert_int_equal(w[0]->rows, 2);
+    free_windows(w, n);
+    /* after a flush the next record opens the next window */
+    assert_int_equal(
+        feed(m, "{\"id\": 99, \"features\": {\"x\": 1}, \"prediction\": 1}", T0, 2, 0, NULL), 0);
+    vg_monitor_get_stats(m, &st);
+    assert_int_equal(st.open_rows, 1);
+    assert_int_equal(st.records_late, 0);
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    w = take(m, &n);
+    assert_int_equal(w[0]->key, 3);
     free_windows(w, n);
     vg_monitor_free(m);
 }
