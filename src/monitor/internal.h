@@ -81,8 +81,7 @@ struct vg_monitor_batch {
     size_t alen, acap;
 };
 
-/* ---- the monitor (monitor.c) ------------------------------------------------------------------
- */
+/* ---- the monitor (monitor.c) ----------------------------------------------------------------- */
 
 /* A model row: what the metrics need of one prediction. Texts in the window arena; sens are
  * spec.n_sensitive mtexts from window.sens[row * n_sensitive]. */
@@ -165,8 +164,7 @@ struct vg_monitor {
 /* Window key of event time ts (time windows). */
 int64_t mwin_key(const vg_model_spec *s, int64_t ts);
 
-/* ---- report (report.c) ------------------------------------------------------------------------
- */
+/* ---- report (report.c) ----------------------------------------------------------------------- */
 
 typedef struct vg_eval_data vg_eval_data;
 

@@ -36,8 +36,7 @@
 #define KEEP_CLOSED 32 /* closed windows kept in memory for late labels */
 #define RUN_MAX 1024   /* rows added to a profile in one block */
 
-/* ---- windows ----------------------------------------------------------------------------------
- */
+/* ---- windows --------------------------------------------------------------------------------- */
 
 static void win_free(mwin *w) {
     if (!w)
@@ -361,8 +360,7 @@ static void update_wait_min(vg_monitor *m) {
         j->wait_scan < j->count ? j->ring[ring_pos(j, j->wait_scan)].wait_seq : UINT64_MAX;
 }
 
-/* ---- lifecycle --------------------------------------------------------------------------------
- */
+/* ---- lifecycle ------------------------------------------------------------------------------- */
 
 vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err) {
     vg_monitor *m = calloc(1, sizeof *m);
@@ -490,8 +488,7 @@ int vg_monitor_set_reference_file(vg_monitor *m, const char *path, vg_error *err
     return VG_OK;
 }
 
-/* ---- apply ------------------------------------------------------------------------------------
- */
+/* ---- apply ----------------------------------------------------------------------------------- */
 
 /* Sets row `ri` of w to the label text; counts it when new. Returns 1 when it changed. */
 static int set_label(mwin *w, size_t ri, const char *s, size_t n, int *nomem) {
@@ -764,8 +761,7 @@ void vg_monitor_count_rejects(vg_monitor *m, size_t n_records, size_t n_late, in
     }
 }
 
-/* ---- closing and reports ----------------------------------------------------------------------
- */
+/* ---- closing and reports --------------------------------------------------------------------- */
 
 static const mwin *previous_of(const vg_monitor *m, const mwin *w) {
     const mwin *prev = NULL;
@@ -902,8 +898,7 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) 
     return closed;
 }
 
-/* ---- rows blob --------------------------------------------------------------------------------
- */
+/* ---- rows blob ------------------------------------------------------------------------------- */
 
 #define ROWS_MAGIC "VGMR"
 #define ROWS_VERSION 1
@@ -996,8 +991,7 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
     return VG_OK;
 }
 
-/* ---- hand-over and restore --------------------------------------------------------------------
- */
+/* ---- hand-over and restore ------------------------------------------------------------------- */
 
 void vg_window_free(vg_window *w) {
     if (!w)
@@ -1264,8 +1258,7 @@ out:
     return json;
 }
 
-/* ---- counters ---------------------------------------------------------------------------------
- */
+/* ---- counters -------------------------------------------------------------------------------- */
 
 void vg_monitor_get_stats(const vg_monitor *m, vg_monitor_stats *s) {
     *s = m->st;

@@ -22,8 +22,7 @@
 #include "../base/utf8.h"
 #include "internal.h"
 
-/* ---- batch storage ----------------------------------------------------------------------------
- */
+/* ---- batch storage --------------------------------------------------------------------------- */
 
 static vg_monitor_batch *batch_new(size_t n_features, int labels, int64_t now_ms) {
     vg_monitor_batch *b = calloc(1, sizeof *b);
@@ -120,8 +119,7 @@ static int grow_cells(vg_monitor_batch *b, size_t n) {
     return VG_OK;
 }
 
-/* ---- rejects ----------------------------------------------------------------------------------
- */
+/* ---- rejects --------------------------------------------------------------------------------- */
 
 void vg_monitor_rejects_free(vg_monitor_rejects *r) {
     if (!r)
@@ -453,8 +451,7 @@ static int check_timestamp(const char *body, const jtok *t, int64_t *ms, why *w)
     return !fail(w, "timestamp", "must be an RFC 3339 string or epoch seconds");
 }
 
-/* ---- records ----------------------------------------------------------------------------------
- */
+/* ---- records --------------------------------------------------------------------------------- */
 
 int64_t mwin_key(const vg_model_spec *s, int64_t ts) {
     int64_t w = s->window_ms;

@@ -19,8 +19,7 @@
 #include "internal.h"
 #include "vigia/compare.h"
 
-/* ---- metric samples ---------------------------------------------------------------------------
- */
+/* ---- metric samples -------------------------------------------------------------------------- */
 
 /* Appends v, cut to at most MAX_LABEL_VALUE bytes (at a UTF-8 boundary) and escaped for a
  * label value (backslash, double quote, newline); returns the new length, or cap when it does
@@ -93,8 +92,7 @@ void msamples_add(msamples *m, const char *name, double value, int nlabels, ...)
     memcpy(s->labels, buf, o + 1);
 }
 
-/* ---- drift ------------------------------------------------------------------------------------
- */
+/* ---- drift ----------------------------------------------------------------------------------- */
 
 static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const vg_profile *cur,
                           const char *baseline, const char *ref_name, const char *cur_name,
@@ -165,8 +163,7 @@ static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const v
     return out;
 }
 
-/* ---- data quality -----------------------------------------------------------------------------
- */
+/* ---- data quality ---------------------------------------------------------------------------- */
 
 #define MAX_ITEMS 100000
 
@@ -286,8 +283,7 @@ static json_t *quality_json(const vg_model_spec *s, const vg_profile *ref, const
     return q;
 }
 
-/* ---- model ------------------------------------------------------------------------------------
- */
+/* ---- model ----------------------------------------------------------------------------------- */
 
 #define MAX_FAIR_GROUPS 20
 
@@ -492,8 +488,7 @@ out:
     vg_eval_data_free(cur);
 }
 
-/* ---- the report -------------------------------------------------------------------------------
- */
+/* ---- the report ------------------------------------------------------------------------------ */
 
 int mreport_build(const mreport_in *in, char **json, vg_metric_sample **metrics, size_t *n_metrics,
                   vg_error *err) {

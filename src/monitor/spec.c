@@ -23,8 +23,7 @@ const char *vg_feature_type_name(vg_feature_type t) {
     return "?";
 }
 
-/* ---- durations and timestamps -----------------------------------------------------------------
- */
+/* ---- durations and timestamps ---------------------------------------------------------------- */
 
 int vg_parse_duration_ms(const char *s, int64_t *ms) {
     if (!s)
