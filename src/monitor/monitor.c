@@ -11,10 +11,10 @@
  *
  * Windows close in key order: when the watermark (the largest event time seen) reaches the
  * end plus the lateness, when full (count windows), or on flush. A closed window keeps its
- * profile and model rows in memory (at most KEEP_CLOSED windows, and not past the label TTL) so
- * that late labels can still reach it: its model section is then recomputed and the window is
- * handed over again with revision + 1. Its drift and quality sections keep the label column
- * of the first close.
+ * profile and model rows in memory so that late labels can still reach it: its model section is
+ * then recomputed and the window is handed over again with revision + 1. Its drift and quality
+ * sections keep the label column of the first close. Kept closed windows are bounded too: at most
+ * KEEP_CLOSED, at most max_join model rows in all, none past the label TTL.
  *
  * Labels join predictions through a map of ids (internal.h: jmap) of at most spec.max_join
  * entries: a ring in arrival order, so that the oldest entry is evicted first and TTLs expire
@@ -186,8 +186,6 @@ static mwin *open_window(vg_monitor *m, int64_t key, vg_error *err) {
 }
 
 /* ---- the join map ---------------------------------------------------------------------------- */
-
-static mwin *find_window(vg_monitor *m, int64_t key);
 
 static void jent_clear(jent *e) {
     free(e->wbuf);

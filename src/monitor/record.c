@@ -11,6 +11,7 @@
  * with line and column): none of it is accepted, so none of it can be lost.
  */
 #include <ctype.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,7 +168,14 @@ static int add_reject(vg_monitor_rejects *rj, size_t index, const why *w, const 
     r->index = index;
     snprintf(r->field, sizeof r->field, "%s", w->field);
     snprintf(r->reason, sizeof r->reason, "%s", w->reason);
-    if (raw && (r->record = malloc(rawlen + 1))) {
+    /* compact JSON for the dead-letter table (rejects are few: jansson's cost does not matter
+     * here); the bytes as sent when jansson refuses them (invalid UTF-8) */
+    json_t *j = raw ? json_loadb(raw, rawlen, JSON_DECODE_ANY, NULL) : NULL;
+    if (j) {
+        r->record = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        json_decref(j);
+    }
+    if (raw && !r->record && (r->record = malloc(rawlen + 1))) {
         memcpy(r->record, raw, rawlen);
         r->record[rawlen] = '\0';
     }

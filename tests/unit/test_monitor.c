@@ -228,9 +228,8 @@ static void test_record_validation(void **state) {
     expect_reject(&rj, 12, 14, "metadata", "object");
     expect_reject(&rj, 13, 15, "", "JSON object");
     expect_reject(&rj, 14, 16, "id", "string or an integer");
-    assert_string_equal(
-        rj.items[6].record,
-        "{\"id\": \"h\", \"features\": {\"age\": 1}, \"prediction\": 0.5, \"x\": 1}");
+    assert_string_equal(rj.items[6].record,
+                        "{\"id\":\"h\",\"features\":{\"age\":1},\"prediction\":0.5,\"x\":1}");
     vg_monitor_rejects_free(&rj);
     vg_monitor_batch_free(b);
 
