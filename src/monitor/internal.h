@@ -54,8 +54,8 @@ typedef struct mtext {
     uint8_t present;
 } mtext;
 
-/* One validated record. Texts live in the batch arena; cells are n_features mtexts from
- * batch.cells[cell0]. */
+/* One validated record. Texts live in the batch arena; cells are n_features mtexts (then
+ * mspec_n_proba probabilities) from batch.cells[cell0]. */
 typedef struct mrec {
     mtext id;
     int64_t ts_ms;
@@ -83,8 +83,9 @@ struct vg_monitor_batch {
 
 /* ---- the monitor (monitor.c) ----------------------------------------------------------------- */
 
-/* A model row: what the metrics need of one prediction. Texts in the window arena; sens are
- * spec.n_sensitive mtexts from window.sens[row * n_sensitive]. */
+/* A model row: what the metrics need of one prediction. Texts in the window arena; its extras
+ * are mspec_n_ext mtexts from window.ext[row * n_ext]: the sensitive values, then the
+ * probabilities. */
 typedef struct mrow {
     mtext id, pred, label;
     uint8_t pred_kind;
@@ -104,7 +105,7 @@ typedef struct mwin {
     vg_profile *profile; /* open: features + prediction (label column empty); closed: final */
     size_t nrows, rows_cap;
     mrow *row;
-    mtext *sens;
+    mtext *ext; /* per model row: the sensitive values, then the probabilities (mspec_n_ext) */
     char *arena;
     size_t alen, acap;
     char *report;
@@ -193,6 +194,10 @@ void msamples_add(msamples *m, const char *name, double value, int nlabels, ...)
 /* ---- spec (spec.c) --------------------------------------------------------------------------- */
 
 vg_model_spec *mspec_copy(const vg_model_spec *s);
+/* Probabilities kept per prediction: one per declared class of a multiclass task, else 0. */
+size_t mspec_n_proba(const vg_model_spec *s);
+/* Extra texts per model row: n_sensitive + mspec_n_proba. */
+size_t mspec_n_ext(const vg_model_spec *s);
 int mspec_feature(const vg_model_spec *s, const char *name, size_t len); /* index or -1 */
 /* RFC 3339 text of ms (UTC, milliseconds when not whole seconds). */
 void mfmt_time(int64_t ms, char *buf, size_t n);

@@ -43,7 +43,7 @@ static void win_free(mwin *w) {
         return;
     vg_profile_free(w->profile);
     free(w->row);
-    free(w->sens);
+    free(w->ext);
     free(w->arena);
     free(w->report);
     free(w->metrics);
@@ -71,7 +71,7 @@ static int win_put(mwin *w, const char *s, size_t n, mtext *t) {
     return VG_OK;
 }
 
-static int win_grow_rows(mwin *w, size_t n_sens) {
+static int win_grow_rows(mwin *w, size_t n_ext) {
     if (w->nrows < w->rows_cap)
         return VG_OK;
     size_t cap = w->rows_cap ? w->rows_cap * 2 : 256;
@@ -79,11 +79,11 @@ static int win_grow_rows(mwin *w, size_t n_sens) {
     if (!r)
         return VG_ERR_NOMEM;
     w->row = r;
-    if (n_sens) {
-        mtext *s = realloc(w->sens, cap * n_sens * sizeof *s);
+    if (n_ext) {
+        mtext *s = realloc(w->ext, cap * n_ext * sizeof *s);
         if (!s)
             return VG_ERR_NOMEM;
-        w->sens = s;
+        w->ext = s;
     }
     w->rows_cap = cap;
     return VG_OK;
@@ -511,8 +511,8 @@ static int add_model_row(vg_monitor *m, const vg_monitor_batch *b, const mrec *r
     const vg_model_spec *s = m->spec;
     const char *a = b->arena;
     const mtext *cells = &b->cells[r->cell0];
-    size_t ns = s->n_sensitive;
-    if (win_grow_rows(w, ns) != VG_OK)
+    size_t ns = s->n_sensitive, ne = mspec_n_ext(s);
+    if (win_grow_rows(w, ne) != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
     size_t ri = w->nrows;
     mrow *row = &w->row[ri];
@@ -521,12 +521,14 @@ static int add_model_row(vg_monitor *m, const vg_monitor_batch *b, const mrec *r
     int rc = win_put(w, a + r->id.off, r->id.len, &row->id);
     if (rc == VG_OK)
         rc = win_put(w, a + r->pred.off, r->pred.len, &w->row[ri].pred);
-    for (size_t k = 0; rc == VG_OK && k < ns; k++) {
-        int fi = m->sens_idx[k];
-        mtext *dst = &w->sens[ri * ns + k];
+    for (size_t k = 0; rc == VG_OK && k < ne; k++) {
+        /* the sensitive features' cells, then the probabilities after the features */
+        const mtext *src = k < ns ? (m->sens_idx[k] >= 0 ? &cells[m->sens_idx[k]] : NULL)
+                                  : &cells[s->n_features + (k - ns)];
+        mtext *dst = &w->ext[ri * ne + k];
         memset(dst, 0, sizeof *dst);
-        if (fi >= 0 && cells[fi].present)
-            rc = win_put(w, a + cells[fi].off, cells[fi].len, dst);
+        if (src && src->present)
+            rc = win_put(w, a + src->off, src->len, dst);
     }
     if (rc != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
@@ -899,7 +901,7 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) 
 /* ---- rows blob ------------------------------------------------------------------------------- */
 
 #define ROWS_MAGIC "VGMR"
-#define ROWS_VERSION 1
+#define ROWS_VERSION 2
 
 static void put_text(vg_wbuf *w, const mtext *t) {
     vg_wbuf_u32(w, t->off);
@@ -921,7 +923,8 @@ static int rows_encode(const vg_model_spec *s, const mwin *w, unsigned char **ou
     vg_wbuf_init(&b);
     vg_wbuf_put(&b, ROWS_MAGIC, 4);
     vg_wbuf_u32(&b, ROWS_VERSION);
-    vg_wbuf_u32(&b, (uint32_t)s->n_sensitive);
+    size_t ne = mspec_n_ext(s);
+    vg_wbuf_u32(&b, (uint32_t)ne);
     vg_wbuf_u64(&b, w->nrows);
     vg_wbuf_str(&b, w->arena ? w->arena : "", w->alen);
     for (size_t i = 0; i < w->nrows; i++) {
@@ -930,8 +933,8 @@ static int rows_encode(const vg_model_spec *s, const mwin *w, unsigned char **ou
         put_text(&b, &r->pred);
         put_text(&b, &r->label);
         vg_wbuf_u8(&b, r->pred_kind);
-        for (size_t k = 0; k < s->n_sensitive; k++)
-            put_text(&b, &w->sens[i * s->n_sensitive + k]);
+        for (size_t k = 0; k < ne; k++)
+            put_text(&b, &w->ext[i * ne + k]);
     }
     vg_wbuf_u32(&b, (uint32_t)crc32(0L, b.data, (uInt)b.len));
     if (b.failed) {
@@ -958,13 +961,13 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
     size_t alen;
     const char *arena = vg_rbuf_str(&r, &alen);
     size_t per = 28 + 9 * (size_t)ns; /* bytes per row */
-    if (!vg_rbuf_ok(&r) || version != ROWS_VERSION || ns != s->n_sensitive ||
+    if (!vg_rbuf_ok(&r) || version != ROWS_VERSION || ns != mspec_n_ext(s) ||
         n > vg_rbuf_left(&r) / per)
         return vg_error_set(err, VG_ERR_FORMAT, "window rows: corrupted or another model's");
     w->arena = malloc(alen ? alen : 1);
     w->row = malloc((n ? n : 1) * sizeof *w->row);
-    w->sens = ns ? malloc((n ? n : 1) * ns * sizeof *w->sens) : NULL;
-    if (!w->arena || !w->row || (ns && !w->sens))
+    w->ext = ns ? malloc((n ? n : 1) * ns * sizeof *w->ext) : NULL;
+    if (!w->arena || !w->row || (ns && !w->ext))
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     memcpy(w->arena, arena, alen);
     w->alen = w->acap = alen;
@@ -977,7 +980,7 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
         get_text(&r, &x->label, alen);
         x->pred_kind = vg_rbuf_u8(&r);
         for (size_t k = 0; k < ns; k++)
-            get_text(&r, &w->sens[i * ns + k], alen);
+            get_text(&r, &w->ext[i * ns + k], alen);
         if (x->pred_kind > PK_VALUE || !x->id.present || !x->pred.present)
             r.failed = 1;
         if (!vg_rbuf_ok(&r))
@@ -1205,7 +1208,7 @@ char *vg_monitor_open_report(vg_monitor *m, vg_error *err) {
     t->end_ms = INT64_MIN;
     if (!(t->profile = new_profile(s, err)))
         goto out;
-    size_t ns = s->n_sensitive;
+    size_t ns = mspec_n_ext(s);
     for (size_t i = 0; i < m->n_open; i++) {
         const mwin *w = m->open[i];
         if (vg_profile_merge(t->profile, w->profile, err) != VG_OK)
@@ -1230,8 +1233,8 @@ char *vg_monitor_open_report(vg_monitor *m, vg_error *err) {
                 t->labelled++;
             }
             for (size_t k = 0; k < ns; k++) {
-                const mtext *sv = &w->sens[r * ns + k];
-                mtext *dv = &t->sens[t->nrows * ns + k];
+                const mtext *sv = &w->ext[r * ns + k];
+                mtext *dv = &t->ext[t->nrows * ns + k];
                 memset(dv, 0, sizeof *dv);
                 if (sv->present && win_put(t, w->arena + sv->off, sv->len, dv) != VG_OK)
                     goto nomem;

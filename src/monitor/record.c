@@ -234,11 +234,16 @@ static int class_declared(const vg_model_spec *s) {
     return s->n_classes > 0;
 }
 
-static int class_known(const vg_model_spec *s, const char *t, size_t n) {
+/* Index of the declared class equal to t, or -1. */
+static int class_index(const vg_model_spec *s, const char *t, size_t n) {
     for (size_t i = 0; i < s->n_classes; i++)
         if (same_label(s->classes[i], strlen(s->classes[i]), t, n))
-            return 1;
-    return 0;
+            return (int)i;
+    return -1;
+}
+
+static int class_known(const vg_model_spec *s, const char *t, size_t n) {
+    return class_index(s, t, n) >= 0;
 }
 
 /* A class-like value (string, integer, boolean) into the arena. */
@@ -283,7 +288,7 @@ static int check_label(const vg_model_spec *s, vg_monitor_batch *b, const char *
 
 /* Checks and stores the prediction. */
 static int check_prediction(const vg_model_spec *s, vg_monitor_batch *b, const char *body,
-                            const jscan *js, size_t ti, mrec *r, why *w, int *oom) {
+                            const jscan *js, size_t ti, mrec *r, mtext *proba, why *w, int *oom) {
     const jtok *t = &js->tok[ti];
     double x;
     if (s->task == VG_TASK_REGRESSION) {
@@ -347,11 +352,22 @@ static int check_prediction(const vg_model_spec *s, vg_monitor_batch *b, const c
                         return !fail(w, "prediction.probabilities",
                                      "'%.*s': must be a number in [0, 1]", (int)js->tok[pk].len,
                                      body + js->tok[pk].start);
-                    if (class_declared(s) && !js->tok[pk].escaped &&
-                        !class_known(s, body + js->tok[pk].start, js->tok[pk].len))
+                    if (!class_declared(s))
+                        continue; /* validated, not kept: columns need the declared classes */
+                    int ci = js->tok[pk].escaped
+                                 ? -1
+                                 : class_index(s, body + js->tok[pk].start, js->tok[pk].len);
+                    if (ci < 0)
                         return !fail(w, "prediction.probabilities",
                                      "'%.*s' is not one of the declared classes",
                                      (int)js->tok[pk].len, body + js->tok[pk].start);
+                    if (proba[ci].present)
+                        return !fail(w, "prediction.probabilities", "'%.*s': duplicate class",
+                                     (int)js->tok[pk].len, body + js->tok[pk].start);
+                    if (arena_put(b, body + pv->start, pv->len, &proba[ci]) != VG_OK) {
+                        *oom = VG_ERR_NOMEM;
+                        return 0;
+                    }
                 }
             } else {
                 return !fail(w, "prediction",
@@ -480,7 +496,8 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
     int rc = grow_recs(b);
     if (rc != VG_OK)
         return rc;
-    if (!b->labels && (rc = grow_cells(b, s->n_features)) != VG_OK)
+    size_t nc = s->n_features + mspec_n_proba(s); /* cells per record */
+    if (!b->labels && (rc = grow_cells(b, nc)) != VG_OK)
         return rc;
     mrec *r = &b->rec[b->n];
     memset(r, 0, sizeof *r);
@@ -489,7 +506,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
     r->cell0 = (uint32_t)b->ncells;
     mtext *cells = b->labels ? NULL : &b->cells[b->ncells];
     if (cells)
-        memset(cells, 0, s->n_features * sizeof *cells);
+        memset(cells, 0, nc * sizeof *cells);
     int has_id = 0, has_pred = 0, has_label = 0, has_features = 0, oom = 0;
     size_t next_feature = 0;
     for (size_t k = 1, i = 0; i < root->size; i++, k = js->tok[k + 1].next) {
@@ -532,7 +549,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
             if (has_pred)
                 return !fail(w, "prediction", "duplicate key");
             has_pred = 1;
-            if (!check_prediction(s, b, body, js, k + 1, r, w, &oom))
+            if (!check_prediction(s, b, body, js, k + 1, r, cells + s->n_features, w, &oom))
                 return oom ? oom : 0;
         } else if (!b->labels && key_is(body, key, "features")) {
             if (has_features)
@@ -619,7 +636,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
                 return !fail(w, "timestamp", "late: window %s closed", t0);
             }
         }
-        b->ncells += s->n_features;
+        b->ncells += nc;
     }
     b->n++;
     return 1;
@@ -758,10 +775,11 @@ int vg_monitor_parse_labels(const vg_monitor *m, const char *body, size_t len, i
 /* ---- journal encoding
  * ---------------------------------------------------------------------------- "VGMB", u32 version,
  * u8 labels, u32 n_features, u64 now_ms, u64 n, u64 ncells, the arena (u32 length + bytes), n
- * records, ncells cells, then the CRC-32 of everything before it. */
+ * records, ncells cells (per prediction: one per feature, then one per declared class of a
+ * multiclass task for its probability), then the CRC-32 of everything before it. */
 
 #define BATCH_MAGIC "VGMB"
-#define BATCH_VERSION 1
+#define BATCH_VERSION 2
 
 static void put_text(vg_wbuf *w, const mtext *t) {
     vg_wbuf_u32(w, t->off);
@@ -838,8 +856,9 @@ int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
     /* each record takes 48 bytes and each cell 9: the counts must fill the rest exactly,
      * which bounds them before anything is allocated */
     size_t left = vg_rbuf_left(&r);
+    size_t per = nf + mspec_n_proba(m->spec);
     if (n > left / 48 || ncells > left / 9 || n * 48 + ncells * 9 != left || (labels && ncells) ||
-        (!labels && ncells != n * nf))
+        (!labels && ncells != n * per))
         return vg_error_set(err, VG_ERR_FORMAT, "journal batch: counts out of range");
     vg_monitor_batch *b = batch_new(nf, labels, now_ms);
     if (!b)
@@ -865,7 +884,7 @@ int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
         get_text(&r, &x->pred, alen);
         get_text(&r, &x->label, alen);
         x->cell0 = vg_rbuf_u32(&r);
-        if (x->pred_kind > PK_VALUE || (!labels && (x->cell0 != i * nf || !x->pred.present)) ||
+        if (x->pred_kind > PK_VALUE || (!labels && (x->cell0 != i * per || !x->pred.present)) ||
             (labels && (x->pred_kind || !x->label.present)) || !x->id.present)
             r.failed = 1;
     }

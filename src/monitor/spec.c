@@ -172,6 +172,14 @@ void vg_model_spec_free(vg_model_spec *s) {
     free(s);
 }
 
+size_t mspec_n_proba(const vg_model_spec *s) {
+    return s->task == VG_TASK_MULTICLASS ? s->n_classes : 0;
+}
+
+size_t mspec_n_ext(const vg_model_spec *s) {
+    return s->n_sensitive + mspec_n_proba(s);
+}
+
 int mspec_feature(const vg_model_spec *s, const char *name, size_t len) {
     for (size_t i = 0; i < s->n_features; i++)
         if (strlen(s->features[i].name) == len && memcmp(s->features[i].name, name, len) == 0)

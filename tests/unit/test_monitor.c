@@ -1143,6 +1143,73 @@ static void test_single_class_window(void **state) {
     }
 }
 
+/* Multiclass probabilities (declared classes): the log loss of the window, by hand, also after
+ * the batch went through the journal encoding into another monitor. */
+static void test_multiclass_probabilities(void **state) {
+    (void)state;
+    const char *spec = "{\"name\": \"mp\", \"task\": \"multiclass\", \"classes\": [\"a\", \"b\", "
+                       "\"c\"], \"features\": [{\"name\": \"x\", \"type\": \"numeric\"}]}";
+    const char *body =
+        "{\"id\": 1, \"features\": {}, \"prediction\": {\"class\": \"a\", \"probabilities\": "
+        "{\"a\": 0.7, \"b\": 0.2, \"c\": 0.1}}, \"label\": \"a\"}\n"
+        "{\"id\": 2, \"features\": {}, \"prediction\": {\"class\": \"b\", \"probabilities\": "
+        "{\"c\": 0.1, \"b\": 0.8, \"a\": 0.1}}, \"label\": \"c\"}\n"
+        "{\"id\": 3, \"features\": {}, \"prediction\": {\"class\": \"c\", \"probabilities\": "
+        "{\"a\": 0.2, \"b\": 0.2, \"c\": 0.6}}, \"label\": \"c\"}\n"
+        "{\"id\": 4, \"features\": {}, \"prediction\": {\"class\": \"b\", \"probabilities\": "
+        "{\"a\": 0.3, \"b\": 0.4, \"c\": 0.3}}, \"label\": \"b\"}\n";
+    double expect = -(log(0.7) + log(0.1) + log(0.6) + log(0.4)) / 4;
+    vg_monitor *a = new_monitor(spec), *b = new_monitor(spec);
+    vg_error err;
+    vg_monitor_batch *bt;
+    vg_monitor_rejects rj = {0};
+    assert_int_equal(vg_monitor_parse_predictions(a, body, strlen(body), T0, &bt, &rj, &err),
+                     VG_OK);
+    assert_int_equal(rj.n, 0);
+    assert_int_equal(vg_monitor_apply(a, bt, 1, 0, &err), VG_OK);
+    unsigned char *enc;
+    size_t len;
+    assert_int_equal(vg_monitor_batch_encode(bt, &enc, &len, &err), VG_OK);
+    vg_monitor_batch_free(bt);
+    assert_int_equal(vg_monitor_batch_decode(b, enc, len, &bt, &err), VG_OK);
+    assert_int_equal(vg_monitor_apply(b, bt, 1, 1, &err), VG_OK);
+    vg_monitor_batch_free(bt);
+    free(enc);
+    vg_monitor *both[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(vg_monitor_advance(both[k], T0, 1, &err), 1);
+        size_t n;
+        vg_window **w = take(both[k], &n);
+        const vg_metric_sample *s = find_sample(w[0], "model_metric", "metric=\"log_loss\"");
+        assert_non_null(s);
+        assert_true(fabs(s->value - expect) < 1e-12);
+        s = find_sample(w[0], "model_metric", "metric=\"accuracy\"");
+        assert_true(fabs(s->value - 0.75) < 1e-12);
+        /* the rows blob keeps the probabilities */
+        vg_monitor *c = new_monitor(spec);
+        assert_int_equal(vg_monitor_restore_window(c, w[0], &err), VG_OK);
+        vg_monitor_free(c);
+        free_windows(w, n);
+    }
+    /* a row without probabilities: metrics from the classes only (no log loss) */
+    vg_monitor *m = new_monitor(spec);
+    assert_int_equal(feed(m, body, T0, 1, 0, NULL), 0);
+    assert_int_equal(feed(m,
+                          "{\"id\": 5, \"features\": {}, \"prediction\": \"a\", \"label\": \"a\"}",
+                          T0, 2, 0, NULL),
+                     0);
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    size_t n;
+    vg_window **w = take(m, &n);
+    assert_null(find_sample(w[0], "model_metric", "metric=\"log_loss\""));
+    assert_true(fabs(find_sample(w[0], "model_metric", "metric=\"accuracy\"")->value - 0.8) <
+                1e-12);
+    free_windows(w, n);
+    vg_monitor_free(m);
+    vg_monitor_free(a);
+    vg_monitor_free(b);
+}
+
 static void test_label_escaping(void **state) {
     (void)state;
     vg_monitor *m = new_monitor("{\"name\": \"e\", \"task\": \"regression\", \"features\": "
@@ -1180,6 +1247,7 @@ int main(void) {
         cmocka_unit_test(test_parse_mutations),
         cmocka_unit_test(test_reference_errors),
         cmocka_unit_test(test_single_class_window),
+        cmocka_unit_test(test_multiclass_probabilities),
         cmocka_unit_test(test_regression_multiclass_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
