@@ -169,8 +169,9 @@ static int add_reject(vg_monitor_rejects *rj, size_t index, const why *w, const 
     snprintf(r->field, sizeof r->field, "%s", w->field);
     snprintf(r->reason, sizeof r->reason, "%s", w->reason);
     /* compact JSON for the dead-letter table (rejects are few: jansson's cost does not matter
-     * here); the bytes as sent when jansson refuses them (invalid UTF-8) */
-    json_t *j = raw ? json_loadb(raw, rawlen, JSON_DECODE_ANY, NULL) : NULL;
+     * here); the bytes as sent when jansson refuses them (invalid UTF-8, duplicate keys) */
+    json_t *j =
+        raw ? json_loadb(raw, rawlen, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL) : NULL;
     if (j) {
         r->record = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
         json_decref(j);
@@ -507,7 +508,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
     mtext *cells = b->labels ? NULL : &b->cells[b->ncells];
     if (cells)
         memset(cells, 0, nc * sizeof *cells);
-    int has_id = 0, has_pred = 0, has_label = 0, has_features = 0, oom = 0;
+    int has_id = 0, has_pred = 0, has_label = 0, has_features = 0, has_ts = 0, oom = 0;
     size_t next_feature = 0;
     for (size_t k = 1, i = 0; i < root->size; i++, k = js->tok[k + 1].next) {
         const jtok *key = &js->tok[k], *v = &js->tok[k + 1];
@@ -528,6 +529,9 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
             if (rc != VG_OK)
                 return rc;
         } else if (key_is(body, key, "timestamp")) {
+            if (has_ts)
+                return !fail(w, "timestamp", "duplicate key");
+            has_ts = 1;
             if (!check_timestamp(body, v, &r->ts_ms, w))
                 return 0;
             /* one clock far ahead would move the watermark past every open window, and every

@@ -259,6 +259,20 @@ static void test_record_validation(void **state) {
                      VG_ERR_PARSE);
     if (!strstr(err.msg, "line 1, column 22"))
         fail_msg("%s", err.msg);
+    const char *dup =
+        "{\"id\": \"a\", \"timestamp\": 1, \"timestamp\": 2, \"prediction\": 0.1}\n"
+        "{\"id\": \"a\", \"id\": \"b\", \"prediction\": 0.1}\n"
+        "{\"id\": \"c\", \"features\": {\"age\": 1, \"age\": 2}, \"prediction\": 0.1}\n";
+    assert_int_equal(vg_monitor_parse_predictions(m, dup, strlen(dup), T0, &b, &rj, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_size(b), 0);
+    assert_int_equal(rj.n, 3);
+    expect_reject(&rj, 0, 0, "timestamp", "duplicate");
+    expect_reject(&rj, 1, 1, "id", "duplicate");
+    /* kept as sent: compact JSON would have dropped the duplicate */
+    assert_string_equal(rj.items[1].record, "{\"id\": \"a\", \"id\": \"b\", \"prediction\": 0.1}");
+    expect_reject(&rj, 2, 2, "features.age", "duplicate");
+    vg_monitor_rejects_free(&rj);
+    vg_monitor_batch_free(b);
     const char *two = "{\"id\": \"a\"} {\"id\": \"b\"}\n";
     assert_int_equal(vg_monitor_parse_predictions(m, two, strlen(two), T0, &b, &rj, &err),
                      VG_ERR_PARSE);
