@@ -201,6 +201,12 @@ check_http "malformed JSON: 400" 400
 api POST /v1/models/credit/predictions -H 'Content-Type: text/csv' --data-binary @ref.csv
 check_http "predictions as CSV: 415" 415
 
+# a prediction for a window already closed (hour 0) is late
+echo '[{"id": "late1", "timestamp": "2026-01-01T00:30:00Z", "features": {"age": 40, "region": "north", "income": 9}, "prediction": 0.5}]' >late.json
+post_json /v1/models/credit/predictions late.json
+check_eq "late record: 400, reason late" "$HTTP $(jget resp '(d["rejected"][0]["field"], d["rejected"][0]["reason"][:5])')" \
+    '400 ["timestamp", "late:"]'
+
 # ---- body cap: 256 KiB ----
 "$PY" -c 'import json; json.dump([{"id": "big%d" % i, "features": {"age": 1, "region": "x" * 200, "income": 1}, "prediction": 0.5} for i in range(2000)], open("big.json", "w"))'
 post_json /v1/models/credit/predictions big.json
@@ -286,7 +292,9 @@ check_eq "metrics: records rejected (invalid)" \
     "$(metric 'vigia_records_rejected_total{model="credit",reason="invalid"}')" 2
 check_eq "metrics: labels matched" "$(metric 'vigia_labels_matched_total{model="credit"}')" 1000
 check_eq "metrics: windows closed" "$(metric 'vigia_windows_closed_total{model="credit"}')" 4
-check_eq "metrics: dead letters" "$(metric 'vigia_dead_letters{model="credit"}')" 2
+check_eq "metrics: records rejected (late)" \
+    "$(metric 'vigia_records_rejected_total{model="credit",reason="late"}')" 1
+check_eq "metrics: dead letters" "$(metric 'vigia_dead_letters{model="credit"}')" 3
 check_eq "metrics: models" "$(metric vigia_models)" 2
 check_eq "metrics: route label is the pattern" \
     "$(grep -c 'route="/v1/models/{model}/predictions",code="200"' metrics.txt)" 1

@@ -102,6 +102,7 @@ for c in 0 1 2 3 4 5; do
                 --data-binary "@c${c}_$b.json" "http://127.0.0.1:$SERVE_PORT/v1/models/m1/predictions"
         done >"codes$c"
     ) &
+    EXTRA_PIDS+=($!) # killed by the EXIT trap should the suite end early
 done
 wait_clients() {
     local i
