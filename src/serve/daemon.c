@@ -757,8 +757,11 @@ int vg_serve_recover(vg_serve *s, vg_error *err) {
     if (pthread_create(&s->tick, NULL, tick_main, s) != 0)
         return vg_error_set(err, VG_ERR_NOMEM, "cannot start the tick thread");
     s->tick_started = 1;
+    pthread_mutex_lock(&s->reg_mu);
+    size_t n_models = s->n_models;
+    pthread_mutex_unlock(&s->reg_mu);
     atomic_store(&s->ready, 1);
-    vg_serve_log(VG_LOG_INFO, "ready: %zu models", s->n_models);
+    vg_serve_log(VG_LOG_INFO, "ready: %zu models", n_models);
     return VG_OK;
 }
 
