@@ -646,6 +646,25 @@ void api_window_open(vg_serve *s, const serve_request *q, serve_reply *r) {
 
 /* ---- series and dead letters ---- */
 
+/* The points of one series as JSON, or NULL with the reply filled. */
+static json_t *series_points(vg_serve *s, const char *model, const char *metric, const char *labels,
+                             int64_t from, int64_t to, serve_reply *r) {
+    vg_store_point *p = NULL;
+    size_t n = 0;
+    vg_error e;
+    vg_error_clear(&e);
+    if (vg_store_get_series(s->store, model, metric, labels, from, to, &p, &n, &e) != VG_OK) {
+        serve_reply_vg_error(r, &e);
+        return NULL;
+    }
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:I,s:o,s:f}", "key", (json_int_t)p[i].key, "end",
+                                           json_time(p[i].end_ms), "value", p[i].value));
+    free(p);
+    return a;
+}
+
 void api_series(vg_serve *s, const serve_request *q, serve_reply *r) {
     if (!model_exists(s, q->model, r))
         return;
@@ -677,21 +696,42 @@ void api_series(vg_serve *s, const serve_request *q, serve_reply *r) {
     int64_t from, to;
     if (!time_arg(q, "from", INT64_MIN, &from, r) || !time_arg(q, "to", INT64_MAX, &to, r))
         return;
-    vg_store_point *p = NULL;
+    if (labels) {
+        json_t *pts = series_points(s, q->model, metric, labels, from, to, r);
+        if (pts)
+            serve_reply_json(r, 200,
+                             json_pack("{s:s,s:s,s:s,s:o}", "model", q->model, "metric", metric,
+                                       "labels", labels, "points", pts));
+        return;
+    }
+    /* no labels given: every series of that name, one per label set */
+    char **names = NULL, **lbl = NULL;
     size_t n = 0;
-    if (vg_store_get_series(s->store, q->model, metric, labels ? labels : "", from, to, &p, &n,
-                            &e) != VG_OK) {
+    if (vg_store_list_series(s->store, q->model, &names, &lbl, &n, &e) != VG_OK) {
         serve_reply_vg_error(r, &e);
         return;
     }
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:I,s:o,s:f}", "key", (json_int_t)p[i].key, "end",
-                                           json_time(p[i].end_ms), "value", p[i].value));
-    free(p);
-    serve_reply_json(r, 200,
-                     json_pack("{s:s,s:s,s:s,s:o}", "model", q->model, "metric", metric, "labels",
-                               labels ? labels : "", "points", a));
+    int ok = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (ok && !strcmp(names[i], metric)) {
+            json_t *pts = series_points(s, q->model, metric, lbl[i] ? lbl[i] : "", from, to, r);
+            if (pts)
+                json_array_append_new(
+                    a, json_pack("{s:s,s:o}", "labels", lbl[i] ? lbl[i] : "", "points", pts));
+            else
+                ok = 0;
+        }
+        free(names[i]);
+        free(lbl[i]);
+    }
+    free(names);
+    free(lbl);
+    if (ok)
+        serve_reply_json(
+            r, 200, json_pack("{s:s,s:s,s:o}", "model", q->model, "metric", metric, "series", a));
+    else
+        json_decref(a);
 }
 
 void api_rejected(vg_serve *s, const serve_request *q, serve_reply *r) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -214,6 +215,14 @@ static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method
     }
     if (!atomic_load(&s->ready)) {
         serve_reply_error(r, 503, "not_ready", "the daemon is recovering; retry (see /readyz)");
+        return;
+    }
+    const char *enc =
+        MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+    if (routes[id].body && rq->len && enc && strcasecmp(enc, "identity")) {
+        /* a compressed body would otherwise reach the parsers and fail as bad JSON */
+        serve_reply_error(r, 415, "unsupported_media_type",
+                          "Content-Encoding %s is not supported: send the body uncompressed", enc);
         return;
     }
     if (rq->too_large) {

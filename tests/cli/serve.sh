@@ -200,6 +200,10 @@ post_json /v1/models/credit/predictions notjson.json
 check_http "malformed JSON: 400" 400
 api POST /v1/models/credit/predictions -H 'Content-Type: text/csv' --data-binary @ref.csv
 check_http "predictions as CSV: 415" 415
+gzip -c pred0_a.json >pred0_a.json.gz
+api POST /v1/models/credit/predictions -H 'Content-Type: application/json' \
+    -H 'Content-Encoding: gzip' --data-binary @pred0_a.json.gz
+check_http "compressed body: 415" 415
 
 # a prediction for a window already closed (hour 0) is late
 echo '[{"id": "late1", "timestamp": "2026-01-01T00:30:00Z", "features": {"age": 40, "region": "north", "income": 9}, "prediction": 0.5}]' >late.json
@@ -272,9 +276,17 @@ check_eq "join counters" \
 # ---- series ----
 api GET /v1/models/credit/series
 check_eq "series listed" "$(jget resp 'len(d["series"]) > 3')" True
-api GET "/v1/models/credit/series?metric=window_rows"
+api GET "/v1/models/credit/series?metric=window_rows&labels="
 check_eq "series of window_rows" "$(jget resp '[p["value"] for p in d["points"]]')" \
     "[500.0, 500.0, 500.0, 500.0]"
+api GET /v1/models/credit/series -G --data-urlencode metric=drift_detected \
+    --data-urlencode 'labels=baseline="reference",feature="age"'
+check_eq "series of one labelled metric: age drifted in hours 2 and 3" \
+    "$(jget resp '[p["value"] for p in d["points"]]')" "[0.0, 0.0, 1.0, 1.0]"
+api GET "/v1/models/credit/series?metric=drift_detected"
+check_eq "series of a metric without labels=: one per label set" \
+    "$(jget resp 'sorted(x["labels"] for x in d["series"] if "reference" in x["labels"])')" \
+    '["baseline=\"reference\",feature=\"age\"", "baseline=\"reference\",feature=\"income\"", "baseline=\"reference\",feature=\"prediction\"", "baseline=\"reference\",feature=\"region\""]'
 
 # ---- /metrics ----
 api GET /metrics
