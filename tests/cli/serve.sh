@@ -236,6 +236,10 @@ check_http "labels without predictions accepted (they wait)" 200
 
 api POST /v1/models/credit/flush
 check_http "flush" 200
+# every window persisted: the journal keeps only what an open window or a waiting label needs
+# (here the batch of labels still waiting for their predictions)
+check_eq "journal pruned to the waiting labels" \
+    "$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from journal").fetchone()[0])' "$DATA/vigia.db")" 1
 api GET /v1/models/credit/windows
 check_eq "four windows after flush, 2000 rows" \
     "$(jget resp '(len(d["windows"]), sum(w["rows"] for w in d["windows"]))')" '[4, 2000]'
