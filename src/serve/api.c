@@ -186,7 +186,7 @@ void api_models(vg_serve *s, const serve_request *q, serve_reply *r) {
         snprintf(name, sizeof name, "%s", spec->name);
         vg_error e;
         vg_error_clear(&e);
-        if (serve_model_register(s, spec, 0, 0, &e) != VG_OK) {
+        if (serve_model_register(s, spec, 0, NULL, &e) != VG_OK) {
             vg_model_spec_free(spec);
             if (e.code == VG_ERR_MISMATCH)
                 serve_reply_error(r, 409, "model_exists", "%s", e.msg);
@@ -251,17 +251,12 @@ void api_model(vg_serve *s, const serve_request *q, serve_reply *r) {
             vg_model_spec_free(spec);
             return;
         }
-        serve_model *old = serve_model_acquire(s, q->model);
-        int existed = old != NULL;
-        serve_model_release(s, old);
+        int existed = 0;
         vg_error e;
         vg_error_clear(&e);
-        if (serve_model_register(s, spec, existed, 0, &e) != VG_OK) {
+        if (serve_model_register(s, spec, 1, &existed, &e) != VG_OK) {
             vg_model_spec_free(spec);
-            if (e.code == VG_ERR_MISMATCH)
-                serve_reply_error(r, 409, "model_exists", "%s (retry)", e.msg);
-            else
-                serve_reply_vg_error(r, &e);
+            serve_reply_vg_error(r, &e);
             return;
         }
         vg_serve_log(VG_LOG_INFO, "model %s: %s", q->model,
