@@ -211,7 +211,8 @@ fi
 mkdir -p "$T/stream"
 if "$PY" "$STREAM/generate" --out "$T/stream" 2>"$T/err"; then
     diffs=
-    for f in model.json reference.csv predictions.ndjson labels.ndjson replay.tsv expected.json; do
+    for f in model.json reference.csv predictions.ndjson labels.ndjson invalid.ndjson replay.tsv \
+        expected.json; do
         cmp -s "$T/stream/$f" "$STREAM/$f" || diffs="$diffs $f"
     done
     check_eq "examples/stream is the generator's output" "$diffs" ""
@@ -233,14 +234,17 @@ if not {l["id"] for l in labels} <= set(ids): problems.append("label without pre
 per_hour = collections.Counter(p["timestamp"][11:13] for p in preds)
 if sorted(per_hour) != ["08", "09", "10", "11", "12", "13"]: problems.append(str(per_hour))
 plan = [l.split("\t") for l in open(os.path.join(d, "replay.tsv")).read().split("\n") if l]
-covered = {"predictions": 0, "labels": 0}
-for what, a, b in plan:
-    if int(a) != covered[what] + 1: problems.append("gap before %s %s" % (what, a))
-    covered[what] = int(b)
-if covered != {"predictions": len(preds), "labels": len(labels)}: problems.append(str(covered))
+covered = {"predictions.ndjson": 0, "labels.ndjson": 0, "invalid.ndjson": 0}
+for what, f, a, b in plan:
+    if int(a) != covered[f] + 1: problems.append("gap before %s %s" % (f, a))
+    if what != f.split(".")[0] and f != "invalid.ndjson": problems.append(f + " to " + what)
+    covered[f] = int(b)
+if covered != {"predictions.ndjson": len(preds), "labels.ndjson": len(labels),
+               "invalid.ndjson": 3}: problems.append(str(covered))
 feats = {f["name"] for f in json.load(open(os.path.join(d, "model.json")))["features"]}
 header = open(os.path.join(d, "reference.csv")).readline().strip().split(",")
 if set(header) != feats | {"prediction", "label"}: problems.append("reference header")
+if sum(h["records"] for h in exp["hours"]) != len(preds): problems.append("records")
 if sum(h["rejected"] for h in exp["hours"]) != 3: problems.append("rejected")
 print("; ".join(problems) or "ok")
 PY
