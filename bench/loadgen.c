@@ -21,7 +21,7 @@
  *
  * Reported: records/s and batches/s over the measured period (after the warm-up), the
  * request latency p50/p90/p99/max, the records the daemon said it accepted and rejected
- * (from the "accepted"/"rejected" counts of its JSON answers when it gives them), HTTP errors
+ * (from the "accepted" count and the "rejected" list of its JSON answers), HTTP errors
  * (non-2xx answers) and connection errors. Exit status 1 when any request failed.
  */
 #include <arpa/inet.h>
@@ -423,6 +423,15 @@ static int read_response(conn *c, response *out, char *why, size_t whylen) {
     return -1;
 }
 
+/* How many times s occurs in the body. */
+static long count_of(const char *body, size_t len, const char *s) {
+    long n = 0;
+    size_t sl = strlen(s);
+    for (const char *p = body; (p = memmem(p, (size_t)(body + len - p), s, sl)); p += sl)
+        n++;
+    return n;
+}
+
 /* The number after "key": in a JSON body, or -1. */
 static long json_count(const char *body, size_t len, const char *key) {
     char pat[64];
@@ -512,7 +521,10 @@ static void *work(void *arg) {
             w->batches++;
             w->records += b->n;
             long acc = json_count(r.body, r.body_len, "accepted");
+            /* "rejected" is an array of {"index", "field", "reason"} (or a count) */
             long rej = json_count(r.body, r.body_len, "rejected");
+            if (rej < 0)
+                rej = count_of(r.body, r.body_len, "\"index\"");
             if (acc >= 0) {
                 w->counted = 1;
                 w->accepted += (uint64_t)acc;
