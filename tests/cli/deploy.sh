@@ -267,5 +267,154 @@ if ! "$VIGIA" serve --help >/dev/null 2>&1; then
     skip "demo end to end" "$VIGIA has no serve command yet"
     finish
 fi
-echo "TODO demo"
+
+# 1. the demo in its foreground mode, in the background here: it replays, prints the summary,
+#    then keeps the daemon running (until SIGTERM below)
+mkdir -p "$T/demo"
+(cd "$T/demo" && DEMO_LISTEN=127.0.0.1:0 DEMO_DATA_DIR="$T/demo/vigia-data" \
+    exec "$REPO_DIR/scripts/demo-serve" "$VIGIA") >"$T/demo.out" 2>&1 &
+DEMO_PID=$!
+URL=
+for _ in $(seq 600); do
+    URL=$(grep -o 'keeps running on http://[0-9.:]*' "$T/demo.out" | cut -d' ' -f4)
+    [ -n "$URL" ] && break
+    kill -0 "$DEMO_PID" 2>/dev/null || break
+    sleep 0.5
+done
+if [ -z "$URL" ]; then
+    fail "demo replays and keeps serving" "$(tail -15 "$T/demo.out" | tr '\n' ' ' | cut -c1-600)"
+    kill -TERM "$DEMO_PID" 2>/dev/null
+    wait "$DEMO_PID" 2>/dev/null
+    finish
+fi
+pass "demo replays and keeps serving ($URL)"
+cp "$T/demo.out" "$T/demo.first"
+# the daemon's log of each run (the next run of the demo rewrites it)
+save_log() { cat "$T/demo/vigia-data-serve.log" >>"$T/serve.logs" 2>/dev/null; }
+
+# 2. the summary: six windows, clean before 11:00 and drifted from the reference after, the
+#    11:00 window drifted from the previous one too, the rejected batch named field by field
+check_eq "demo summary: windows and verdicts" "$(awk '
+    $1 == "2026-03-02" { printf "%s %s %s%s", $2, $6, $8, (++n < 6 ? " | " : "") }' "$T/demo.out")" \
+    "08:00-09 ok - | 09:00-10 ok ok | 10:00-11 ok ok | 11:00-12 DRIFT DRIFT | 12:00-13 DRIFT ok | 13:00-14 DRIFT ok"
+missing=
+for want in 'predictions: 3563 sent, 3560 accepted, 3 rejected' 'labels:      3204 sent, 3204 accepted' \
+    'features.age: numeric' 'features.credit_score: numeric' '     prediction: ' \
+    'drifted vs reference:' "curl -s $URL/metrics"; do
+    grep -qF -- "$want" "$T/demo.out" || missing="$missing [$want]"
+done
+check_eq "demo summary: counts, rejects, pointers" "$missing" ""
+# late labels revised some windows: at least one window at revision 2 or more
+check_eq "demo summary: late labels revise windows" \
+    "$(awk '$1 == "2026-03-02" && $5 >= 2 { n++ } END { print (n > 0) }' "$T/demo.out")" 1
+grep -E '^ +2026-03-02' "$T/demo.out" | sed 's/^/  # /'
+
+# 3. /metrics exposes every metric of the catalogue (the dashboard's and the alerts' inputs)
+if curl -fsS "$URL/metrics" >"$T/metrics" 2>"$T/err"; then
+    missing=
+    for m in $CATALOGUE; do
+        grep -qE "^${m}(_bucket)?[{ ]" "$T/metrics" || missing="$missing $m"
+    done
+    check_eq "/metrics has every catalogue metric" "$missing" ""
+    check_eq "/metrics: the demo model's accepted records" \
+        "$(awk '/^vigia_records_accepted_total\{model="credit"\}/ { print $2 }' "$T/metrics")" 3560
+else
+    fail "/metrics has every catalogue metric" "$(err_line)"
+fi
+
+# 4. Prometheus with the repository's rules scraping the demo daemon: every dashboard query
+#    returns data and the dataset-drift alert fires (the last window drifted)
+if command -v prometheus >/dev/null; then
+    PPORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$T/prom"
+    cp "$D/prometheus/vigia-rules.yml" "$T/prom/"
+    sed -e "s|127.0.0.1:8080|${URL#http://}|" -e 's/15s/1s/g' -e 's/scrape_timeout: 10s/scrape_timeout: 1s/' \
+        "$D/prometheus/prometheus.yml" \
+        >"$T/prom/prometheus.yml"
+    prometheus --config.file="$T/prom/prometheus.yml" --storage.tsdb.path="$T/prom/data" \
+        --web.listen-address="127.0.0.1:$PPORT" >"$T/prom/log" 2>&1 &
+    PROM_PID=$!
+    PURL=http://127.0.0.1:$PPORT
+    # ready, and at least four scrapes of vigia done
+    for _ in $(seq 120); do
+        n=$(curl -fsS "$PURL/api/v1/query" --data-urlencode 'query=count_over_time(up{job="vigia"}[5m])' \
+            2>/dev/null | "$PY" -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)' 2>/dev/null)
+        [ "${n:-0}" -ge 4 ] 2>/dev/null && break
+        kill -0 "$PROM_PID" 2>/dev/null || break
+        sleep 0.5
+    done
+    if [ "${n:-0}" -ge 4 ] 2>/dev/null; then
+        # queries are evaluated in order: the dashboard's (each must return a series), then the
+        # alert state
+        "$PY" - "$PURL" "$T/promql" >"$T/prom/check" 2>&1 <<'PY'
+import json, sys, urllib.parse, urllib.request
+purl, exprs = sys.argv[1], [l.strip() for l in open(sys.argv[2]) if l.strip()]
+empty = []
+for e in exprs:
+    if e.startswith("changes("):  # the annotation: fires only when the verdict changes
+        continue
+    q = urllib.parse.urlencode({"query": e})
+    r = json.load(urllib.request.urlopen(purl + "/api/v1/query?" + q, timeout=30))
+    if r["status"] != "success" or not r["data"]["result"]:
+        empty.append(e[:80])
+print("PASS every dashboard query returns data" if not empty else
+      "FAIL every dashboard query returns data: %d empty: %s" % (len(empty), " | ".join(empty)))
+PY
+        cat "$T/prom/check"
+        NPASS=$((NPASS + $(grep -c '^PASS' "$T/prom/check")))
+        NFAIL=$((NFAIL + $(grep -c '^FAIL' "$T/prom/check")))
+        firing=
+        for _ in $(seq 40); do
+            firing=$(curl -fsS "$PURL/api/v1/alerts" 2>/dev/null | "$PY" -c '
+import json, sys
+a = json.load(sys.stdin)["data"]["alerts"]
+print(" ".join(sorted("%s/%s/%s" % (x["labels"]["alertname"], x["labels"].get("model", ""), x["state"]) for x in a)))' 2>/dev/null)
+            case $firing in *VigiaDatasetDrift/credit/firing*) break ;; esac
+            sleep 0.5
+        done
+        case $firing in
+        *VigiaDatasetDrift/credit/firing*) pass "Prometheus: VigiaDatasetDrift fires for the demo" ;;
+        *) fail "Prometheus: VigiaDatasetDrift fires for the demo" "alerts: '$firing'" ;;
+        esac
+    else
+        fail "Prometheus scrapes the demo daemon" "$(tail -5 "$T/prom/log" | tr '\n' ' ' | cut -c1-400)"
+    fi
+    kill -TERM "$PROM_PID" 2>/dev/null
+    wait "$PROM_PID" 2>/dev/null
+else
+    skip "Prometheus against the demo" "prometheus not installed (make deps)"
+fi
+
+# 5. SIGTERM (as Ctrl-C) stops the script, which stops the daemon cleanly
+kill -TERM "$DEMO_PID"
+rc=0
+timeout 60 tail --pid="$DEMO_PID" -f /dev/null || true
+wait "$DEMO_PID" || rc=$?
+if [ "$rc" -eq 0 ] && grep -q 'stopped (exit status 0)' "$T/demo.out" &&
+    ! curl -s -o /dev/null --max-time 2 "$URL/healthz"; then
+    pass "demo stops the daemon on SIGTERM"
+else
+    fail "demo stops the daemon on SIGTERM" "status $rc; $(tail -3 "$T/demo.out" | tr '\n' ' ')"
+fi
+save_log
+
+# 6. DEMO_EXIT=1 on the same data directory: the earlier model is replaced, same summary
+(cd "$T/demo" && DEMO_LISTEN=127.0.0.1:0 DEMO_DATA_DIR="$T/demo/vigia-data" DEMO_EXIT=1 \
+    timeout 300 "$REPO_DIR/scripts/demo-serve" "$VIGIA") >"$T/demo.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q "deleting the model 'credit' of an earlier demo" "$T/demo.out" &&
+    grep -q '== vigia serve stopped' "$T/demo.out"; then
+    pass "DEMO_EXIT=1 replays again and exits 0"
+else
+    fail "DEMO_EXIT=1 replays again and exits 0" "status $rc; $(tail -5 "$T/demo.out" | tr '\n' ' ' | cut -c1-400)"
+fi
+check_eq "DEMO_EXIT=1 prints the same windows" \
+    "$(grep -E '^ +2026-03-02' "$T/demo.out" | awk '{ $5 = ""; print }')" \
+    "$(grep -E '^ +2026-03-02' "$T/demo.first" | awk '{ $5 = ""; print }')"
+save_log
+if grep -qE 'Sanitizer|runtime error:' "$T/serve.logs"; then
+    fail "daemon log free of sanitizer reports" "$(grep -m1 -E 'Sanitizer|runtime error' "$T/serve.logs")"
+else
+    pass "daemon log free of sanitizer reports"
+fi
 finish
