@@ -514,8 +514,14 @@ static void *work(void *arg) {
         if (r.status < 200 || r.status > 299) {
             w->http_errors += measured;
             char msg[256];
-            snprintf(msg, sizeof msg, "HTTP %d: %.*s", r.status,
-                     (int)(r.body_len < 160 ? r.body_len : 160), r.body);
+            /* the body on one line, indentation squeezed */
+            int n = snprintf(msg, sizeof msg, "HTTP %d: ", r.status);
+            for (size_t i = 0; i < r.body_len && n < (int)sizeof msg - 1; i++) {
+                char ch = r.body[i] == '\n' || r.body[i] == '\r' ? ' ' : r.body[i];
+                if (ch != ' ' || (n > 0 && msg[n - 1] != ' '))
+                    msg[n++] = ch;
+            }
+            msg[n] = 0;
             note_error(w, msg);
         } else if (measured) {
             w->batches++;
@@ -704,7 +710,8 @@ int main(int argc, char **argv) {
     }
     size_t k = 0;
     for (int t = 0; t < opt_conns; t++) {
-        memcpy(lat + k, ws[t].lat, ws[t].n_lat * sizeof *lat);
+        if (ws[t].n_lat)
+            memcpy(lat + k, ws[t].lat, ws[t].n_lat * sizeof *lat);
         k += ws[t].n_lat;
     }
     qsort(lat, n_lat, sizeof *lat, cmp_double);
