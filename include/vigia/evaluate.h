@@ -82,6 +82,14 @@ typedef struct vg_eval_data vg_eval_data;
  * of a comparison may be unlabelled). */
 int vg_eval_load(const char *path, const vg_read_options *ro, const vg_eval_options *o,
                  int target_optional, vg_eval_data **out, vg_error *err);
+/* Data built in memory instead (the monitor's windows): an empty vg_eval_data named `name` (the
+ * "file" of messages) with the columns of o, which must outlive it. vg_eval_data_add appends
+ * one row: cells[j] / lens[j] in the slot order target, prediction, each proba column, each
+ * sensitive column, as text typed like a file's cells; a NULL cell is missing. `line` is the
+ * row's number in messages. */
+int vg_eval_data_new(const vg_eval_options *o, const char *name, vg_eval_data **out, vg_error *err);
+int vg_eval_data_add(vg_eval_data *d, const char *const *cells, const size_t *lens, uint64_t line,
+                     vg_error *err);
 void vg_eval_data_free(vg_eval_data *d);
 uint64_t vg_eval_data_rows(const vg_eval_data *d);
 

@@ -2,7 +2,8 @@
  * Continuous monitoring of one deployed model, in memory: the engine of `vigia serve`, and the
  * part of libvigia an inference server embeds. It does no I/O and starts no thread; the caller
  * (the daemon in src/serve/, or an embedding application) serializes calls on one monitor, makes
- * batches durable (journal) and persists closed windows. docs/api.md documents the JSON shapes.
+ * batches durable (journal) and persists closed windows. docs/monitor.md documents the JSON
+ * shapes (spec, records, window report, metric samples); docs/api.md the HTTP API.
  *
  * A model is registered with a spec (vg_model_spec, parsed from JSON): its features with their
  * types, which of them are sensitive, the task, and how its stream is cut into windows. Records
@@ -53,7 +54,7 @@ extern "C" {
 /* ---- model spec ------------------------------------------------------------------------------ */
 
 typedef enum vg_feature_type {
-    VG_FEATURE_NUMERIC = 0, /* JSON number (or numeric string) */
+    VG_FEATURE_NUMERIC = 0, /* a finite JSON number */
     VG_FEATURE_CATEGORICAL, /* JSON string, number or boolean, compared as a category */
     VG_FEATURE_BOOLEAN,     /* JSON true/false */
     VG_FEATURE_TEXT         /* free text: profiled (missing, lengths not), never compared */
@@ -97,7 +98,7 @@ typedef struct vg_model_spec {
     double drift_share; /* dataset drift at this share of drifted features (0.5) */
 } vg_model_spec;
 
-/* Parses a spec from JSON (keys in docs/api.md: name, version, task, features [{name, type,
+/* Parses a spec from JSON (keys in docs/monitor.md: name, version, task, features [{name, type,
  * required}], sensitive, window {duration: "1h" | seconds, lateness, count}, threshold,
  * pos_label, classes, label_ttl, max_join, drift_share). Unknown keys, wrong types and bad
  * values are VG_ERR_INVALID with a message naming the field ("features[2].type: ..."). */
@@ -191,7 +192,7 @@ typedef struct vg_window {
     uint64_t rows, labelled;
     uint64_t max_seq;         /* largest journal seq applied to this window */
     vg_profile *profile;      /* owned */
-    char *report_json;        /* owned: the window's report (docs/api.md) */
+    char *report_json;        /* owned: the window's report (docs/monitor.md) */
     size_t n_metrics;
     vg_metric_sample *metrics; /* owned: the figures of the report, for /metrics and series */
     unsigned char *rows_blob;  /* owned: the model rows (prediction, label, sensitive, id) */

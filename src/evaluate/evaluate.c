@@ -174,14 +174,38 @@ static int grow_rows(vg_eval_data *d) {
     return VG_OK;
 }
 
-int vg_eval_load(const char *path, const vg_read_options *ro, const vg_eval_options *o,
-                 int target_optional, vg_eval_data **out, vg_error *err) {
+/* Stores one cell of row i in slot j, typed as vg_classify types it (text interned). */
+static int store_cell(vg_eval_data *d, size_t j, size_t i, const char *s, size_t len) {
+    ev_col *c = &d->cols[j];
+    if (!s) {
+        c->kind[i] = VG_KIND_MISSING;
+        c->val[i] = NAN;
+        return VG_OK;
+    }
+    double x = NAN;
+    vg_kind k = vg_classify(s, len, &x);
+    if (k == VG_KIND_STRING) {
+        uint32_t id;
+        int rc = pool_intern(d, s, len, &id);
+        if (rc != VG_OK)
+            return rc;
+        x = id;
+    } else if (k == VG_KIND_BOOLEAN) {
+        x = (len > 0 && tolower((unsigned char)s[0]) == 't') ? 1 : 0;
+    }
+    c->kind[i] = (uint8_t)k;
+    c->val[i] = x;
+    return VG_OK;
+}
+
+/* The empty data of `name` with the slots of o (names point into o, which must outlive d). */
+static int data_new(const vg_eval_options *o, const char *name, vg_eval_data **out, vg_error *err) {
     if (!o->target)
         return vg_error_set(err, VG_ERR_INVALID, "no target column given");
     if (!o->prediction && o->n_proba == 0)
         return vg_error_set(err, VG_ERR_INVALID, "no prediction column given");
     vg_eval_data *d = calloc(1, sizeof *d);
-    if (!d || !(d->path = strdup(path))) {
+    if (!d || !(d->path = strdup(name))) {
         free(d);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
@@ -200,7 +224,44 @@ int vg_eval_load(const char *path, const vg_read_options *ro, const vg_eval_opti
         d->cols[EV_FIRST_PROBA + o->n_proba + k].name = o->sensitive[k];
     for (size_t j = 0; j < d->ncols; j++)
         d->cols[j].idx = -1;
+    *out = d;
+    return VG_OK;
+}
 
+int vg_eval_data_new(const vg_eval_options *o, const char *name, vg_eval_data **out,
+                     vg_error *err) {
+    vg_eval_data *d;
+    int rc = data_new(o, name, &d, err);
+    if (rc != VG_OK)
+        return rc;
+    /* in memory every named column exists: its slot stands for its position */
+    for (size_t j = 0; j < d->ncols; j++)
+        if (d->cols[j].name)
+            d->cols[j].idx = (long)j;
+    *out = d;
+    return VG_OK;
+}
+
+int vg_eval_data_add(vg_eval_data *d, const char *const *cells, const size_t *lens, uint64_t line,
+                     vg_error *err) {
+    int rc;
+    if (d->rows == d->row_cap && (rc = grow_rows(d)) != VG_OK)
+        return vg_error_set(err, rc, "out of memory adding to %s", d->path);
+    size_t i = (size_t)d->rows;
+    d->line[i] = line;
+    for (size_t j = 0; j < d->ncols; j++)
+        if ((rc = store_cell(d, j, i, d->cols[j].name ? cells[j] : NULL, lens[j])) != VG_OK)
+            return vg_error_set(err, rc, "out of memory adding to %s", d->path);
+    d->rows++;
+    return VG_OK;
+}
+
+int vg_eval_load(const char *path, const vg_read_options *ro, const vg_eval_options *o,
+                 int target_optional, vg_eval_data **out, vg_error *err) {
+    vg_eval_data *d;
+    int rc = data_new(o, path, &d, err);
+    if (rc != VG_OK)
+        return rc;
     vg_reader *r = vg_reader_open(path, ro, err);
     if (!r) {
         vg_eval_data_free(d);
@@ -208,7 +269,6 @@ int vg_eval_load(const char *path, const vg_read_options *ro, const vg_eval_opti
     }
     int ndjson = vg_reader_format(r) == VG_FORMAT_NDJSON;
     resolve(d, r);
-    int rc = VG_OK;
     if (!ndjson)
         for (size_t j = 0; j < d->ncols; j++)
             if (d->cols[j].name && d->cols[j].idx < 0 && !(j == EV_TARGET && target_optional)) {
@@ -230,27 +290,13 @@ int vg_eval_load(const char *path, const vg_read_options *ro, const vg_eval_opti
         size_t i = (size_t)d->rows;
         d->line[i] = rec.line;
         for (size_t j = 0; j < d->ncols; j++) {
-            ev_col *c = &d->cols[j];
-            long idx = c->idx;
-            if (idx < 0 || (size_t)idx >= rec.n) {
-                c->kind[i] = VG_KIND_MISSING;
-                c->val[i] = NAN;
-                continue;
+            long idx = d->cols[j].idx;
+            int absent = idx < 0 || (size_t)idx >= rec.n;
+            if ((rc = store_cell(d, j, i, absent ? NULL : rec.data[idx],
+                                 absent ? 0 : rec.len[idx])) != VG_OK) {
+                vg_error_set(err, rc, "out of memory reading %s", path);
+                goto done;
             }
-            double x = NAN;
-            vg_kind k = vg_classify(rec.data[idx], rec.len[idx], &x);
-            if (k == VG_KIND_STRING) {
-                uint32_t id;
-                if ((rc = pool_intern(d, rec.data[idx], rec.len[idx], &id)) != VG_OK) {
-                    vg_error_set(err, rc, "out of memory reading %s", path);
-                    goto done;
-                }
-                x = id;
-            } else if (k == VG_KIND_BOOLEAN) {
-                x = (rec.len[idx] > 0 && tolower((unsigned char)rec.data[idx][0]) == 't') ? 1 : 0;
-            }
-            c->kind[i] = (uint8_t)k;
-            c->val[i] = x;
         }
         d->rows++;
     }

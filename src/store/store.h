@@ -12,7 +12,8 @@
  *
  * A vg_store is safe to use from several threads (one connection per call site is not needed:
  * calls take an internal mutex; the journal writer has its own connection). Errors are VG_ERR_IO
- * with SQLite's message and the database path.
+ * with SQLite's message and the database path; a blob or string beyond SQLite's length limit
+ * (about 1 GB) is VG_ERR_LIMIT.
  *
  * Not part of libvigia: linked into the CLI only, so that libvigia needs no SQLite.
  */
@@ -26,9 +27,13 @@
 
 typedef struct vg_store vg_store;
 
-/* Opens (creating if needed) DIR/vigia.db, creating DIR too; migrates the schema. */
+/* Opens (creating if needed) DIR/vigia.db, creating DIR too; migrates the schema. Holds a lock
+ * on DIR/vigia.lock while open: a second open of the same directory (by any process) fails
+ * with VG_ERR_IO "... in use by another process (pid N)". Functions taking a model name
+ * return VG_ERR_INVALID "no model 'NAME'" for an unknown one. */
 int vg_store_open(const char *dir, vg_store **out, vg_error *err);
-/* Waits for the journal writer to finish pending commits, then closes. */
+/* Waits for the journal writer to finish pending commits, then closes. No other call may be
+ * in progress or start (appends that would start meanwhile fail with VG_ERR_IO). NULL ok. */
 void vg_store_close(vg_store *s);
 
 /* ---- models ---- */
@@ -47,16 +52,17 @@ void vg_store_models_free(vg_store_model *m, size_t n);
 int vg_store_put_reference(vg_store *s, const char *model, const char *format, const void *data,
                            size_t len, vg_error *err);
 /* *data malloc'd (NULL and *len 0 when the model has none: returns VG_OK). */
-int vg_store_get_reference(vg_store *s, const char *model, char **format, void **data,
-                           size_t *len, int64_t *uploaded_ms, vg_error *err);
+int vg_store_get_reference(vg_store *s, const char *model, char **format, void **data, size_t *len,
+                           int64_t *uploaded_ms, vg_error *err);
 
-/* ---- closed windows (upserted by model and key: a revision replaces the row) ---- */
+/* ---- closed windows (upserted by model and key: a revision replaces the row; a revision
+ * older than the stored one is ignored, so a late writer never undoes a newer report) ---- */
 typedef struct vg_store_window {
     int64_t key, start_ms, end_ms;
     uint32_t revision;
     uint64_t rows, labelled, max_seq;
-    int64_t closed_ms;
-    void *profile; /* .vgp bytes */
+    int64_t closed_ms; /* 0 on put: the time of the put */
+    void *profile;     /* .vgp bytes (NULL: none) */
     size_t profile_len;
     char *report_json;
     void *rows_blob;
@@ -74,6 +80,8 @@ void vg_store_window_clear(vg_store_window *w);
 void vg_store_windows_free(vg_store_window *w, size_t n);
 /* Deletes windows (and their series points) that ended before cutoff_ms; returns how many. */
 int vg_store_expire_windows(vg_store *s, int64_t cutoff_ms, vg_error *err);
+/* Deletes dead letters received before cutoff_ms; returns how many. */
+int vg_store_expire_dead(vg_store *s, int64_t cutoff_ms, vg_error *err);
 
 /* ---- metric series: one point per window and metric ---- */
 typedef struct vg_store_point {
@@ -84,7 +92,8 @@ typedef struct vg_store_point {
 int vg_store_put_points(vg_store *s, const char *model, int64_t key, int64_t end_ms,
                         const char *const *names, const char *const *labels, const double *values,
                         size_t n, vg_error *err);
-/* The series of one metric (labels "" for none, or exactly as stored), oldest first. */
+/* The series of one metric (labels "" for none, or exactly as stored) over windows with key in
+ * [from, to], oldest (smallest key) first. NaN values round-trip. */
 int vg_store_get_series(vg_store *s, const char *model, const char *name, const char *labels,
                         int64_t from, int64_t to, vg_store_point **out, size_t *n, vg_error *err);
 /* The distinct (name, labels) pairs stored for a model (for discovery); free each string and
@@ -103,23 +112,27 @@ typedef struct vg_store_dead {
 int vg_store_add_dead(vg_store *s, const char *model, const char *kind, int64_t received_ms,
                       const int64_t *index, const char *const *field, const char *const *reason,
                       const char *const *record, size_t n, vg_error *err);
-/* Newest first, at most limit, with id < before (0: no bound). */
+/* Newest first, at most limit (0: all), with id < before (0: no bound); model NULL lists every
+ * model's. Page on with before = the last id returned. */
 int vg_store_list_dead(vg_store *s, const char *model, int64_t before, size_t limit,
                        vg_store_dead **out, size_t *n, vg_error *err);
 void vg_store_dead_free(vg_store_dead *d, size_t n);
+/* The number of dead letters of the model (NULL: all); a negative VG_ERR_* on failure. */
 int64_t vg_store_count_dead(vg_store *s, const char *model);
 
 /* ---- journal ---- */
 /* A new journal sequence number, larger than any stored (call before vg_monitor_apply). */
 uint64_t vg_store_next_seq(vg_store *s);
-/* Queues an entry (bytes copied) and blocks until it is committed to disk; VG_ERR_IO when the
- * commit failed (the entry is then not durable and the caller must not acknowledge). */
+/* Queues an entry and blocks until it is committed to disk (the bytes are not copied: the
+ * caller's buffer is read by the writer thread while the caller waits). VG_ERR_IO when the
+ * commit failed (the entry is then not durable and the caller must not acknowledge);
+ * VG_ERR_INVALID for an unknown model or a seq already journaled (that entry only). */
 int vg_store_journal_append(vg_store *s, const char *model, uint64_t seq, int kind,
                             const void *data, size_t len, vg_error *err);
 /* Calls fn for every entry of the model with seq >= from, in seq order; stops at a non-zero
- * return, which it returns. */
-typedef int (*vg_store_journal_fn)(void *ctx, uint64_t seq, int kind, const void *data,
-                                   size_t len);
+ * return, which it returns. Reads on a connection of its own, so fn may call the store (e.g.
+ * to persist windows that replay closes). VG_ERR_INVALID for an unknown model. */
+typedef int (*vg_store_journal_fn)(void *ctx, uint64_t seq, int kind, const void *data, size_t len);
 int vg_store_journal_replay(vg_store *s, const char *model, uint64_t from, vg_store_journal_fn fn,
                             void *ctx, vg_error *err);
 /* Deletes the model's entries with seq < below. */

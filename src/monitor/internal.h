@@ -1,0 +1,205 @@
+/*
+ * Internals of src/monitor/: the JSON scanner the record parser uses, the batch of validated
+ * records, the monitor's windows and label-join map, and the report builder. One header so
+ * that each file stays one concern: spec.c (model spec, durations, timestamps), jscan.c (a
+ * zero-allocation JSON tokenizer), record.c (record validation, batch codec), monitor.c
+ * (windows, join, lifecycle), report.c (window report and metric samples).
+ */
+#ifndef VG_MONITOR_INTERNAL_H
+#define VG_MONITOR_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigia/monitor.h"
+
+/* ---- JSON scanner (jscan.c) ------------------------------------------------------------------ */
+
+enum { JT_NULL = 0, JT_FALSE, JT_TRUE, JT_NUMBER, JT_STRING, JT_ARRAY, JT_OBJECT };
+
+/* One value. Strings: the bytes between the quotes (escaped when `escaped`); numbers: their
+ * text. Arrays and objects: `size` members (an object member is a key token followed by its
+ * value's tokens); `next` is the index of the token after the whole subtree. */
+typedef struct jtok {
+    uint8_t type;
+    uint8_t escaped;
+    uint32_t start, len;
+    uint32_t size;
+    uint32_t next;
+} jtok;
+
+typedef struct jscan {
+    jtok *tok;
+    size_t n, cap;
+} jscan;
+
+void js_free(jscan *s);
+/* Parses one JSON value of buf starting at *pos (leading white space skipped) into s->tok
+ * (replacing its contents) and advances *pos past it. On a syntax error returns VG_ERR_PARSE
+ * with *pos at the offending byte. */
+int js_parse(jscan *s, const char *buf, size_t len, size_t *pos);
+/* The decoded bytes of string token t into dst (room for t->len bytes); returns the length, or
+ * (size_t)-1 for an invalid escape. */
+size_t js_unescape(const char *buf, const jtok *t, char *dst);
+/* "line L, column C" of byte offset pos (1-based). */
+void js_where(const char *buf, size_t len, size_t pos, uint64_t *line, uint64_t *col);
+
+/* ---- batches (record.c) ---------------------------------------------------------------------- */
+
+enum { PK_NONE = 0, PK_SCORE, PK_CLASS, PK_VALUE }; /* prediction kinds */
+
+/* A text in a batch's (or a window's) arena. */
+typedef struct mtext {
+    uint32_t off, len;
+    uint8_t present;
+} mtext;
+
+/* One validated record. Texts live in the batch arena; cells are n_features mtexts from
+ * batch.cells[cell0]. */
+typedef struct mrec {
+    mtext id;
+    int64_t ts_ms;
+    int64_t wkey; /* window, assigned by apply; MREC_UNASSIGNED before */
+    uint8_t pred_kind;
+    uint8_t skip; /* replay: the record's window is closed */
+    mtext pred;   /* prediction text (number as written, or the class) */
+    mtext label;
+    uint32_t cell0;
+} mrec;
+
+#define MREC_UNASSIGNED INT64_MIN
+
+struct vg_monitor_batch {
+    int labels; /* a batch of the labels endpoint */
+    size_t n_features;
+    size_t n, cap;
+    mrec *rec;
+    size_t ncells, cells_cap;
+    mtext *cells;
+    int64_t now_ms; /* arrival time (label TTLs) */
+    char *arena;
+    size_t alen, acap;
+};
+
+/* ---- the monitor (monitor.c) ------------------------------------------------------------------
+ */
+
+/* A model row: what the metrics need of one prediction. Texts in the window arena; sens are
+ * spec.n_sensitive mtexts from window.sens[row * n_sensitive]. */
+typedef struct mrow {
+    mtext id, pred, label;
+    uint8_t pred_kind;
+} mrow;
+
+typedef struct mwin {
+    int64_t key, start_ms, end_ms;
+    uint32_t revision;
+    uint64_t rows, labelled;
+    uint64_t min_seq, max_seq;
+    uint64_t label_seq; /* closed: smallest seq of labels not yet handed over (UINT64_MAX) */
+    int closed;
+    int dirty;            /* closed and changed by late labels since the last take_windows */
+    int pending;          /* to hand over at the next take_windows */
+    int revision_emitted; /* handed over at least once: late labels bump the revision */
+    int64_t closed_wall_ms;
+    vg_profile *profile; /* open: features + prediction (label column empty); closed: final */
+    size_t nrows, rows_cap;
+    mrow *row;
+    mtext *sens;
+    char *arena;
+    size_t alen, acap;
+    char *report;
+    size_t n_metrics;
+    vg_metric_sample *metrics;
+} mwin;
+
+/* The label-join map: a ring of entries in insertion order (so the oldest is evicted first and
+ * TTLs expire from the head), indexed by an open-addressing table of ring positions. */
+enum { JE_PRED = 1, JE_WAIT = 2 };
+
+#define JE_INLINE 24
+
+typedef struct jent {
+    uint64_t hash;
+    uint32_t id_len;
+    uint8_t state;
+    char inl[JE_INLINE]; /* the id when it fits, else `heap` */
+    char *heap;
+    int64_t wkey;
+    uint32_t row;
+    int64_t expires_ms;
+    uint64_t wait_seq; /* JE_WAIT: journal seq of the label */
+    char *label;       /* JE_WAIT: the label text (owned) */
+    uint32_t label_len;
+} jent;
+
+typedef struct jmap {
+    jent *ring;
+    size_t cap, head, count, max;
+    uint32_t *slots; /* ring position + 1; 0 = empty */
+    size_t nslots;
+    size_t n_wait;
+    size_t wait_scan; /* entries [head, head + wait_scan) are known not to wait */
+} jmap;
+
+struct vg_monitor {
+    vg_model_spec *spec;
+    vg_profile *reference;
+    vg_eval_data *ref_eval; /* reference prediction + label rows (CBPE), may be NULL */
+    char ref_eval_note[200];
+    int has_closed;
+    int64_t last_closed_key;
+    int has_watermark;
+    uint64_t count_ordinal; /* count windows: records assigned so far */
+    mwin **open;            /* open windows, by key */
+    size_t n_open, open_cap;
+    mwin **closed; /* closed windows kept in memory (late labels, previous), by key */
+    size_t n_closed, closed_cap;
+    jmap join;
+    vg_monitor_stats st;
+    vg_metric_sample *last;
+    size_t n_last;
+    uint64_t wait_min_seq; /* smallest seq of a waiting label, UINT64_MAX */
+    int *sens_idx;         /* feature index of each sensitive feature */
+    const char **run_data; /* apply's scratch: a block of cells for vg_profile_add_batch */
+    size_t *run_len;
+};
+
+/* Window key of event time ts (time windows). */
+int64_t mwin_key(const vg_model_spec *s, int64_t ts);
+
+/* ---- report (report.c) ------------------------------------------------------------------------
+ */
+
+typedef struct vg_eval_data vg_eval_data;
+
+/* Everything the report of a window needs from the monitor. */
+typedef struct mreport_in {
+    const vg_model_spec *spec;
+    const vg_profile *reference;  /* may be NULL */
+    const vg_eval_data *ref_eval; /* reference rows with prediction and label, may be NULL */
+    const char *ref_eval_note;    /* why ref_eval is NULL */
+    const mwin *prev;             /* previous closed window, may be NULL */
+    const mwin *w;                /* its profile holds the label column */
+} mreport_in;
+
+/* The report JSON (malloc'd) and metric samples (malloc'd array) of a window. */
+int mreport_build(const mreport_in *in, char **json, vg_metric_sample **metrics, size_t *n_metrics,
+                  vg_error *err);
+
+/* Appends a metric sample; label values are escaped for the exposition format. */
+typedef struct msamples {
+    size_t n, cap;
+    vg_metric_sample *s;
+    int oom;
+} msamples;
+void msamples_add(msamples *m, const char *name, double value, int nlabels, ...);
+
+/* ---- spec (spec.c) --------------------------------------------------------------------------- */
+
+vg_model_spec *mspec_copy(const vg_model_spec *s);
+int mspec_feature(const vg_model_spec *s, const char *name, size_t len); /* index or -1 */
+/* RFC 3339 text of ms (UTC, milliseconds when not whole seconds). */
+void mfmt_time(int64_t ms, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,1236 @@
+/*
+ * The monitor of one model: windows, the label join, and the life of a window from its first
+ * record to its hand-over.
+ *
+ * A record goes to the window of its key (time windows: floor(ts / duration) * duration; count
+ * windows: its ordinal / count) and is added to that window's profile at once (features and
+ * prediction), so an open window costs a profile, not its rows; only the few values the model
+ * metrics need are kept per record (a model row: id, prediction, label, sensitive values).
+ * The "label" column of the profile is filled when the window closes, from the labels its
+ * rows have by then: a profile cannot take a value back, and labels arrive after predictions.
+ *
+ * Windows close in key order: when the watermark (the largest event time seen) reaches the
+ * end plus the lateness, when full (count windows), or on flush. A closed window keeps its
+ * profile and model rows in memory (at most KEEP_CLOSED windows, and not past the label TTL) so
+ * that late labels can still reach it: its model section is then recomputed and the window is
+ * handed over again with revision + 1. Its drift and quality sections keep the label column
+ * of the first close.
+ *
+ * Labels join predictions through a map of ids (internal.h: jmap) of at most spec.max_join
+ * entries: a ring in arrival order, so that the oldest entry is evicted first and TTLs expire
+ * from the head. A label whose prediction has not arrived waits there; a prediction arriving
+ * later picks it up; a waiting label that expires or is evicted counts as unmatched.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "../base/bytes.h"
+#include "../base/hash.h"
+#include "internal.h"
+#include "vigia/ingest.h"
+
+#define KEEP_CLOSED 32 /* closed windows kept in memory for late labels */
+#define RUN_MAX 1024   /* rows added to a profile in one block */
+
+/* ---- windows ----------------------------------------------------------------------------------
+ */
+
+static void win_free(mwin *w) {
+    if (!w)
+        return;
+    vg_profile_free(w->profile);
+    free(w->row);
+    free(w->sens);
+    free(w->arena);
+    free(w->report);
+    free(w->metrics);
+    free(w);
+}
+
+static int win_put(mwin *w, const char *s, size_t n, mtext *t) {
+    if (w->alen + n > w->acap) {
+        size_t cap = w->acap ? w->acap : 1024;
+        while (cap < w->alen + n)
+            cap *= 2;
+        if (cap > UINT32_MAX)
+            return VG_ERR_LIMIT;
+        char *a = realloc(w->arena, cap);
+        if (!a)
+            return VG_ERR_NOMEM;
+        w->arena = a;
+        w->acap = cap;
+    }
+    memcpy(w->arena + w->alen, s, n);
+    t->off = (uint32_t)w->alen;
+    t->len = (uint32_t)n;
+    t->present = 1;
+    w->alen += n;
+    return VG_OK;
+}
+
+static int win_grow_rows(mwin *w, size_t n_sens) {
+    if (w->nrows < w->rows_cap)
+        return VG_OK;
+    size_t cap = w->rows_cap ? w->rows_cap * 2 : 256;
+    mrow *r = realloc(w->row, cap * sizeof *r);
+    if (!r)
+        return VG_ERR_NOMEM;
+    w->row = r;
+    if (n_sens) {
+        mtext *s = realloc(w->sens, cap * n_sens * sizeof *s);
+        if (!s)
+            return VG_ERR_NOMEM;
+        w->sens = s;
+    }
+    w->rows_cap = cap;
+    return VG_OK;
+}
+
+/* A profile with the spec's columns: features, "prediction", "label". */
+static vg_profile *new_profile(const vg_model_spec *s, vg_error *err) {
+    vg_profile *p = vg_profile_new(NULL, err);
+    if (!p)
+        return NULL;
+    for (size_t j = 0; j < s->n_features; j++)
+        if (vg_profile_add_column(p, s->features[j].name, strlen(s->features[j].name), err) < 0)
+            goto fail;
+    if (vg_profile_add_column(p, "prediction", 10, err) < 0 ||
+        vg_profile_add_column(p, "label", 5, err) < 0)
+        goto fail;
+    return p;
+fail:
+    vg_profile_free(p);
+    return NULL;
+}
+
+static vg_profile *clone_profile(const vg_profile *p, vg_error *err) {
+    unsigned char *buf;
+    size_t len;
+    if (vg_profile_encode(p, &buf, &len, err) != VG_OK)
+        return NULL;
+    vg_profile *c = vg_profile_decode(buf, len, "window profile", err);
+    free(buf);
+    return c;
+}
+
+static mwin *win_new(const vg_model_spec *s, int64_t key, vg_error *err) {
+    mwin *w = calloc(1, sizeof *w);
+    if (!w) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    w->key = key;
+    w->min_seq = UINT64_MAX;
+    w->label_seq = UINT64_MAX;
+    if (s->window_count == 0) {
+        w->start_ms = key;
+        w->end_ms = key + s->window_ms;
+    } else {
+        w->start_ms = INT64_MAX;
+        w->end_ms = INT64_MIN;
+    }
+    if (!(w->profile = new_profile(s, err))) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Finds a window (open or kept closed) by key. */
+static mwin *find_window(vg_monitor *m, int64_t key) {
+    for (size_t i = 0; i < m->n_open; i++)
+        if (m->open[i]->key == key)
+            return m->open[i];
+    for (size_t i = m->n_closed; i-- > 0;)
+        if (m->closed[i]->key == key)
+            return m->closed[i];
+    return NULL;
+}
+
+static int push_win(mwin ***arr, size_t *n, size_t *cap, mwin *w) {
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        mwin **a = realloc(*arr, nc * sizeof *a);
+        if (!a)
+            return VG_ERR_NOMEM;
+        *arr = a;
+        *cap = nc;
+    }
+    /* keep key order */
+    size_t i = *n;
+    while (i > 0 && (*arr)[i - 1]->key > w->key) {
+        (*arr)[i] = (*arr)[i - 1];
+        i--;
+    }
+    (*arr)[i] = w;
+    (*n)++;
+    return VG_OK;
+}
+
+static mwin *open_window(vg_monitor *m, int64_t key, vg_error *err) {
+    for (size_t i = 0; i < m->n_open; i++)
+        if (m->open[i]->key == key)
+            return m->open[i];
+    mwin *w = win_new(m->spec, key, err);
+    if (!w)
+        return NULL;
+    if (push_win(&m->open, &m->n_open, &m->open_cap, w) != VG_OK) {
+        win_free(w);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    return w;
+}
+
+/* ---- the join map ---------------------------------------------------------------------------- */
+
+static const char *jent_id(const jent *e) {
+    return e->heap ? e->heap : e->inl;
+}
+
+static void jent_clear(jent *e) {
+    free(e->heap);
+    free(e->label);
+    memset(e, 0, sizeof *e);
+}
+
+static size_t ring_pos(const jmap *j, size_t i) {
+    return (j->head + i) % j->cap;
+}
+
+/* The slot holding ring position pos + 1, or the empty slot where id would go. */
+static size_t slot_find(const jmap *j, uint64_t h, const char *id, size_t len, int *found) {
+    size_t mask = j->nslots - 1, s = (size_t)h & mask;
+    while (j->slots[s]) {
+        const jent *e = &j->ring[j->slots[s] - 1];
+        if (e->hash == h && e->id_len == len && memcmp(jent_id(e), id, len) == 0) {
+            *found = 1;
+            return s;
+        }
+        s = (s + 1) & mask;
+    }
+    *found = 0;
+    return s;
+}
+
+/* Removes slot s by backward-shift deletion (linear probing keeps no tombstones). */
+static void slot_remove(jmap *j, size_t s) {
+    size_t mask = j->nslots - 1;
+    j->slots[s] = 0;
+    size_t i = (s + 1) & mask;
+    while (j->slots[i]) {
+        size_t home = (size_t)j->ring[j->slots[i] - 1].hash & mask;
+        /* the entry at i may move to s if its home is not within (s, i] */
+        if (((i - home) & mask) >= ((i - s) & mask)) {
+            j->slots[s] = j->slots[i];
+            j->slots[i] = 0;
+            s = i;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static int rebuild_slots(jmap *j, size_t nslots) {
+    uint32_t *sl = calloc(nslots, sizeof *sl);
+    if (!sl)
+        return VG_ERR_NOMEM;
+    free(j->slots);
+    j->slots = sl;
+    j->nslots = nslots;
+    for (size_t i = 0; i < j->count; i++) {
+        size_t p = ring_pos(j, i);
+        size_t s = (size_t)j->ring[p].hash & (nslots - 1);
+        while (sl[s])
+            s = (s + 1) & (nslots - 1);
+        sl[s] = (uint32_t)(p + 1);
+    }
+    return VG_OK;
+}
+
+/* Drops the oldest entry; counts an expired waiting label as unmatched. */
+static void pop_head(vg_monitor *m) {
+    jmap *j = &m->join;
+    jent *e = &j->ring[j->head];
+    int found;
+    size_t s = slot_find(j, e->hash, jent_id(e), e->id_len, &found);
+    if (found)
+        slot_remove(j, s);
+    if (e->state == JE_WAIT) {
+        m->st.labels_unmatched++;
+        j->n_wait--;
+    }
+    jent_clear(e);
+    j->head = (j->head + 1) % j->cap;
+    j->count--;
+    if (j->wait_scan)
+        j->wait_scan--;
+}
+
+/* A new entry at the tail (evicting the oldest when full); NULL on NOMEM. */
+static jent *join_insert(vg_monitor *m, uint64_t h, const char *id, size_t len) {
+    jmap *j = &m->join;
+    if (j->count == j->cap && j->cap < j->max) {
+        size_t cap = j->cap ? j->cap * 2 : 1024;
+        if (cap > j->max)
+            cap = j->max;
+        jent *r = malloc(cap * sizeof *r);
+        if (!r)
+            return NULL;
+        for (size_t i = 0; i < j->count; i++)
+            r[i] = j->ring[ring_pos(j, i)];
+        free(j->ring);
+        j->ring = r;
+        j->cap = cap;
+        j->head = 0;
+        size_t ns = 16;
+        while (ns < cap * 2)
+            ns *= 2;
+        if (rebuild_slots(j, ns) != VG_OK)
+            return NULL;
+    }
+    if (j->count == j->cap)
+        pop_head(m);
+    size_t p = ring_pos(j, j->count);
+    jent *e = &j->ring[p];
+    memset(e, 0, sizeof *e);
+    e->hash = h;
+    e->id_len = (uint32_t)len;
+    if (len < JE_INLINE) {
+        memcpy(e->inl, id, len);
+    } else {
+        if (!(e->heap = malloc(len + 1)))
+            return NULL;
+        memcpy(e->heap, id, len);
+        e->heap[len] = '\0';
+    }
+    int found;
+    size_t s = slot_find(j, h, id, len, &found);
+    j->slots[s] = (uint32_t)(p + 1);
+    j->count++;
+    return e;
+}
+
+static jent *join_find(vg_monitor *m, uint64_t h, const char *id, size_t len) {
+    jmap *j = &m->join;
+    if (!j->count)
+        return NULL;
+    int found;
+    size_t s = slot_find(j, h, id, len, &found);
+    return found ? &j->ring[j->slots[s] - 1] : NULL;
+}
+
+static void update_wait_min(vg_monitor *m) {
+    jmap *j = &m->join;
+    if (j->n_wait == 0) {
+        m->wait_min_seq = UINT64_MAX;
+        return;
+    }
+    while (j->wait_scan < j->count && j->ring[ring_pos(j, j->wait_scan)].state != JE_WAIT)
+        j->wait_scan++;
+    m->wait_min_seq =
+        j->wait_scan < j->count ? j->ring[ring_pos(j, j->wait_scan)].wait_seq : UINT64_MAX;
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------------
+ */
+
+vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err) {
+    vg_monitor *m = calloc(1, sizeof *m);
+    if (!m || !(m->spec = mspec_copy(spec))) {
+        free(m);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (m->spec->window_count == 0 && m->spec->window_ms <= 0) {
+        vg_monitor_free(m);
+        vg_error_set(err, VG_ERR_INVALID, "model spec: window.duration must be positive");
+        return NULL;
+    }
+    m->join.max = spec->max_join ? spec->max_join : VG_MONITOR_DEFAULT_MAX_JOIN;
+    if (m->spec->n_sensitive) {
+        if (!(m->sens_idx = malloc(m->spec->n_sensitive * sizeof *m->sens_idx))) {
+            vg_monitor_free(m);
+            vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        for (size_t k = 0; k < m->spec->n_sensitive; k++)
+            m->sens_idx[k] =
+                mspec_feature(m->spec, m->spec->sensitive[k], strlen(m->spec->sensitive[k]));
+    }
+    m->wait_min_seq = UINT64_MAX;
+    snprintf(m->ref_eval_note, sizeof m->ref_eval_note, "no reference");
+    return m;
+}
+
+void vg_monitor_free(vg_monitor *m) {
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n_open; i++)
+        win_free(m->open[i]);
+    for (size_t i = 0; i < m->n_closed; i++)
+        win_free(m->closed[i]);
+    free(m->open);
+    free(m->closed);
+    for (size_t i = 0; i < m->join.count; i++)
+        jent_clear(&m->join.ring[ring_pos(&m->join, i)]);
+    free(m->join.ring);
+    free(m->join.slots);
+    vg_profile_free(m->reference);
+    vg_eval_data_free(m->ref_eval);
+    free(m->last);
+    free(m->run_data);
+    free(m->run_len);
+    free(m->sens_idx);
+    vg_model_spec_free(m->spec);
+    free(m);
+}
+
+const vg_model_spec *vg_monitor_spec(const vg_monitor *m) {
+    return m->spec;
+}
+
+const vg_profile *vg_monitor_reference(const vg_monitor *m) {
+    return m->reference;
+}
+
+static int has_feature_column(const vg_monitor *m, const vg_profile *p) {
+    for (size_t j = 0; j < m->spec->n_features; j++)
+        if (vg_profile_find_column(p, m->spec->features[j].name,
+                                   strlen(m->spec->features[j].name)) >= 0)
+            return 1;
+    return 0;
+}
+
+int vg_monitor_set_reference_profile(vg_monitor *m, const vg_profile *p, vg_error *err) {
+    if (!has_feature_column(m, p))
+        return vg_error_set(err, VG_ERR_INVALID,
+                            "the reference has none of the model's feature columns");
+    vg_profile *c = clone_profile(p, err);
+    if (!c)
+        return err ? err->code : VG_ERR_NOMEM;
+    vg_profile_free(m->reference);
+    m->reference = c;
+    vg_eval_data_free(m->ref_eval);
+    m->ref_eval = NULL;
+    snprintf(m->ref_eval_note, sizeof m->ref_eval_note,
+             "the reference is a profile: the estimate needs its rows");
+    return VG_OK;
+}
+
+int vg_monitor_set_reference_file(vg_monitor *m, const char *path, vg_error *err) {
+    vg_profile *p = NULL;
+    int rc;
+    if (vg_profile_file_is_vgp(path)) {
+        if (!(p = vg_profile_load(path, err)))
+            return err ? err->code : VG_ERR_IO;
+        rc = vg_monitor_set_reference_profile(m, p, err);
+        vg_profile_free(p);
+        return rc;
+    }
+    if ((rc = vg_profile_file(path, NULL, NULL, 1, &p, NULL, err)) != VG_OK)
+        return rc;
+    if (!has_feature_column(m, p)) {
+        vg_profile_free(p);
+        return vg_error_set(err, VG_ERR_INVALID, "%s: none of the model's feature columns", path);
+    }
+    /* the labelled scores of the reference fit CBPE (binary tasks) */
+    vg_eval_data *ev = NULL;
+    char note[200] = "";
+    if (m->spec->task != VG_TASK_BINARY) {
+        snprintf(note, sizeof note, "the estimate (CBPE) is for binary tasks");
+    } else if (vg_profile_find_column(p, "prediction", 10) < 0 ||
+               vg_profile_find_column(p, "label", 5) < 0) {
+        snprintf(note, sizeof note, "the reference has no 'prediction' and 'label' columns");
+    } else {
+        vg_eval_options o;
+        vg_eval_options_init(&o);
+        o.target = "label";
+        o.prediction = "prediction";
+        vg_error e2;
+        if (vg_eval_load(path, NULL, &o, 0, &ev, &e2) != VG_OK) {
+            snprintf(note, sizeof note, "reference rows unusable: %.150s", e2.msg);
+            ev = NULL;
+        }
+    }
+    vg_profile_free(m->reference);
+    m->reference = p;
+    vg_eval_data_free(m->ref_eval);
+    m->ref_eval = ev;
+    snprintf(m->ref_eval_note, sizeof m->ref_eval_note, "%s", note);
+    return VG_OK;
+}
+
+/* ---- apply ------------------------------------------------------------------------------------
+ */
+
+/* Sets row `ri` of w to the label text; counts it when new. Returns 1 when it changed. */
+static int set_label(mwin *w, size_t ri, const char *s, size_t n, int *nomem) {
+    mrow *r = &w->row[ri];
+    if (r->label.present && r->label.len == n && memcmp(w->arena + r->label.off, s, n) == 0)
+        return 0;
+    int was = r->label.present;
+    mtext t;
+    if (win_put(w, s, n, &t) != VG_OK) {
+        *nomem = 1;
+        return 0;
+    }
+    w->row[ri].label = t;
+    if (!was)
+        w->labelled++;
+    return 1;
+}
+
+/* The model row of record r in w (what the metrics need), and its id in the join map. */
+static int add_model_row(vg_monitor *m, const vg_monitor_batch *b, const mrec *r, mwin *w,
+                         int64_t key, int replay, vg_error *err) {
+    const vg_model_spec *s = m->spec;
+    const char *a = b->arena;
+    const mtext *cells = &b->cells[r->cell0];
+    size_t ns = s->n_sensitive;
+    if (win_grow_rows(w, ns) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
+    size_t ri = w->nrows;
+    mrow *row = &w->row[ri];
+    memset(row, 0, sizeof *row);
+    row->pred_kind = r->pred_kind;
+    int rc = win_put(w, a + r->id.off, r->id.len, &row->id);
+    if (rc == VG_OK)
+        rc = win_put(w, a + r->pred.off, r->pred.len, &w->row[ri].pred);
+    for (size_t k = 0; rc == VG_OK && k < ns; k++) {
+        int fi = m->sens_idx[k];
+        mtext *dst = &w->sens[ri * ns + k];
+        memset(dst, 0, sizeof *dst);
+        if (fi >= 0 && cells[fi].present)
+            rc = win_put(w, a + cells[fi].off, cells[fi].len, dst);
+    }
+    if (rc != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
+    w->nrows++;
+    int nomem = 0;
+    if (r->label.present)
+        set_label(w, ri, a + r->label.off, r->label.len, &nomem);
+    /* the join: a waiting label is picked up; the id now names this row */
+    const char *id = a + r->id.off;
+    uint64_t h = vg_hash_bytes(id, r->id.len);
+    jent *e = join_find(m, h, id, r->id.len);
+    if (e && e->state == JE_WAIT) {
+        if (!r->label.present)
+            set_label(w, ri, e->label, e->label_len, &nomem);
+        if (e->wait_seq < w->min_seq)
+            w->min_seq = e->wait_seq; /* the label's batch must stay in the journal */
+        free(e->label);
+        e->label = NULL;
+        m->join.n_wait--;
+        if (!replay)
+            m->st.labels_matched++;
+    } else if (!e && !(e = join_insert(m, h, id, r->id.len))) {
+        nomem = 1;
+    }
+    if (nomem)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
+    e->state = JE_PRED;
+    e->wkey = key;
+    e->row = (uint32_t)ri;
+    e->expires_ms = b->now_ms + s->label_ttl_ms;
+
+    return VG_OK;
+}
+
+/* Adds record r to its window, all but the profile (apply adds runs of records to a profile at
+ * once); *wout receives the window, NULL when the record is skipped (its window closed). */
+static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uint64_t seq,
+                          int replay, mwin **wout, vg_error *err) {
+    const vg_model_spec *s = m->spec;
+    int64_t key;
+    *wout = NULL;
+    if (s->window_count > 0) {
+        key = r->wkey != MREC_UNASSIGNED ? r->wkey : (int64_t)(m->count_ordinal / s->window_count);
+    } else {
+        key = r->wkey != MREC_UNASSIGNED ? r->wkey : mwin_key(s, r->ts_ms);
+    }
+    r->wkey = key;
+    if (m->has_closed && key <= m->last_closed_key) {
+        r->skip = 1; /* its window closed between parse and apply, or before a restart */
+        if (!replay) {
+            m->st.records_rejected++;
+            m->st.records_late++;
+        }
+        return VG_OK;
+    }
+    mwin *w = open_window(m, key, err);
+    if (!w)
+        return err ? err->code : VG_ERR_NOMEM;
+    if (s->window_count > 0) {
+        uint64_t next = (uint64_t)key * s->window_count + w->rows + 1;
+        if (next > m->count_ordinal)
+            m->count_ordinal = next;
+    }
+    *wout = w;
+    w->rows++;
+    /* model rows are bounded per window (max_join: more could not be joined anyway); the
+     * profile still takes every record */
+    if (w->nrows < m->join.max) {
+        int rc = add_model_row(m, b, r, w, key, replay, err);
+        if (rc != VG_OK)
+            return rc;
+    }
+    if (seq < w->min_seq)
+        w->min_seq = seq;
+    if (seq > w->max_seq)
+        w->max_seq = seq;
+    if (s->window_count > 0) {
+        if (r->ts_ms < w->start_ms)
+            w->start_ms = r->ts_ms;
+        if (r->ts_ms > w->end_ms)
+            w->end_ms = r->ts_ms;
+    }
+    if (!m->has_watermark || r->ts_ms > m->st.watermark_ms) {
+        m->st.watermark_ms = r->ts_ms;
+        m->has_watermark = 1;
+    }
+    if (!replay)
+        m->st.records_accepted++;
+    return VG_OK;
+}
+
+static int add_label(vg_monitor *m, const vg_monitor_batch *b, const mrec *r, uint64_t seq,
+                     int replay, vg_error *err) {
+    const char *a = b->arena;
+    const char *id = a + r->id.off;
+    uint64_t h = vg_hash_bytes(id, r->id.len);
+    jent *e = join_find(m, h, id, r->id.len);
+    int nomem = 0;
+    if (!replay)
+        m->st.labels_received++;
+    if (e && e->state == JE_PRED) {
+        mwin *w = find_window(m, e->wkey);
+        if (!w || e->row >= w->nrows) {
+            if (!replay)
+                m->st.labels_unmatched++; /* its window left memory */
+            return VG_OK;
+        }
+        int changed = set_label(w, e->row, a + r->label.off, r->label.len, &nomem);
+        if (nomem)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory joining a label");
+        if (!replay) {
+            m->st.labels_matched++;
+            if (w->closed)
+                m->st.labels_late++;
+        }
+        if (w->closed && changed) {
+            w->dirty = 1;
+            w->pending = 1;
+            if (seq < w->label_seq)
+                w->label_seq = seq;
+        }
+        return VG_OK;
+    }
+    if (!e) {
+        if (!(e = join_insert(m, h, id, r->id.len)))
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory joining a label");
+        e->state = JE_WAIT;
+        m->join.n_wait++;
+    }
+    /* waiting already: the newer label replaces the older */
+    free(e->label);
+    if (!(e->label = malloc(r->label.len ? r->label.len : 1)))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory joining a label");
+    memcpy(e->label, a + r->label.off, r->label.len);
+    e->label_len = r->label.len;
+    e->wait_seq = seq;
+    e->expires_ms = b->now_ms + m->spec->label_ttl_ms;
+    return VG_OK;
+}
+
+/* Adds rows rec[from .. to) of b (not skipped) to the profile of w in one block: the
+ * features and the prediction. The label column, beyond the block, counts them missing;
+ * fill_labels corrects that at close. */
+static int profile_run(vg_monitor *m, mwin *w, const vg_monitor_batch *b, size_t from, size_t to,
+                       vg_error *err) {
+    size_t nc = m->spec->n_features + 1, k = 0;
+    for (size_t i = from; i < to; i++) {
+        const mrec *r = &b->rec[i];
+        if (r->skip)
+            continue;
+        const mtext *cells = &b->cells[r->cell0];
+        const char **d = m->run_data + k * nc;
+        size_t *l = m->run_len + k * nc;
+        for (size_t j = 0; j + 1 < nc; j++) {
+            d[j] = cells[j].present ? b->arena + cells[j].off : "";
+            l[j] = cells[j].len;
+        }
+        d[nc - 1] = b->arena + r->pred.off;
+        l[nc - 1] = r->pred.len;
+        k++;
+    }
+    if (k == 0)
+        return VG_OK;
+    vg_batch vb = {k, nc, m->run_data, m->run_len};
+    if (vg_profile_add_batch(w->profile, &vb) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
+    return VG_OK;
+}
+
+int vg_monitor_apply(vg_monitor *m, vg_monitor_batch *b, uint64_t seq, int replay, vg_error *err) {
+    if (b->n_features != m->spec->n_features)
+        return vg_error_set(err, VG_ERR_INVALID, "batch of another model");
+    if (b->labels) {
+        for (size_t i = 0; i < b->n; i++) {
+            int rc = add_label(m, b, &b->rec[i], seq, replay, err);
+            if (rc != VG_OK)
+                return rc;
+        }
+        update_wait_min(m);
+        return VG_OK;
+    }
+    /* scratch for blocks of up to RUN_MAX rows */
+    size_t nc = m->spec->n_features + 1;
+    if (!m->run_data) {
+        m->run_data = malloc(RUN_MAX * nc * sizeof *m->run_data);
+        m->run_len = malloc(RUN_MAX * nc * sizeof *m->run_len);
+        if (!m->run_data || !m->run_len)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    mwin *cur = NULL;
+    size_t from = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        mwin *w;
+        int rc = add_prediction(m, b, &b->rec[i], seq, replay, &w, err);
+        if (rc != VG_OK)
+            return rc;
+        if (!w)
+            continue;
+        if (cur && (w != cur || i - from >= RUN_MAX)) {
+            if ((rc = profile_run(m, cur, b, from, i, err)) != VG_OK)
+                return rc;
+            from = i;
+        }
+        if (!cur || w != cur)
+            from = i;
+        cur = w;
+    }
+    if (cur) {
+        int rc = profile_run(m, cur, b, from, b->n, err);
+        if (rc != VG_OK)
+            return rc;
+    }
+    update_wait_min(m);
+    return VG_OK;
+}
+
+void vg_monitor_count_rejects(vg_monitor *m, size_t n_records, size_t n_late, int labels) {
+    if (labels) {
+        m->st.labels_rejected += n_records;
+    } else {
+        m->st.records_rejected += n_records;
+        m->st.records_late += n_late;
+    }
+}
+
+/* ---- closing and reports ----------------------------------------------------------------------
+ */
+
+static const mwin *previous_of(const vg_monitor *m, const mwin *w) {
+    const mwin *prev = NULL;
+    for (size_t i = 0; i < m->n_closed; i++)
+        if (m->closed[i] != w && m->closed[i]->key < w->key)
+            prev = m->closed[i];
+    return prev;
+}
+
+static int report_window(vg_monitor *m, mwin *w, vg_error *err) {
+    mreport_in in = {m->spec, m->reference, m->ref_eval, m->ref_eval_note, previous_of(m, w), w};
+    char *json;
+    vg_metric_sample *ms;
+    size_t n;
+    int rc = mreport_build(&in, &json, &ms, &n, err);
+    if (rc != VG_OK)
+        return rc;
+    free(w->report);
+    free(w->metrics);
+    w->report = json;
+    w->metrics = ms;
+    w->n_metrics = n;
+    return VG_OK;
+}
+
+/* The label column from the rows' labels (once, at close). Blocks of records counted every
+ * row missing in it (the label is not in the block); each label added now takes one back. */
+static int fill_labels(const vg_model_spec *s, mwin *w) {
+    size_t col = s->n_features + 1;
+    vg_column *c = w->profile->cols[col];
+    for (size_t i = 0; i < w->nrows; i++) {
+        const mtext *l = &w->row[i].label;
+        if (!l->present)
+            continue;
+        int rc = vg_profile_add_text(w->profile, col, w->arena + l->off, l->len);
+        if (rc != VG_OK)
+            return rc;
+        if (c->missing > 0)
+            c->missing--;
+    }
+    return VG_OK;
+}
+
+static int set_last(vg_monitor *m, const mwin *w) {
+    vg_metric_sample *c = NULL;
+    if (w->n_metrics && !(c = malloc(w->n_metrics * sizeof *c)))
+        return VG_ERR_NOMEM;
+    if (c)
+        memcpy(c, w->metrics, w->n_metrics * sizeof *c);
+    free(m->last);
+    m->last = c;
+    m->n_last = w->n_metrics;
+    return VG_OK;
+}
+
+static int close_window(vg_monitor *m, size_t oi, vg_error *err) {
+    mwin *w = m->open[oi];
+    int rc = fill_labels(m->spec, w);
+    if (rc != VG_OK)
+        return vg_error_set(err, rc, "out of memory closing a window");
+    w->closed = 1;
+    w->revision = 1;
+    w->pending = 1;
+    w->dirty = 0;
+    if ((rc = report_window(m, w, err)) != VG_OK)
+        return rc;
+    if (push_win(&m->closed, &m->n_closed, &m->closed_cap, w) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory closing a window");
+    memmove(m->open + oi, m->open + oi + 1, (m->n_open - oi - 1) * sizeof *m->open);
+    m->n_open--;
+    m->has_closed = 1;
+    if (w->key > m->last_closed_key || m->st.windows_closed == 0)
+        m->last_closed_key = w->key;
+    m->st.last_closed_end_ms = w->end_ms;
+    m->st.windows_closed++;
+    if (set_last(m, w) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory closing a window");
+    return VG_OK;
+}
+
+/* Closed windows leave memory, oldest first, past the TTL, beyond KEEP_CLOSED windows or beyond
+ * max_join model rows in all (no more could be joined) - never one still to hand over, never
+ * the newest: it is the next window's "previous". */
+static void evict_closed(vg_monitor *m, int64_t now_ms) {
+    uint64_t kept_rows = 0;
+    for (size_t i = 0; i < m->n_closed; i++)
+        kept_rows += m->closed[i]->nrows;
+    size_t i = 0;
+    while (i + 1 < m->n_closed) {
+        mwin *w = m->closed[i];
+        int old = m->n_closed > KEEP_CLOSED || kept_rows > m->join.max ||
+                  w->closed_wall_ms + m->spec->label_ttl_ms <= now_ms;
+        if (!old || w->pending) {
+            i++;
+            continue;
+        }
+        kept_rows -= w->nrows;
+        win_free(w);
+        memmove(m->closed + i, m->closed + i + 1, (m->n_closed - i - 1) * sizeof *m->closed);
+        m->n_closed--;
+    }
+}
+
+int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) {
+    const vg_model_spec *s = m->spec;
+    /* label TTLs */
+    jmap *j = &m->join;
+    while (j->count && j->ring[j->head].expires_ms <= now_ms)
+        pop_head(m);
+    int closed = 0;
+    while (m->n_open) {
+        mwin *w = m->open[0];
+        int due;
+        if (flush)
+            due = 1;
+        else if (s->window_count > 0)
+            due = w->rows >= s->window_count;
+        else
+            due = m->has_watermark && m->st.watermark_ms >= w->end_ms + s->lateness_ms;
+        if (!due) /* windows close in key order (count windows also fill in it) */
+            break;
+        w->closed_wall_ms = now_ms;
+        int rc = close_window(m, 0, err);
+        if (rc != VG_OK)
+            return rc;
+        closed++;
+    }
+    evict_closed(m, now_ms);
+    update_wait_min(m);
+    return closed;
+}
+
+/* ---- rows blob --------------------------------------------------------------------------------
+ */
+
+#define ROWS_MAGIC "VGMR"
+#define ROWS_VERSION 1
+
+static void put_text(vg_wbuf *w, const mtext *t) {
+    vg_wbuf_u32(w, t->off);
+    vg_wbuf_u32(w, t->len);
+    vg_wbuf_u8(w, t->present);
+}
+
+static int get_text(vg_rbuf *r, mtext *t, size_t alen) {
+    t->off = vg_rbuf_u32(r);
+    t->len = vg_rbuf_u32(r);
+    t->present = vg_rbuf_u8(r);
+    if (t->present > 1 || (size_t)t->off + t->len > alen)
+        r->failed = 1;
+    return vg_rbuf_ok(r);
+}
+
+static int rows_encode(const vg_model_spec *s, const mwin *w, unsigned char **out, size_t *len) {
+    vg_wbuf b;
+    vg_wbuf_init(&b);
+    vg_wbuf_put(&b, ROWS_MAGIC, 4);
+    vg_wbuf_u32(&b, ROWS_VERSION);
+    vg_wbuf_u32(&b, (uint32_t)s->n_sensitive);
+    vg_wbuf_u64(&b, w->nrows);
+    vg_wbuf_str(&b, w->arena ? w->arena : "", w->alen);
+    for (size_t i = 0; i < w->nrows; i++) {
+        const mrow *r = &w->row[i];
+        put_text(&b, &r->id);
+        put_text(&b, &r->pred);
+        put_text(&b, &r->label);
+        vg_wbuf_u8(&b, r->pred_kind);
+        for (size_t k = 0; k < s->n_sensitive; k++)
+            put_text(&b, &w->sens[i * s->n_sensitive + k]);
+    }
+    vg_wbuf_u32(&b, (uint32_t)crc32(0L, b.data, (uInt)b.len));
+    if (b.failed) {
+        vg_wbuf_free(&b);
+        return VG_ERR_NOMEM;
+    }
+    *out = b.data;
+    *len = b.len;
+    return VG_OK;
+}
+
+static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, size_t len,
+                       vg_error *err) {
+    if (len < 24 || memcmp(d, ROWS_MAGIC, 4) != 0)
+        return vg_error_set(err, VG_ERR_FORMAT, "window rows: bad magic or truncated");
+    uint32_t crc = (uint32_t)d[len - 4] | (uint32_t)d[len - 3] << 8 | (uint32_t)d[len - 2] << 16 |
+                   (uint32_t)d[len - 1] << 24;
+    if ((uint32_t)crc32(0L, d, (uInt)(len - 4)) != crc)
+        return vg_error_set(err, VG_ERR_FORMAT, "window rows: checksum mismatch");
+    vg_rbuf r;
+    vg_rbuf_init(&r, d + 4, len - 8);
+    uint32_t version = vg_rbuf_u32(&r), ns = vg_rbuf_u32(&r);
+    uint64_t n = vg_rbuf_u64(&r);
+    size_t alen;
+    const char *arena = vg_rbuf_str(&r, &alen);
+    size_t per = 28 + 9 * (size_t)ns; /* bytes per row */
+    if (!vg_rbuf_ok(&r) || version != ROWS_VERSION || ns != s->n_sensitive ||
+        n > vg_rbuf_left(&r) / per)
+        return vg_error_set(err, VG_ERR_FORMAT, "window rows: corrupted or another model's");
+    w->arena = malloc(alen ? alen : 1);
+    w->row = malloc((n ? n : 1) * sizeof *w->row);
+    w->sens = ns ? malloc((n ? n : 1) * ns * sizeof *w->sens) : NULL;
+    if (!w->arena || !w->row || (ns && !w->sens))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    memcpy(w->arena, arena, alen);
+    w->alen = w->acap = alen;
+    w->rows_cap = n;
+    w->labelled = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        mrow *x = &w->row[i];
+        get_text(&r, &x->id, alen);
+        get_text(&r, &x->pred, alen);
+        get_text(&r, &x->label, alen);
+        x->pred_kind = vg_rbuf_u8(&r);
+        for (size_t k = 0; k < ns; k++)
+            get_text(&r, &w->sens[i * ns + k], alen);
+        if (x->pred_kind > PK_VALUE || !x->id.present || !x->pred.present)
+            r.failed = 1;
+        if (!vg_rbuf_ok(&r))
+            return vg_error_set(err, VG_ERR_FORMAT, "window rows: corrupted row %llu",
+                                (unsigned long long)i);
+        w->labelled += x->label.present;
+    }
+    w->nrows = n;
+    return VG_OK;
+}
+
+/* ---- hand-over and restore --------------------------------------------------------------------
+ */
+
+void vg_window_free(vg_window *w) {
+    if (!w)
+        return;
+    vg_profile_free(w->profile);
+    free(w->report_json);
+    free(w->metrics);
+    free(w->rows_blob);
+    free(w);
+}
+
+static vg_window *export_window(const vg_monitor *m, const mwin *w, vg_error *err) {
+    vg_window *o = calloc(1, sizeof *o);
+    if (!o) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    o->key = w->key;
+    o->start_ms = w->start_ms;
+    o->end_ms = w->end_ms;
+    o->revision = w->revision;
+    o->rows = w->rows;
+    o->labelled = w->labelled;
+    o->max_seq = w->max_seq;
+    o->n_metrics = w->n_metrics;
+    if (!(o->profile = clone_profile(w->profile, err)))
+        goto fail;
+    if (!(o->report_json = strdup(w->report ? w->report : "{}")))
+        goto nomem;
+    if (w->n_metrics) {
+        if (!(o->metrics = malloc(w->n_metrics * sizeof *o->metrics)))
+            goto nomem;
+        memcpy(o->metrics, w->metrics, w->n_metrics * sizeof *o->metrics);
+    }
+    if (rows_encode(m->spec, w, &o->rows_blob, &o->rows_blob_len) != VG_OK)
+        goto nomem;
+    return o;
+nomem:
+    vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+fail:
+    vg_window_free(o);
+    return NULL;
+}
+
+int vg_monitor_take_windows(vg_monitor *m, vg_window ***out, size_t *n, vg_error *err) {
+    size_t k = 0;
+    for (size_t i = 0; i < m->n_closed; i++)
+        k += m->closed[i]->pending;
+    *out = NULL;
+    *n = 0;
+    if (k == 0)
+        return VG_OK;
+    vg_window **arr = calloc(k, sizeof *arr);
+    if (!arr)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    size_t got = 0;
+    int rc = VG_OK;
+    for (size_t i = 0; i < m->n_closed; i++) {
+        mwin *w = m->closed[i];
+        if (!w->pending)
+            continue;
+        if (w->dirty) {
+            /* late labels: the model section is recomputed (drift keeps its first labels) */
+            if (w->revision_emitted)
+                w->revision++;
+            if ((rc = report_window(m, w, err)) != VG_OK)
+                break;
+            if (i == m->n_closed - 1 && set_last(m, w) != VG_OK) {
+                rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+                break;
+            }
+        }
+        if (!(arr[got] = export_window(m, w, err))) {
+            rc = err ? err->code : VG_ERR_NOMEM;
+            break;
+        }
+        got++;
+        w->pending = 0;
+        w->dirty = 0;
+        w->revision_emitted = 1;
+        w->label_seq = UINT64_MAX;
+    }
+    if (rc != VG_OK) {
+        for (size_t i = 0; i < got; i++)
+            vg_window_free(arr[i]);
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *n = got;
+    return VG_OK;
+}
+
+int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err) {
+    const vg_model_spec *s = m->spec;
+    if (!src->profile || !src->rows_blob)
+        return vg_error_set(err, VG_ERR_INVALID, "restore: the window needs its profile and rows");
+    if (find_window(m, src->key))
+        return vg_error_set(err, VG_ERR_INVALID, "restore: window %lld is already in memory",
+                            (long long)src->key);
+    mwin *w = calloc(1, sizeof *w);
+    if (!w)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    w->key = src->key;
+    w->start_ms = src->start_ms;
+    w->end_ms = src->end_ms;
+    w->revision = src->revision ? src->revision : 1;
+    w->revision_emitted = 1;
+    w->rows = src->rows;
+    w->max_seq = src->max_seq;
+    w->min_seq = UINT64_MAX;
+    w->label_seq = UINT64_MAX;
+    w->closed = 1;
+    w->closed_wall_ms = src->end_ms;
+    int rc;
+    if (!(w->profile = clone_profile(src->profile, err)) ||
+        (rc = rows_decode(s, w, src->rows_blob, src->rows_blob_len, err)) != VG_OK) {
+        rc = err ? err->code : VG_ERR_NOMEM;
+        win_free(w);
+        return rc;
+    }
+    if (src->n_metrics && src->metrics) {
+        if (!(w->metrics = malloc(src->n_metrics * sizeof *w->metrics))) {
+            win_free(w);
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        }
+        memcpy(w->metrics, src->metrics, src->n_metrics * sizeof *w->metrics);
+        w->n_metrics = src->n_metrics;
+    }
+    if (src->report_json && !(w->report = strdup(src->report_json))) {
+        win_free(w);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    if (push_win(&m->closed, &m->n_closed, &m->closed_cap, w) != VG_OK) {
+        win_free(w);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    /* its ids join late labels again */
+    for (size_t i = 0; i < w->nrows; i++) {
+        const mrow *r = &w->row[i];
+        const char *id = w->arena + r->id.off;
+        uint64_t h = vg_hash_bytes(id, r->id.len);
+        jent *e = join_find(m, h, id, r->id.len);
+        if (e && e->state == JE_WAIT)
+            continue;
+        if (!e && !(e = join_insert(m, h, id, r->id.len)))
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        e->state = JE_PRED;
+        e->wkey = w->key;
+        e->row = (uint32_t)i;
+        e->expires_ms = w->end_ms + s->label_ttl_ms;
+    }
+    if (!m->has_closed || w->key >= m->last_closed_key) {
+        m->last_closed_key = w->key;
+        m->has_closed = 1;
+        m->st.last_closed_end_ms = w->end_ms;
+        if (set_last(m, w) != VG_OK)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    if (s->window_count > 0 && (uint64_t)(w->key + 1) * s->window_count > m->count_ordinal)
+        m->count_ordinal = (uint64_t)(w->key + 1) * s->window_count;
+    if (!m->has_watermark || w->end_ms > m->st.watermark_ms) {
+        /* event time has reached at least the end of what was closed */
+        m->st.watermark_ms = s->window_count > 0 ? w->end_ms : w->end_ms + s->lateness_ms;
+        m->has_watermark = 1;
+    }
+    /* keep memory bounded as advance would */
+    while (m->n_closed > KEEP_CLOSED) {
+        win_free(m->closed[0]);
+        memmove(m->closed, m->closed + 1, (m->n_closed - 1) * sizeof *m->closed);
+        m->n_closed--;
+    }
+    return VG_OK;
+}
+
+uint64_t vg_monitor_min_open_seq(const vg_monitor *m) {
+    uint64_t s = m->wait_min_seq;
+    for (size_t i = 0; i < m->n_open; i++)
+        if (m->open[i]->min_seq < s)
+            s = m->open[i]->min_seq;
+    for (size_t i = 0; i < m->n_closed; i++)
+        if (m->closed[i]->pending && m->closed[i]->label_seq < s)
+            s = m->closed[i]->label_seq;
+    return s;
+}
+
+/* The open windows as one window closed now: profiles merged, rows concatenated. */
+char *vg_monitor_open_report(vg_monitor *m, vg_error *err) {
+    if (m->n_open == 0) {
+        vg_error_set(err, VG_ERR_INVALID, "no window is open");
+        return NULL;
+    }
+    const vg_model_spec *s = m->spec;
+    mwin *t = calloc(1, sizeof *t);
+    char *json = NULL;
+    vg_metric_sample *ms = NULL;
+    size_t nms = 0;
+    if (!t) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    t->key = m->open[0]->key;
+    t->start_ms = INT64_MAX;
+    t->end_ms = INT64_MIN;
+    if (!(t->profile = new_profile(s, err)))
+        goto out;
+    size_t ns = s->n_sensitive;
+    for (size_t i = 0; i < m->n_open; i++) {
+        const mwin *w = m->open[i];
+        if (vg_profile_merge(t->profile, w->profile, err) != VG_OK)
+            goto out;
+        t->start_ms = w->start_ms < t->start_ms ? w->start_ms : t->start_ms;
+        t->end_ms = w->end_ms > t->end_ms ? w->end_ms : t->end_ms;
+        t->rows += w->rows;
+        for (size_t r = 0; r < w->nrows; r++) {
+            if (win_grow_rows(t, ns) != VG_OK)
+                goto nomem;
+            mrow *d = &t->row[t->nrows];
+            const mrow *x = &w->row[r];
+            *d = *x;
+            memset(&d->label, 0, sizeof d->label);
+            if (win_put(t, w->arena + x->id.off, x->id.len, &t->row[t->nrows].id) != VG_OK ||
+                win_put(t, w->arena + x->pred.off, x->pred.len, &t->row[t->nrows].pred) != VG_OK)
+                goto nomem;
+            if (x->label.present) {
+                if (win_put(t, w->arena + x->label.off, x->label.len, &t->row[t->nrows].label) !=
+                    VG_OK)
+                    goto nomem;
+                t->labelled++;
+            }
+            for (size_t k = 0; k < ns; k++) {
+                const mtext *sv = &w->sens[r * ns + k];
+                mtext *dv = &t->sens[t->nrows * ns + k];
+                memset(dv, 0, sizeof *dv);
+                if (sv->present && win_put(t, w->arena + sv->off, sv->len, dv) != VG_OK)
+                    goto nomem;
+            }
+            t->nrows++;
+        }
+    }
+    if (fill_labels(s, t) != VG_OK)
+        goto nomem;
+    {
+        const mwin *prev = m->n_closed ? m->closed[m->n_closed - 1] : NULL;
+        mreport_in in = {s, m->reference, m->ref_eval, m->ref_eval_note, prev, t};
+        if (mreport_build(&in, &json, &ms, &nms, err) != VG_OK)
+            json = NULL;
+    }
+    goto out;
+nomem:
+    vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+out:
+    free(ms);
+    win_free(t);
+    return json;
+}
+
+/* ---- counters ---------------------------------------------------------------------------------
+ */
+
+void vg_monitor_get_stats(const vg_monitor *m, vg_monitor_stats *s) {
+    *s = m->st;
+    s->join_pending = m->join.count;
+    uint64_t open = 0;
+    for (size_t i = 0; i < m->n_open; i++)
+        open += m->open[i]->rows;
+    s->open_rows = open;
+}
+
+const vg_metric_sample *vg_monitor_last_metrics(const vg_monitor *m, size_t *n) {
+    *n = m->n_last;
+    return m->last;
+}

@@ -1,0 +1,825 @@
+/*
+ * The daemon's core: the registry of models (each a vg_monitor behind its own mutex), the
+ * persistence of closed windows, references on disk, the start-up recovery and the tick thread.
+ *
+ * Durability, the invariant a reader must keep in mind: a batch is acknowledged only once its
+ * journal entry is committed; a journal entry is deleted only once every window holding its
+ * records is in the store (vg_monitor_min_open_seq bounds the prune). After a crash, recovery
+ * restores the recent closed windows (so late labels still find their rows and replay knows
+ * what is closed) and replays the journal, which rebuilds the open windows exactly.
+ *
+ * Models are reference counted: a request takes a reference under the registry lock, then
+ * locks the model. DELETE and PUT take the model out of (or swap it in) the registry and flag it
+ * gone; a request that finds its model gone after locking looks the name up again.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "vigia/profile.h"
+#include "vigia/version.h"
+
+int64_t serve_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+serve_live serve_get_live(vg_serve *s) {
+    serve_live l;
+    pthread_mutex_lock(&s->cfg_mu);
+    l.max_body_bytes = s->cfg.max_body_bytes;
+    l.max_records = s->cfg.max_records;
+    l.batch_partial = s->cfg.batch_partial;
+    l.retention_ms = s->cfg.retention_ms;
+    l.tick_ms = s->cfg.tick_ms;
+    pthread_mutex_unlock(&s->cfg_mu);
+    return l;
+}
+
+/* ---- replies ---- */
+
+void serve_reply_json(serve_reply *r, unsigned status, json_t *j) {
+    free(r->body);
+    r->body = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (!r->body) {
+        r->status = 500;
+        r->body = strdup("{\"error\": {\"code\": \"internal\", \"message\": \"out of memory\"}}");
+    } else {
+        r->status = status;
+    }
+    r->len = r->body ? strlen(r->body) : 0;
+    r->type = "application/json";
+}
+
+void serve_reply_error(serve_reply *r, unsigned status, const char *code, const char *fmt, ...) {
+    char msg[VG_ERROR_MSG_MAX + 256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    serve_reply_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+    r->status = status;
+}
+
+void serve_reply_vg_error(serve_reply *r, const vg_error *err) {
+    switch (err->code) {
+    case VG_ERR_PARSE: serve_reply_error(r, 400, "bad_json", "%s", err->msg); break;
+    case VG_ERR_INVALID:
+    case VG_ERR_FORMAT:
+    case VG_ERR_MISMATCH: serve_reply_error(r, 400, "invalid", "%s", err->msg); break;
+    case VG_ERR_LIMIT: serve_reply_error(r, 413, "too_large", "%s", err->msg); break;
+    case VG_ERR_NOMEM: serve_reply_error(r, 500, "internal", "out of memory"); break;
+    default: serve_reply_error(r, 500, "storage", "%s", err->msg); break;
+    }
+}
+
+/* ---- registry ---- */
+
+static void model_free(serve_model *m) {
+    if (!m)
+        return;
+    vg_monitor_free(m->mon);
+    pthread_mutex_destroy(&m->mu);
+    free(m->name);
+    free(m);
+}
+
+static serve_model *model_new(vg_monitor *mon) {
+    serve_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->name = strdup(vg_monitor_spec(mon)->name);
+    if (!m->name || pthread_mutex_init(&m->mu, NULL)) {
+        free(m->name);
+        free(m);
+        return NULL;
+    }
+    m->mon = mon;
+    m->refs = 1;
+    return m;
+}
+
+static ssize_t find_locked(vg_serve *s, const char *name) {
+    for (size_t i = 0; i < s->n_models; i++)
+        if (!strcmp(s->models[i]->name, name))
+            return (ssize_t)i;
+    return -1;
+}
+
+serve_model *serve_model_acquire(vg_serve *s, const char *name) {
+    pthread_mutex_lock(&s->reg_mu);
+    ssize_t i = find_locked(s, name);
+    serve_model *m = i >= 0 ? s->models[i] : NULL;
+    if (m)
+        m->refs++;
+    pthread_mutex_unlock(&s->reg_mu);
+    return m;
+}
+
+void serve_model_release(vg_serve *s, serve_model *m) {
+    if (!m)
+        return;
+    pthread_mutex_lock(&s->reg_mu);
+    unsigned left = --m->refs;
+    pthread_mutex_unlock(&s->reg_mu);
+    if (!left)
+        model_free(m);
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **serve_model_names(vg_serve *s, size_t *n) {
+    pthread_mutex_lock(&s->reg_mu);
+    char **v = calloc(s->n_models + 1, sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; v && i < s->n_models; i++)
+        if ((v[k] = strdup(s->models[i]->name)))
+            k++;
+    pthread_mutex_unlock(&s->reg_mu);
+    if (v)
+        qsort(v, k, sizeof *v, cmp_str);
+    *n = k;
+    return v;
+}
+
+/* Adds m (its reference passes to the registry); VG_ERR_MISMATCH when the name is taken. */
+static int registry_add(vg_serve *s, serve_model *m) {
+    pthread_mutex_lock(&s->reg_mu);
+    int rc = VG_OK;
+    if (find_locked(s, m->name) >= 0) {
+        rc = VG_ERR_MISMATCH;
+    } else if (s->n_models == s->cap_models) {
+        size_t cap = s->cap_models ? 2 * s->cap_models : 8;
+        serve_model **v = realloc(s->models, cap * sizeof *v);
+        if (!v)
+            rc = VG_ERR_NOMEM;
+        else {
+            s->models = v;
+            s->cap_models = cap;
+        }
+    }
+    if (rc == VG_OK)
+        s->models[s->n_models++] = m;
+    pthread_mutex_unlock(&s->reg_mu);
+    return rc;
+}
+
+/* ---- references on disk: DATA_DIR/references/MODEL.{csv,ndjson,vgp} ---- */
+
+static const char *const ref_formats[] = {"csv", "ndjson", "vgp"};
+
+static int ref_path(vg_serve *s, const char *model, const char *format, const char *tag, char *out,
+                    size_t cap) {
+    int n = snprintf(out, cap, "%s/references/%s%s.%s", s->cfg.data_dir, model, tag, format);
+    return n > 0 && (size_t)n < cap ? VG_OK : VG_ERR_LIMIT;
+}
+
+static int write_file(const char *path, const void *data, size_t len, vg_error *err) {
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    int ok = fwrite(data, 1, len, f) == len;
+    ok &= fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok &= fclose(f) == 0;
+    if (!ok) {
+        unlink(path);
+        return vg_error_set(err, VG_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+    }
+    return VG_OK;
+}
+
+/* Writes the bytes to a fresh file, loads it into mon, and on success makes it the model's
+ * reference file (the previous one, of whatever format, removed). */
+static int load_reference(vg_serve *s, vg_monitor *mon, const char *model, const char *format,
+                          const void *data, size_t len, vg_error *err) {
+    char dir[4096], tmp[4096], final[4096];
+    snprintf(dir, sizeof dir, "%s/references", s->cfg.data_dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
+    if (ref_path(s, model, format, ".new", tmp, sizeof tmp) ||
+        ref_path(s, model, format, "", final, sizeof final))
+        return vg_error_set(err, VG_ERR_LIMIT, "data_dir path too long");
+    int rc = write_file(tmp, data, len, err);
+    if (rc != VG_OK)
+        return rc;
+    rc = vg_monitor_set_reference_file(mon, tmp, err);
+    if (rc != VG_OK) {
+        unlink(tmp);
+        return rc;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        char old[4096];
+        if (!ref_path(s, model, ref_formats[i], "", old, sizeof old))
+            unlink(old);
+    }
+    if (rename(tmp, final) != 0)
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot rename: %s", tmp, strerror(errno));
+    return VG_OK;
+}
+
+static void remove_reference_files(vg_serve *s, const char *model) {
+    for (size_t i = 0; i < 3; i++) {
+        char p[4096];
+        if (!ref_path(s, model, ref_formats[i], "", p, sizeof p))
+            unlink(p);
+    }
+}
+
+/* The stored reference (if any) into mon. */
+static int reference_from_store(vg_serve *s, vg_monitor *mon, const char *model, vg_error *err) {
+    char *format = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    int64_t when = 0;
+    int rc = vg_store_get_reference(s->store, model, &format, &data, &len, &when, err);
+    if (rc == VG_OK && data)
+        rc = load_reference(s, mon, model, format ? format : "csv", data, len, err);
+    free(format);
+    free(data);
+    return rc;
+}
+
+int serve_model_set_reference(vg_serve *s, serve_model *m, const char *format, const void *data,
+                              size_t len, vg_error *err) {
+    int rc = load_reference(s, m->mon, m->name, format, data, len, err);
+    if (rc == VG_OK)
+        rc = vg_store_put_reference(s->store, m->name, format, data, len, err);
+    return rc;
+}
+
+/* ---- closed windows to the store ---- */
+
+static int persist_window(vg_serve *s, const char *model, const vg_window *w, int64_t now,
+                          vg_error *err) {
+    vg_store_window sw;
+    memset(&sw, 0, sizeof sw);
+    sw.key = w->key;
+    sw.start_ms = w->start_ms;
+    sw.end_ms = w->end_ms;
+    sw.revision = w->revision;
+    sw.rows = w->rows;
+    sw.labelled = w->labelled;
+    sw.max_seq = w->max_seq;
+    sw.closed_ms = now;
+    sw.report_json = w->report_json;
+    sw.rows_blob = w->rows_blob;
+    sw.rows_blob_len = w->rows_blob_len;
+    unsigned char *prof = NULL;
+    size_t plen = 0;
+    int rc = w->profile ? vg_profile_encode(w->profile, &prof, &plen, err) : VG_OK;
+    if (rc != VG_OK)
+        return rc;
+    sw.profile = prof;
+    sw.profile_len = plen;
+    rc = vg_store_put_window(s->store, model, &sw, err);
+    free(prof);
+    if (rc != VG_OK)
+        return rc;
+    size_t n = w->n_metrics;
+    const char **names = calloc(n + 1, sizeof *names);
+    const char **labels = calloc(n + 1, sizeof *labels);
+    double *values = calloc(n + 1, sizeof *values);
+    if (!names || !labels || !values) {
+        rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            names[i] = w->metrics[i].name;
+            labels[i] = w->metrics[i].labels;
+            values[i] = w->metrics[i].value;
+        }
+        rc = vg_store_put_points(s->store, model, w->key, w->end_ms, names, labels, values, n, err);
+    }
+    free(names);
+    free(labels);
+    free(values);
+    return rc;
+}
+
+int serve_model_persist(vg_serve *s, serve_model *m, int64_t now_ms, int flush, json_t *keys,
+                        vg_error *err) {
+    int rc = vg_monitor_advance(m->mon, now_ms, flush, err);
+    if (rc < 0)
+        return rc;
+    vg_window **w = NULL;
+    size_t n = 0;
+    rc = vg_monitor_take_windows(m->mon, &w, &n, err);
+    if (rc != VG_OK)
+        return rc;
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!failed && !m->gone) {
+            vg_error e;
+            vg_error_clear(&e);
+            if (persist_window(s, m->name, w[i], now_ms, &e) != VG_OK) {
+                /* the journal keeps the records (no prune below); the next restart rebuilds */
+                vg_serve_log(VG_LOG_ERROR, "model %s: window %lld not persisted: %s", m->name,
+                             (long long)w[i]->key, e.msg);
+                *err = e;
+                failed = 1;
+            } else {
+                vg_serve_log(VG_LOG_DEBUG,
+                             "model %s: window %lld revision %u persisted (%llu rows)", m->name,
+                             (long long)w[i]->key, w[i]->revision, (unsigned long long)w[i]->rows);
+                if (keys)
+                    json_array_append_new(keys, json_integer(w[i]->key));
+            }
+        }
+        vg_window_free(w[i]);
+    }
+    free(w);
+    if (failed)
+        return err->code ? err->code : VG_ERR_IO;
+    if (m->gone)
+        return (int)n;
+    uint64_t below = vg_monitor_min_open_seq(m->mon);
+    if (n > 0 || below != UINT64_MAX) {
+        vg_error e;
+        vg_error_clear(&e);
+        if (vg_store_journal_prune(s->store, m->name, below, &e) != VG_OK)
+            vg_serve_log(VG_LOG_WARN, "model %s: journal prune: %s", m->name, e.msg);
+    }
+    return (int)n;
+}
+
+/* ---- registering, replacing and deleting models ---- */
+
+int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int must_exist,
+                         vg_error *err) {
+    vg_monitor *mon = vg_monitor_new(spec, err);
+    if (!mon)
+        return err && err->code ? err->code : VG_ERR_NOMEM;
+    char *json = vg_model_spec_json(vg_monitor_spec(mon));
+    serve_model *m = json ? model_new(mon) : NULL;
+    if (!m) {
+        free(json);
+        vg_monitor_free(mon);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    int rc = VG_OK;
+    serve_model *old = serve_model_acquire(s, m->name);
+    if (old && !replace) {
+        rc = vg_error_set(err, VG_ERR_MISMATCH, "model '%s' exists (PUT /v1/models/%s replaces it)",
+                          m->name, m->name);
+    } else if (!old && must_exist) {
+        rc = vg_error_set(err, VG_ERR_INVALID, "no model '%s'", m->name);
+    } else if (!old) {
+        rc = vg_store_put_model(s->store, m->name, json, err);
+        if (rc == VG_OK && (rc = registry_add(s, m)) != VG_OK)
+            rc = vg_error_set(err, rc == VG_ERR_MISMATCH ? VG_ERR_MISMATCH : rc,
+                              "model '%s' exists", m->name);
+        if (rc == VG_OK)
+            m = NULL; /* the registry's now */
+    } else {
+        /* replace: close the old monitor's windows under its lock and swap while holding it, so
+         * that no batch lands in the old monitor after its last flush */
+        pthread_mutex_lock(&old->mu);
+        rc = serve_model_persist(s, old, serve_now_ms(), 1, NULL, err);
+        if (rc >= 0)
+            rc = reference_from_store(s, m->mon, m->name, err);
+        if (rc >= 0)
+            rc = vg_store_put_model(s->store, m->name, json, err);
+        if (rc >= 0) {
+            rc = VG_OK;
+            pthread_mutex_lock(&s->reg_mu);
+            ssize_t i = find_locked(s, m->name);
+            if (i >= 0 && s->models[i] == old) {
+                s->models[i] = m;
+                old->refs--; /* the registry's reference (ours is still held) */
+                old->gone = 1;
+                m = NULL;
+            } else {
+                rc = vg_error_set(err, VG_ERR_INVALID, "model '%s' changed meanwhile", old->name);
+            }
+            pthread_mutex_unlock(&s->reg_mu);
+        }
+        pthread_mutex_unlock(&old->mu);
+    }
+    serve_model_release(s, old);
+    if (m)
+        model_free(m);
+    free(json);
+    if (rc == VG_OK)
+        vg_model_spec_free(spec);
+    return rc;
+}
+
+int serve_model_delete(vg_serve *s, const char *name, vg_error *err) {
+    pthread_mutex_lock(&s->reg_mu);
+    ssize_t i = find_locked(s, name);
+    serve_model *m = i >= 0 ? s->models[i] : NULL;
+    if (m) {
+        s->models[i] = s->models[--s->n_models];
+    }
+    pthread_mutex_unlock(&s->reg_mu);
+    if (!m)
+        return vg_error_set(err, VG_ERR_INVALID, "no model '%s'", name);
+    pthread_mutex_lock(&m->mu);
+    m->gone = 1;
+    int rc = vg_store_delete_model(s->store, name, err);
+    remove_reference_files(s, name);
+    pthread_mutex_unlock(&m->mu);
+    serve_model_release(s, m);
+    return rc;
+}
+
+/* ---- recovery ---- */
+
+typedef struct {
+    vg_monitor *mon;
+    const char *model;
+    uint64_t entries, records, failed;
+} replay_ctx;
+
+static int replay_one(void *arg, uint64_t seq, int kind, const void *data, size_t len) {
+    replay_ctx *x = arg;
+    vg_error e;
+    vg_error_clear(&e);
+    vg_monitor_batch *b = NULL;
+    (void)kind;
+    if (vg_monitor_batch_decode(x->mon, data, len, &b, &e) != VG_OK ||
+        vg_monitor_apply(x->mon, b, seq, 1, &e) != VG_OK) {
+        vg_serve_log(VG_LOG_ERROR, "model %s: journal entry %llu not replayed: %s", x->model,
+                     (unsigned long long)seq, e.msg);
+        x->failed++;
+    } else {
+        x->entries++;
+        x->records += vg_monitor_batch_size(b);
+    }
+    vg_monitor_batch_free(b);
+    return 0;
+}
+
+/* Gives the monitor back its closed windows still within the label TTL (at least the last). */
+static int restore_windows(vg_serve *s, vg_monitor *mon, const char *model, vg_error *err) {
+    vg_store_window *w = NULL;
+    size_t n = 0;
+    int rc = vg_store_list_windows(s->store, model, INT64_MIN, INT64_MAX, 0, 1, &w, &n, err);
+    if (rc != VG_OK)
+        return rc;
+    int64_t ttl = vg_monitor_spec(mon)->label_ttl_ms;
+    int64_t cutoff = serve_now_ms() - ttl;
+    /* newest first: keep the prefix that is recent enough, at least one */
+    size_t keep = 0;
+    while (keep < n && (keep == 0 || w[keep].end_ms >= cutoff))
+        keep++;
+    for (size_t k = keep; k-- > 0 && rc == VG_OK;) {
+        vg_window vw;
+        memset(&vw, 0, sizeof vw);
+        vw.key = w[k].key;
+        vw.start_ms = w[k].start_ms;
+        vw.end_ms = w[k].end_ms;
+        vw.revision = w[k].revision;
+        vw.rows = w[k].rows;
+        vw.labelled = w[k].labelled;
+        vw.max_seq = w[k].max_seq;
+        vw.rows_blob = w[k].rows_blob;
+        vw.rows_blob_len = w[k].rows_blob_len;
+        vw.profile = w[k].profile
+                         ? vg_profile_decode(w[k].profile, w[k].profile_len, "stored window", err)
+                         : NULL;
+        if (w[k].profile && !vw.profile) {
+            rc = err && err->code ? err->code : VG_ERR_FORMAT;
+            break;
+        }
+        rc = vg_monitor_restore_window(mon, &vw, err);
+        vg_profile_free(vw.profile);
+    }
+    vg_store_windows_free(w, n);
+    return rc;
+}
+
+static int recover_model(vg_serve *s, const vg_store_model *sm, vg_error *err) {
+    vg_model_spec *spec = NULL;
+    int rc = vg_model_spec_parse(sm->spec_json, strlen(sm->spec_json), &spec, err);
+    if (rc != VG_OK)
+        return rc;
+    vg_monitor *mon = vg_monitor_new(spec, err);
+    vg_model_spec_free(spec);
+    if (!mon)
+        return err && err->code ? err->code : VG_ERR_NOMEM;
+    rc = reference_from_store(s, mon, sm->name, err);
+    if (rc == VG_OK)
+        rc = restore_windows(s, mon, sm->name, err);
+    replay_ctx x = {mon, sm->name, 0, 0, 0};
+    if (rc == VG_OK)
+        rc = vg_store_journal_replay(s->store, sm->name, 0, replay_one, &x, err);
+    serve_model *m = rc == VG_OK ? model_new(mon) : NULL;
+    if (!m) {
+        vg_monitor_free(mon);
+        return rc != VG_OK ? rc : vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    vg_serve_log(VG_LOG_INFO, "model %s: recovered (%llu journal entries, %llu records replayed%s)",
+                 sm->name, (unsigned long long)x.entries, (unsigned long long)x.records,
+                 x.failed ? ", some entries failed" : "");
+    pthread_mutex_lock(&m->mu);
+    vg_error e;
+    vg_error_clear(&e);
+    serve_model_persist(s, m, serve_now_ms(), 0, NULL, &e);
+    pthread_mutex_unlock(&m->mu);
+    if ((rc = registry_add(s, m)) != VG_OK) {
+        model_free(m);
+        return vg_error_set(err, rc, "model '%s': cannot register", sm->name);
+    }
+    return VG_OK;
+}
+
+/* A `models:` entry of the config: registered when new, replaced when its spec changed. */
+static void config_model(vg_serve *s, const vg_serve_model_conf *mc) {
+    vg_error e;
+    vg_error_clear(&e);
+    vg_model_spec *spec = NULL;
+    if (vg_model_spec_parse(mc->spec_json, strlen(mc->spec_json), &spec, &e) != VG_OK) {
+        vg_serve_log(VG_LOG_ERROR, "config model %s: %s", mc->name, e.msg);
+        return;
+    }
+    serve_model *m = serve_model_acquire(s, spec->name);
+    int rc = VG_OK, changed = 0;
+    if (m) {
+        char *a = vg_model_spec_json(spec), *b = vg_model_spec_json(vg_monitor_spec(m->mon));
+        changed = !a || !b || strcmp(a, b);
+        free(a);
+        free(b);
+        serve_model_release(s, m);
+        if (changed)
+            rc = serve_model_register(s, spec, 1, 0, &e);
+        else
+            vg_model_spec_free(spec);
+    } else {
+        rc = serve_model_register(s, spec, 0, 0, &e);
+        changed = 1;
+    }
+    if (rc != VG_OK) {
+        vg_model_spec_free(spec);
+        vg_serve_log(VG_LOG_ERROR, "config model %s: %s", mc->name, e.msg);
+        return;
+    }
+    if (changed)
+        vg_serve_log(VG_LOG_INFO, "model %s: %s from the config", mc->name,
+                     m ? "spec replaced" : "registered");
+    if (!mc->reference)
+        return;
+    m = serve_model_acquire(s, mc->name);
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->mu);
+    if (!vg_monitor_reference(m->mon)) {
+        FILE *f = fopen(mc->reference, "rb");
+        char *buf = NULL;
+        size_t len = 0;
+        if (f) {
+            fseek(f, 0, SEEK_END);
+            long sz = ftell(f);
+            rewind(f);
+            buf = sz >= 0 ? malloc((size_t)sz + 1) : NULL;
+            len = buf ? fread(buf, 1, (size_t)sz, f) : 0;
+            fclose(f);
+        }
+        const char *dot = strrchr(mc->reference, '.');
+        const char *fmt =
+            vg_profile_file_is_vgp(mc->reference) ? "vgp"
+            : dot && (!strcmp(dot, ".ndjson") || !strcmp(dot, ".jsonl") || !strcmp(dot, ".json"))
+                ? "ndjson"
+                : "csv";
+        if (!buf)
+            vg_serve_log(VG_LOG_ERROR, "model %s: reference %s: cannot read: %s", mc->name,
+                         mc->reference, strerror(errno));
+        else if (serve_model_set_reference(s, m, fmt, buf, len, &e) != VG_OK)
+            vg_serve_log(VG_LOG_ERROR, "model %s: reference %s: %s", mc->name, mc->reference,
+                         e.msg);
+        else
+            vg_serve_log(VG_LOG_INFO, "model %s: reference loaded from %s", mc->name,
+                         mc->reference);
+        free(buf);
+    }
+    pthread_mutex_unlock(&m->mu);
+    serve_model_release(s, m);
+}
+
+/* ---- the tick thread ---- */
+
+static void tick_models(vg_serve *s, int64_t now) {
+    size_t n = 0;
+    char **names = serve_model_names(s, &n);
+    for (size_t i = 0; names && i < n; i++) {
+        serve_model *m = serve_model_acquire(s, names[i]);
+        if (m) {
+            vg_error e;
+            vg_error_clear(&e);
+            pthread_mutex_lock(&m->mu);
+            if (!m->gone)
+                serve_model_persist(s, m, now, 0, NULL, &e);
+            pthread_mutex_unlock(&m->mu);
+            serve_model_release(s, m);
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+static void *tick_main(void *arg) {
+    vg_serve *s = arg;
+    pthread_mutex_lock(&s->tick_mu);
+    while (!s->stopping) {
+        serve_live l = serve_get_live(s);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        int64_t ns = (int64_t)until.tv_nsec + (l.tick_ms > 0 ? l.tick_ms : 1000) * 1000000LL;
+        until.tv_sec += (time_t)(ns / 1000000000LL);
+        until.tv_nsec = (long)(ns % 1000000000LL);
+        pthread_cond_timedwait(&s->tick_cv, &s->tick_mu, &until);
+        if (s->stopping)
+            break;
+        pthread_mutex_unlock(&s->tick_mu);
+        int64_t now = serve_now_ms();
+        tick_models(s, now);
+        /* retention: at most once a minute, it scans the windows table */
+        if (l.retention_ms > 0 && now - s->last_expire_ms >= 60000) {
+            s->last_expire_ms = now;
+            vg_error e;
+            vg_error_clear(&e);
+            int k = vg_store_expire_windows(s->store, now - l.retention_ms, &e);
+            if (k < 0)
+                vg_serve_log(VG_LOG_WARN, "retention: %s", e.msg);
+            else if (k > 0)
+                vg_serve_log(VG_LOG_INFO, "retention: %d windows older than %lld s deleted", k,
+                             (long long)(l.retention_ms / 1000));
+        }
+        pthread_mutex_lock(&s->tick_mu);
+    }
+    pthread_mutex_unlock(&s->tick_mu);
+    return NULL;
+}
+
+/* ---- life cycle ---- */
+
+int vg_serve_start(vg_serve_config *cfg, vg_serve **out, vg_error *err) {
+    *out = NULL;
+    vg_serve *s = calloc(1, sizeof *s);
+    if (!s)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    s->cfg = *cfg;
+    memset(cfg, 0, sizeof *cfg);
+    pthread_mutex_init(&s->cfg_mu, NULL);
+    pthread_mutex_init(&s->reg_mu, NULL);
+    pthread_mutex_init(&s->tick_mu, NULL);
+    pthread_mutex_init(&s->stats_mu, NULL);
+    pthread_cond_init(&s->tick_cv, NULL);
+    atomic_init(&s->ready, 0);
+    atomic_init(&s->inflight, 0);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    s->start_time = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    vg_serve_log_set_level(s->cfg.log_level);
+    int rc = vg_store_open(s->cfg.data_dir, &s->store, err);
+    if (rc == VG_OK)
+        rc = serve_http_start(s, err);
+    if (rc != VG_OK) {
+        vg_serve_stop(s);
+        return rc;
+    }
+    vg_serve_log(VG_LOG_INFO, "vigia %s listening on %s:%u, data in %s", vg_version(), s->cfg.host,
+                 s->port, s->cfg.data_dir);
+    *out = s;
+    return VG_OK;
+}
+
+unsigned vg_serve_port(const vg_serve *s) {
+    return s->port;
+}
+
+int vg_serve_recover(vg_serve *s, vg_error *err) {
+    vg_store_model *sm = NULL;
+    size_t n = 0;
+    int rc = vg_store_list_models(s->store, &sm, &n, err);
+    if (rc != VG_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        vg_error e;
+        vg_error_clear(&e);
+        /* one broken model does not keep the others down: logged, left out of the registry */
+        if (recover_model(s, &sm[i], &e) != VG_OK)
+            vg_serve_log(VG_LOG_ERROR, "model %s: not recovered: %s", sm[i].name, e.msg);
+    }
+    vg_store_models_free(sm, n);
+    for (size_t i = 0; i < s->cfg.n_models; i++)
+        config_model(s, &s->cfg.models[i]);
+    s->last_expire_ms = 0;
+    if (pthread_create(&s->tick, NULL, tick_main, s) != 0)
+        return vg_error_set(err, VG_ERR_NOMEM, "cannot start the tick thread");
+    s->tick_started = 1;
+    atomic_store(&s->ready, 1);
+    vg_serve_log(VG_LOG_INFO, "ready: %zu models", s->n_models);
+    return VG_OK;
+}
+
+static char *fmt_ms(int64_t ms, char *buf, size_t cap) {
+    if (ms % 86400000 == 0 && ms)
+        snprintf(buf, cap, "%lldd", (long long)(ms / 86400000));
+    else if (ms % 1000 == 0)
+        snprintf(buf, cap, "%llds", (long long)(ms / 1000));
+    else
+        snprintf(buf, cap, "%lldms", (long long)ms);
+    return buf;
+}
+
+void vg_serve_reload(vg_serve *s, vg_serve_config *cfg) {
+    char a[32], b[32];
+    vg_serve_config *o = &s->cfg;
+    if (strcmp(o->host, cfg->host) || o->port != cfg->port)
+        vg_serve_log(VG_LOG_WARN, "reload: listen %s:%u -> %s:%u needs a restart", o->host, o->port,
+                     cfg->host, cfg->port);
+    if (strcmp(o->data_dir, cfg->data_dir))
+        vg_serve_log(VG_LOG_WARN, "reload: data_dir %s -> %s needs a restart", o->data_dir,
+                     cfg->data_dir);
+    if (o->threads != cfg->threads)
+        vg_serve_log(VG_LOG_WARN, "reload: threads %u -> %u needs a restart", o->threads,
+                     cfg->threads);
+    pthread_mutex_lock(&s->cfg_mu);
+    if (o->max_body_bytes != cfg->max_body_bytes)
+        vg_serve_log(VG_LOG_INFO, "reload: max_body_bytes %llu -> %llu",
+                     (unsigned long long)o->max_body_bytes,
+                     (unsigned long long)cfg->max_body_bytes);
+    if (o->max_records != cfg->max_records)
+        vg_serve_log(VG_LOG_INFO, "reload: max_records_per_batch %llu -> %llu",
+                     (unsigned long long)o->max_records, (unsigned long long)cfg->max_records);
+    if (o->batch_partial != cfg->batch_partial)
+        vg_serve_log(VG_LOG_INFO, "reload: batch_mode %s -> %s",
+                     o->batch_partial ? "partial" : "reject",
+                     cfg->batch_partial ? "partial" : "reject");
+    if (o->retention_ms != cfg->retention_ms)
+        vg_serve_log(VG_LOG_INFO, "reload: retention %s -> %s", fmt_ms(o->retention_ms, a, 32),
+                     fmt_ms(cfg->retention_ms, b, 32));
+    if (o->tick_ms != cfg->tick_ms)
+        vg_serve_log(VG_LOG_INFO, "reload: tick %s -> %s", fmt_ms(o->tick_ms, a, 32),
+                     fmt_ms(cfg->tick_ms, b, 32));
+    if (o->log_level != cfg->log_level)
+        vg_serve_log(VG_LOG_INFO, "reload: log_level %s -> %s",
+                     vg_serve_log_level_name(o->log_level),
+                     vg_serve_log_level_name(cfg->log_level));
+    o->max_body_bytes = cfg->max_body_bytes;
+    o->max_records = cfg->max_records;
+    o->batch_partial = cfg->batch_partial;
+    o->retention_ms = cfg->retention_ms;
+    o->tick_ms = cfg->tick_ms;
+    o->log_level = cfg->log_level;
+    /* the models list is swapped too; the registry keeps models the new config drops */
+    vg_serve_model_conf *models = o->models;
+    size_t n_models = o->n_models;
+    o->models = cfg->models;
+    o->n_models = cfg->n_models;
+    cfg->models = models;
+    cfg->n_models = n_models;
+    pthread_mutex_unlock(&s->cfg_mu);
+    vg_serve_log_set_level(o->log_level);
+    for (size_t i = 0; i < o->n_models; i++)
+        config_model(s, &o->models[i]);
+    vg_serve_config_clear(cfg);
+    pthread_mutex_lock(&s->tick_mu);
+    pthread_cond_signal(&s->tick_cv); /* a new tick takes effect now */
+    pthread_mutex_unlock(&s->tick_mu);
+    vg_serve_log(VG_LOG_INFO, "configuration reloaded");
+}
+
+void vg_serve_stop(vg_serve *s) {
+    if (!s)
+        return;
+    atomic_store(&s->ready, 0);
+    serve_http_stop(s); /* waits for in-flight requests, which may wait on the journal */
+    if (s->tick_started) {
+        pthread_mutex_lock(&s->tick_mu);
+        s->stopping = 1;
+        pthread_cond_signal(&s->tick_cv);
+        pthread_mutex_unlock(&s->tick_mu);
+        pthread_join(s->tick, NULL);
+    }
+    /* windows that are due are persisted (nothing is flushed early: that would cut windows) */
+    for (size_t i = 0; i < s->n_models; i++) {
+        serve_model *m = s->models[i];
+        vg_error e;
+        vg_error_clear(&e);
+        pthread_mutex_lock(&m->mu);
+        if (s->store)
+            serve_model_persist(s, m, serve_now_ms(), 0, NULL, &e);
+        pthread_mutex_unlock(&m->mu);
+        serve_model_release(s, m);
+    }
+    free(s->models);
+    vg_store_close(s->store); /* drains the journal writer */
+    serve_stats_free(s);
+    vg_serve_config_clear(&s->cfg);
+    pthread_cond_destroy(&s->tick_cv);
+    pthread_mutex_destroy(&s->cfg_mu);
+    pthread_mutex_destroy(&s->reg_mu);
+    pthread_mutex_destroy(&s->tick_mu);
+    pthread_mutex_destroy(&s->stats_mu);
+    free(s);
+}

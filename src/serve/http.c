@@ -1,0 +1,373 @@
+/*
+ * HTTP on libmicrohttpd: a pool of `threads` polling threads (epoll), each request's body
+ * accumulated under the hard cap max_body_bytes, the routing of docs/api.md, and the request
+ * statistics of /metrics.
+ *
+ * The cap is enforced twice: a Content-Length over it is answered 413 before a byte of the
+ * body is read (curl's Expect: 100-continue then sends nothing), and a chunked body is counted
+ * as it arrives; past the cap the rest is read and dropped, never buffered, and the answer is
+ * 413. Routes are matched on the path split at '/', giving the pattern ("/v1/models/{model}/
+ * predictions") that labels the metrics, so their cardinality stays bounded whatever the URLs.
+ */
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+typedef enum {
+    R_MODELS,
+    R_MODEL,
+    R_REFERENCE,
+    R_PREDICTIONS,
+    R_LABELS,
+    R_FLUSH,
+    R_WINDOWS,
+    R_WINDOW_OPEN,
+    R_WINDOW,
+    R_WINDOW_PROFILE,
+    R_SERIES,
+    R_REJECTED,
+    R_HEALTHZ,
+    R_READYZ,
+    R_METRICS,
+    R_OTHER
+} route_id;
+
+static const struct {
+    const char *pattern;
+    const char *methods; /* allowed, space separated (HEAD comes with GET) */
+    const char *allow;   /* the same for the Allow header of a 405 */
+    int body;            /* the route reads a body */
+} routes[] = {
+    [R_MODELS] = {"/v1/models", "GET POST", "GET, HEAD, POST", 1},
+    [R_MODEL] = {"/v1/models/{model}", "GET PUT DELETE", "GET, HEAD, PUT, DELETE", 1},
+    [R_REFERENCE] = {"/v1/models/{model}/reference", "GET PUT POST", "GET, HEAD, PUT, POST", 1},
+    [R_PREDICTIONS] = {"/v1/models/{model}/predictions", "POST", "POST", 1},
+    [R_LABELS] = {"/v1/models/{model}/labels", "POST", "POST", 1},
+    [R_FLUSH] = {"/v1/models/{model}/flush", "POST", "POST", 0},
+    [R_WINDOWS] = {"/v1/models/{model}/windows", "GET", "GET, HEAD", 0},
+    [R_WINDOW_OPEN] = {"/v1/models/{model}/windows/open", "GET", "GET, HEAD", 0},
+    [R_WINDOW] = {"/v1/models/{model}/windows/{key}", "GET", "GET, HEAD", 0},
+    [R_WINDOW_PROFILE] = {"/v1/models/{model}/windows/{key}/profile", "GET", "GET, HEAD", 0},
+    [R_SERIES] = {"/v1/models/{model}/series", "GET", "GET, HEAD", 0},
+    [R_REJECTED] = {"/v1/models/{model}/rejected", "GET", "GET, HEAD", 0},
+    [R_HEALTHZ] = {"/healthz", "GET", "GET, HEAD", 0},
+    [R_READYZ] = {"/readyz", "GET", "GET, HEAD", 0},
+    [R_METRICS] = {"/metrics", "GET", "GET, HEAD", 0},
+    [R_OTHER] = {"other", "", "", 0},
+};
+
+#define MAX_SEGS 8
+#define SEG_MAX 256
+
+typedef struct request {
+    struct timespec t0;
+    route_id route;
+    char model[SEG_MAX], key[SEG_MAX];
+    unsigned status;
+    char *body;
+    size_t len, cap;
+    uint64_t limit;
+    int too_large, answered;
+    char method[8];
+} request;
+
+/* The route of a path, with its {model} and {key}. */
+static route_id match(const char *url, request *r) {
+    char segs[MAX_SEGS][SEG_MAX];
+    size_t n = 0;
+    const char *p = url;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (n == MAX_SEGS || len >= SEG_MAX)
+            return R_OTHER;
+        memcpy(segs[n], p, len);
+        segs[n][len] = 0;
+        n++;
+        p += len;
+    }
+    if (n == 1 && !strcmp(segs[0], "healthz"))
+        return R_HEALTHZ;
+    if (n == 1 && !strcmp(segs[0], "readyz"))
+        return R_READYZ;
+    if (n == 1 && !strcmp(segs[0], "metrics"))
+        return R_METRICS;
+    if (n < 2 || strcmp(segs[0], "v1") || strcmp(segs[1], "models"))
+        return R_OTHER;
+    if (n == 2)
+        return R_MODELS;
+    memcpy(r->model, segs[2], SEG_MAX);
+    if (n == 3)
+        return R_MODEL;
+    const char *what = segs[3];
+    if (n == 4) {
+        if (!strcmp(what, "reference"))
+            return R_REFERENCE;
+        if (!strcmp(what, "predictions"))
+            return R_PREDICTIONS;
+        if (!strcmp(what, "labels"))
+            return R_LABELS;
+        if (!strcmp(what, "flush"))
+            return R_FLUSH;
+        if (!strcmp(what, "windows"))
+            return R_WINDOWS;
+        if (!strcmp(what, "series"))
+            return R_SERIES;
+        if (!strcmp(what, "rejected"))
+            return R_REJECTED;
+        return R_OTHER;
+    }
+    if (strcmp(what, "windows"))
+        return R_OTHER;
+    if (n == 5 && !strcmp(segs[4], "open"))
+        return R_WINDOW_OPEN;
+    memcpy(r->key, segs[4], SEG_MAX);
+    if (n == 5)
+        return R_WINDOW;
+    if (n == 6 && !strcmp(segs[5], "profile"))
+        return R_WINDOW_PROFILE;
+    return R_OTHER;
+}
+
+static int method_allowed(route_id id, const char *method) {
+    const char *m = !strcmp(method, "HEAD") ? "GET" : method;
+    size_t len = strlen(m);
+    for (const char *p = routes[id].methods; (p = strstr(p, m)); p += len)
+        if ((p == routes[id].methods || p[-1] == ' ') && (p[len] == ' ' || !p[len]))
+            return 1;
+    return 0;
+}
+
+const char *serve_query(const serve_request *q, const char *name) {
+    return MHD_lookup_connection_value((struct MHD_Connection *)q->con, MHD_GET_ARGUMENT_KIND,
+                                       name);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *con, request *rq, serve_reply *r) {
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->len, r->body ? r->body : (void *)"",
+                                        r->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        free(r->body);
+        return MHD_NO;
+    }
+    r->body = NULL;
+    if (r->type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->type);
+    if (r->allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    rq->status = r->status;
+    rq->answered = 1;
+    enum MHD_Result ret = MHD_queue_response(con, r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void text_reply(serve_reply *r, unsigned status, const char *text) {
+    r->status = status;
+    r->body = strdup(text);
+    r->len = r->body ? strlen(r->body) : 0;
+    r->type = "text/plain; charset=utf-8";
+}
+
+static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method, request *rq,
+                     serve_reply *r) {
+    route_id id = rq->route;
+    if (id == R_OTHER) {
+        serve_reply_error(r, 404, "not_found", "no such endpoint (see docs/api.md)");
+        return;
+    }
+    if (!method_allowed(id, method)) {
+        serve_reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
+                          method, routes[id].pattern, routes[id].allow);
+        r->allow = routes[id].allow;
+        return;
+    }
+    switch (id) {
+    case R_HEALTHZ: text_reply(r, 200, "ok\n"); return;
+    case R_READYZ:
+        if (atomic_load(&s->ready))
+            text_reply(r, 200, "ready\n");
+        else
+            text_reply(r, 503, "not ready: recovering\n");
+        return;
+    case R_METRICS:
+        r->status = 200;
+        r->body = serve_metrics_text(s, &r->len);
+        r->type = "text/plain; version=0.0.4; charset=utf-8";
+        if (!r->body)
+            serve_reply_error(r, 500, "internal", "out of memory");
+        return;
+    default: break;
+    }
+    if (!atomic_load(&s->ready)) {
+        serve_reply_error(r, 503, "not_ready", "the daemon is recovering; retry (see /readyz)");
+        return;
+    }
+    if (rq->too_large) {
+        serve_reply_error(r, 413, "too_large", "request body over max_body_bytes (%llu bytes)",
+                          (unsigned long long)rq->limit);
+        return;
+    }
+    serve_request q = {
+        method,
+        id == R_MODELS ? NULL : rq->model,
+        rq->key,
+        MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+        rq->body ? rq->body : "",
+        rq->len,
+        con};
+    switch (id) {
+    case R_MODELS: api_models(s, &q, r); break;
+    case R_MODEL: api_model(s, &q, r); break;
+    case R_REFERENCE: api_reference(s, &q, r); break;
+    case R_PREDICTIONS: api_records(s, &q, r, 0); break;
+    case R_LABELS: api_records(s, &q, r, 1); break;
+    case R_FLUSH: api_flush(s, &q, r); break;
+    case R_WINDOWS: api_windows(s, &q, r); break;
+    case R_WINDOW_OPEN: api_window_open(s, &q, r); break;
+    case R_WINDOW: api_window(s, &q, r); break;
+    case R_WINDOW_PROFILE: api_window_profile(s, &q, r); break;
+    case R_SERIES: api_series(s, &q, r); break;
+    case R_REJECTED: api_rejected(s, &q, r); break;
+    default: serve_reply_error(r, 404, "not_found", "no such endpoint"); break;
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+    vg_serve *s = cls;
+    request *rq = *con_cls;
+    (void)version;
+    serve_reply r = {0, NULL, 0, NULL, NULL};
+    if (!rq) {
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+        rq->route = match(url, rq);
+        atomic_fetch_add(&s->inflight, 1);
+        snprintf(rq->method, sizeof rq->method, "%s", method);
+        rq->limit = serve_get_live(s).max_body_bytes;
+        *con_cls = rq;
+        const char *cl =
+            MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > rq->limit) {
+            /* answered before the body is read; libmicrohttpd then closes the connection */
+            serve_reply_error(&r, 413, "too_large",
+                              "request body of %s bytes over max_body_bytes (%llu bytes)", cl,
+                              (unsigned long long)rq->limit);
+            return send_reply(con, rq, &r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (rq->answered || rq->too_large || !routes[rq->route].body)
+            return MHD_YES; /* dropped */
+        if (rq->len + n > rq->limit) {
+            rq->too_large = 1;
+            free(rq->body);
+            rq->body = NULL;
+            rq->len = rq->cap = 0;
+            return MHD_YES;
+        }
+        if (rq->len + n + 1 > rq->cap) {
+            size_t cap = rq->cap ? rq->cap : 65536;
+            while (cap < rq->len + n + 1)
+                cap *= 2;
+            char *b = realloc(rq->body, cap);
+            if (!b)
+                return MHD_NO;
+            rq->body = b;
+            rq->cap = cap;
+        }
+        memcpy(rq->body + rq->len, upload_data, n);
+        rq->len += n;
+        rq->body[rq->len] = 0;
+        return MHD_YES;
+    }
+    if (rq->answered)
+        return MHD_YES;
+    dispatch(s, con, method, rq, &r);
+    return send_reply(con, rq, &r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    vg_serve *s = cls;
+    request *rq = *con_cls;
+    (void)con;
+    (void)toe;
+    if (!rq)
+        return;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - rq->t0.tv_sec) + (t1.tv_nsec - rq->t0.tv_nsec) / 1e9;
+    serve_stats_record(s, routes[rq->route].pattern, rq->status ? rq->status : 499, secs);
+    /* 499: the client went away before an answer (nginx's convention) */
+    vg_serve_log(rq->status >= 500 ? VG_LOG_WARN : VG_LOG_DEBUG, "%s %s -> %u (%.1f ms)",
+                 rq->method, routes[rq->route].pattern, rq->status ? rq->status : 499,
+                 secs * 1000);
+    atomic_fetch_sub(&s->inflight, 1);
+    free(rq->body);
+    free(rq);
+    *con_cls = NULL;
+}
+
+int serve_http_start(vg_serve *s, vg_error *err) {
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char port[16];
+    snprintf(port, sizeof port, "%u", s->cfg.port);
+    int g = getaddrinfo(s->cfg.host, port, &hints, &ai);
+    if (g != 0)
+        return vg_error_set(err, VG_ERR_INVALID, "listen: %s: %s", s->cfg.host, gai_strerror(g));
+    /* ITC: MHD_quiesce_daemon (stop accepting at shutdown) needs it with internal threads */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->mhd = MHD_start_daemon(flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
+                              MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+                              s->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!s->mhd)
+        return vg_error_set(err, VG_ERR_IO,
+                            "cannot listen on %s:%u (address in use, or not permitted)",
+                            s->cfg.host, s->cfg.port);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : s->cfg.port;
+    return VG_OK;
+}
+
+void serve_http_stop(vg_serve *s) {
+    if (!s->mhd)
+        return;
+    /* stop accepting, then give the requests in flight (a batch waiting for its journal
+     * commit, say) up to 10 s to be answered before the connections are closed */
+    MHD_socket fd = MHD_quiesce_daemon(s->mhd);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(s->mhd);
+    s->mhd = NULL;
+}

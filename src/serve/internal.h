@@ -1,0 +1,156 @@
+/*
+ * What the daemon's files share: the vg_serve structure, the model registry with its reference
+ * counts, the reply a handler fills, and the HTTP request statistics. Not installed; only
+ * the files of src/serve (and the unit tests) include it.
+ *
+ * Lock order, to keep it deadlock-free: reg_mu (the registry) is never held while taking a
+ * model's mu; a model's mu may be held while calling the store (which has its own locks) but
+ * never while waiting for the journal; stats_mu and cfg_mu are leaves.
+ */
+#ifndef VG_SERVE_INTERNAL_H
+#define VG_SERVE_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../store/store.h"
+#include "serve.h"
+#include "vigia/monitor.h"
+
+/* Journal entry kinds (the store keeps them opaque). */
+enum { SERVE_KIND_PREDICTIONS = 1, SERVE_KIND_LABELS = 2 };
+
+typedef struct serve_model {
+    char *name;
+    pthread_mutex_t mu; /* serializes mon */
+    vg_monitor *mon;
+    unsigned refs; /* under vg_serve.reg_mu: the registry's reference plus one per user */
+    int gone;      /* deleted or replaced: users finish, nothing more is persisted */
+} serve_model;
+
+/* Bounded-cardinality HTTP statistics: routes are the patterns of http.c's table. */
+#define SERVE_N_BUCKETS 12
+extern const double serve_buckets[SERVE_N_BUCKETS];
+typedef struct serve_route_stats {
+    const char *route;
+    uint64_t bucket[SERVE_N_BUCKETS]; /* cumulative at exposition time, per bucket here */
+    uint64_t count;
+    double sum;
+    unsigned ncodes;
+    unsigned code[16];
+    uint64_t code_count[16];
+} serve_route_stats;
+
+/* Settings a reload may change while running, read under cfg_mu. */
+typedef struct serve_live {
+    uint64_t max_body_bytes, max_records;
+    int batch_partial;
+    int64_t retention_ms, tick_ms;
+} serve_live;
+
+struct vg_serve {
+    vg_serve_config cfg; /* live fields under cfg_mu */
+    pthread_mutex_t cfg_mu;
+    vg_store *store;
+    pthread_mutex_t reg_mu;
+    serve_model **models;
+    size_t n_models, cap_models;
+    atomic_int ready;
+    atomic_int inflight; /* requests begun and not completed (drained at shutdown) */
+    struct MHD_Daemon *mhd;
+    unsigned port;
+    /* tick thread */
+    pthread_t tick;
+    int tick_started, stopping;
+    pthread_mutex_t tick_mu;
+    pthread_cond_t tick_cv;
+    int64_t last_expire_ms;
+    /* metrics */
+    double start_time; /* seconds since the epoch */
+    pthread_mutex_t stats_mu;
+    serve_route_stats *routes;
+    size_t n_routes;
+};
+
+/* A handler's answer. body is malloc'd (or NULL for none). */
+typedef struct serve_reply {
+    unsigned status;
+    char *body;
+    size_t len;
+    const char *type;  /* static Content-Type */
+    const char *allow; /* Allow header of a 405 */
+} serve_reply;
+
+/* Serializes j (stolen) as the body with Content-Type application/json. */
+void serve_reply_json(serve_reply *r, unsigned status, json_t *j);
+/* {"error": {"code": code, "message": ...}} */
+void serve_reply_error(serve_reply *r, unsigned status, const char *code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* The HTTP status and code of a library error (400 invalid, 500 I/O, ...). */
+void serve_reply_vg_error(serve_reply *r, const vg_error *err);
+
+int64_t serve_now_ms(void);
+serve_live serve_get_live(vg_serve *s);
+
+/* ---- registry (daemon.c) ---- */
+/* The model named name with a reference taken, or NULL. Release with serve_model_release. */
+serve_model *serve_model_acquire(vg_serve *s, const char *name);
+void serve_model_release(vg_serve *s, serve_model *m);
+/* Names of the registered models (malloc'd array of malloc'd strings), sorted. */
+char **serve_model_names(vg_serve *s, size_t *n);
+/* Registers spec (taken over on success) as a new model, or replaces an existing one (replace
+ * = 1: the old model's open windows are closed and persisted first, its reference kept).
+ * Writes the spec to the store. VG_ERR_MISMATCH when it exists and replace is 0, VG_ERR_INVALID
+ * ("no model") when it does not and replace is 1 with must_exist. */
+int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int must_exist,
+                         vg_error *err);
+int serve_model_delete(vg_serve *s, const char *name, vg_error *err);
+/* With m->mu held: closes what is due (all open windows with flush), persists closed and
+ * revised windows with their metric points, prunes the journal. Returns the number of windows
+ * persisted (their keys appended to keys when not NULL) or a negative error. */
+int serve_model_persist(vg_serve *s, serve_model *m, int64_t now_ms, int flush, json_t *keys,
+                        vg_error *err);
+/* Stores a reference body for the model (format "csv", "ndjson" or "vgp") and loads it into
+ * the monitor. */
+int serve_model_set_reference(vg_serve *s, serve_model *m, const char *format, const void *data,
+                              size_t len, vg_error *err);
+
+/* ---- HTTP (http.c) ---- */
+int serve_http_start(vg_serve *s, vg_error *err);
+void serve_http_stop(vg_serve *s);
+
+/* ---- metrics (metrics.c) ---- */
+void serve_stats_record(vg_serve *s, const char *route, unsigned code, double seconds);
+void serve_stats_free(vg_serve *s);
+/* The /metrics page (malloc'd). */
+char *serve_metrics_text(vg_serve *s, size_t *len);
+
+/* ---- API handlers (api.c) ---- */
+typedef struct serve_request {
+    const char *method; /* "GET", ... */
+    const char *model;  /* the {model} of the route, or NULL */
+    const char *key;    /* the {key} of windows/{key} */
+    const char *content_type;
+    const char *body;
+    size_t body_len;
+    void *con; /* the MHD connection, for query arguments */
+} serve_request;
+const char *serve_query(const serve_request *q, const char *name);
+
+void api_models(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_model(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_reference(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_records(vg_serve *s, const serve_request *q, serve_reply *r, int labels);
+void api_flush(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_windows(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_window_open(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_window(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_window_profile(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_series(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_rejected(vg_serve *s, const serve_request *q, serve_reply *r);
+
+#endif

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# vigia serve: SIGHUP reloads the config (live settings change, the others are logged as
+# needing a restart, a bad file keeps the running settings), batch_mode partial keeps the good
+# records of a batch, and concurrent clients all get their records counted (group commit).
+#
+#   VIGIA=build/vigia bash tests/cli/serve_reload.sh
+source "$(dirname "$0")/lib.bash"
+source "$CLI_DIR/serve_lib.bash"
+
+cat >serve.yaml <<'EOF'
+batch_mode: reject
+tick: 1s
+models:
+  - name: m1
+    task: binary
+    features: [{name: a, type: numeric}, {name: b, type: categorical}]
+    window: {duration: 1h}
+EOF
+cat >mixed.json <<'EOF'
+[{"id": "1", "timestamp": "2026-02-01T00:00:01Z", "features": {"a": 1, "b": "x"}, "prediction": 0.2},
+ {"id": "2", "timestamp": "2026-02-01T00:00:02Z", "features": {"a": "NaNa", "b": "x"}, "prediction": 0.2},
+ {"id": "3", "timestamp": "2026-02-01T00:00:03Z", "features": {"a": 3, "b": "y"}, "prediction": 0.9},
+ {"id": "4", "timestamp": "2026-02-01T00:00:04Z", "features": {"a": {"x": 4}, "b": "y"}, "prediction": 0.5}]
+EOF
+
+if ! start_daemon "$T/data" --config serve.yaml; then
+    fail "start" "the daemon did not become ready"
+    finish
+fi
+api GET /v1/models/m1
+check_http "model of the config registered at start" 200
+post_json /v1/models/m1/predictions mixed.json
+check_http "reject mode: a batch with bad records is 400" 400
+check_eq "reject mode: nothing accepted" "$(jget resp 'd["accepted"]')" 0
+
+# wait_log PATTERN: the daemon log shows PATTERN within 10 s
+wait_log() {
+    local i
+    for i in $(seq 1 100); do
+        grep -qF -- "$1" "$SERVE_LOG" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+cat >serve.yaml <<'EOF'
+batch_mode: partial
+tick: 1s
+threads: 2
+models:
+  - name: m1
+    task: binary
+    features: [{name: a, type: numeric}, {name: b, type: categorical}]
+    window: {duration: 1h}
+  - name: m2
+    task: regression
+    features: [{name: a, type: numeric}]
+EOF
+kill -HUP "$SERVE_PID"
+if wait_log "configuration reloaded"; then pass "SIGHUP reloads"; else
+    fail "SIGHUP reloads" "$(tail -5 "$SERVE_LOG")"; fi
+check_eq "reload logs the change" "$(grep -c 'batch_mode reject -> partial' "$SERVE_LOG")" 1
+check_eq "reload logs what needs a restart" "$(grep -c 'threads 4 -> 2 needs a restart' "$SERVE_LOG")" 1
+api GET /v1/models/m2
+check_http "model added to the config registered on reload" 200
+
+post_json /v1/models/m1/predictions mixed.json
+check_http "partial mode: 200" 200
+check_eq "partial mode: the good records accepted, the bad listed" \
+    "$(jget resp '(d["accepted"], [r["index"] for r in d["rejected"]])')" '[2, [1, 3]]'
+api GET /v1/models/m1/rejected
+check_eq "dead letters of both batches" "$(jget resp 'd["total"]')" 4
+
+printf 'batch_mode: [oops\n' >serve.yaml
+kill -HUP "$SERVE_PID"
+if wait_log "config not reloaded"; then pass "bad config on SIGHUP is logged"; else
+    fail "bad config on SIGHUP is logged" "$(tail -3 "$SERVE_LOG")"; fi
+post_json /v1/models/m1/predictions mixed.json
+check_eq "bad config keeps the running settings (partial)" "$HTTP:$(jget resp 'd["accepted"]')" "200:2"
+
+# ---- concurrent clients: 6 x 10 batches of 50 records ----
+"$PY" - <<'EOF'
+import json
+for c in range(6):
+    for b in range(10):
+        json.dump([{"id": "c%d-%d-%d" % (c, b, i), "timestamp": "2026-02-01T00:%02d:%02dZ" % (10 + b, i),
+                    "features": {"a": i, "b": "z"}, "prediction": 0.5} for i in range(50)],
+                  open("c%d_%d.json" % (c, b), "w"))
+EOF
+for c in 0 1 2 3 4 5; do
+    (
+        for b in 0 1 2 3 4 5 6 7 8 9; do
+            curl -s -m 30 -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \
+                --data-binary "@c${c}_$b.json" "http://127.0.0.1:$SERVE_PORT/v1/models/m1/predictions"
+        done >"codes$c"
+    ) &
+done
+wait_clients() {
+    local i
+    for i in $(seq 1 600); do
+        [ "$(cat codes* 2>/dev/null | wc -l)" -ge 60 ] && return 0
+        sleep 0.1
+    done
+}
+wait_clients
+check_eq "60 concurrent batches acknowledged" "$(cat codes* | grep -c '^200$')" 60
+api GET /v1/models/m1
+check_eq "every concurrent record counted" "$(jget resp 'd["stats"]["open_rows"]')" 3004
+api GET /metrics
+cp "$T/resp" metrics.txt
+commits=$(awk '$1 == "vigia_journal_commits_total" {print $2}' metrics.txt)
+entries=$(awk '$1 == "vigia_journal_entries_total" {print $2}' metrics.txt)
+check_eq "journal entries counted" "$entries" 62
+if [ -n "$commits" ] && [ "$commits" -le "$entries" ]; then pass "group commit: commits <= entries ($commits <= $entries)"; else
+    fail "group commit" "commits $commits, entries $entries"; fi
+
+stop_daemon INT
+check_eq "SIGINT exits 0" "$STOP_RC" 0
+check_logs_clean "no sanitizer report in the daemon log"
+finish
