@@ -7,7 +7,8 @@
  *
  *     loadgen [--host H] [--port P] [--model M] [-c CONNS] [-b BATCH] [-d SECONDS]
  *             [--warmup SECONDS] [--drift] [--json]
- *     loadgen --spec [--model M] [--window DURATION]     prints the model spec to register
+ *     loadgen --spec [--model M] [--window DURATION] [--lateness DURATION]
+ *                                                        prints the model spec to register
  *
  * Each of CONNS threads holds one HTTP/1.1 keep-alive connection and sends one request at a
  * time (a client that waits for its acknowledgement, as an inference server does before it
@@ -53,6 +54,7 @@ static const char *opt_host = "127.0.0.1";
 static const char *opt_port = "8080";
 static const char *opt_model = "bench";
 static const char *opt_window = "1h";
+static const char *opt_lateness = "5m";
 static int opt_conns = 4;
 static int opt_batch = 1000;
 static double opt_duration = 10;
@@ -179,8 +181,8 @@ static void print_spec(void) {
     for (size_t i = 0; i < N_CATEGORICAL; i++)
         printf(", {\"name\": \"%s\", \"type\": \"categorical\"}", CATEGORICAL[i]);
     printf("], \"sensitive\": [\"region\"], \"window\": {\"duration\": \"%s\", \"lateness\": "
-           "\"5m\"}}\n",
-           opt_window);
+           "\"%s\"}}\n",
+           opt_window, opt_lateness);
 }
 
 static const char *pick(rng *r, const char *const *names, const double *w, size_t n, double tilt) {
@@ -570,7 +572,7 @@ static double quantile(const double *s, size_t n, double q) { /* s sorted, n > 0
 static void usage(FILE *f) {
     fprintf(f, "usage: loadgen [--host H] [--port P] [--model M] [-c CONNS] [-b BATCH]\n"
                "               [-d SECONDS] [--warmup SECONDS] [--drift] [--json]\n"
-               "       loadgen --spec [--model M] [--window DURATION]\n");
+               "       loadgen --spec [--model M] [--window DURATION] [--lateness DURATION]\n");
 }
 
 static void on_signal(int sig) {
@@ -603,6 +605,9 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--window")) {
             VALUE();
             opt_window = v;
+        } else if (!strcmp(a, "--lateness")) {
+            VALUE();
+            opt_lateness = v;
         } else if (!strcmp(a, "-c") || !strcmp(a, "--connections")) {
             VALUE();
             opt_conns = atoi(v);
