@@ -309,6 +309,17 @@ check_eq "demo summary: late labels revise windows" \
     "$(awk '$1 == "2026-03-02" && $5 >= 2 { n++ } END { print (n > 0) }' "$T/demo.out")" 1
 grep -E '^ +2026-03-02' "$T/demo.out" | sed 's/^/  # /'
 
+# every "look further" command the summary prints answers 200 with JSON (or the metrics page)
+bad=
+while read -r u; do
+    if ! curl -fsS -o "$T/look" "$u" 2>>"$T/err"; then
+        bad="$bad $u"
+    elif [ "${u##*/}" != metrics ] && [ "$(jget "$T/look" True)" != True ]; then
+        bad="$bad $u(not JSON)"
+    fi
+done < <(grep -o "curl -s http://[^ ]*" "$T/demo.out" | cut -d' ' -f3)
+check_eq "demo summary: the curl commands it prints work" "$bad" ""
+
 # 3. /metrics exposes every metric of the catalogue (the dashboard's and the alerts' inputs)
 if curl -fsS "$URL/metrics" >"$T/metrics" 2>"$T/err"; then
     missing=
