@@ -258,7 +258,17 @@ static int get_models(ctx *x, yaml_node_t *n, vg_serve_config *c) {
                 json_decref(j);
                 return fail(x, m, "models[%zu].reference: expected a file name", i);
             }
-            mc->reference = strdup(json_string_value(ref));
+            /* relative to the config file's directory, as a reader of the file expects */
+            const char *rf = json_string_value(ref), *slash = strrchr(x->path, '/');
+            if (rf[0] != '/' && slash) {
+                size_t dl = (size_t)(slash - x->path) + 1, rl = strlen(rf);
+                if ((mc->reference = malloc(dl + rl + 1))) {
+                    memcpy(mc->reference, x->path, dl);
+                    memcpy(mc->reference + dl, rf, rl + 1);
+                }
+            } else {
+                mc->reference = strdup(rf);
+            }
             json_object_del(j, "reference");
         }
         mc->spec_json = json_dumps(j, JSON_COMPACT);

@@ -11,6 +11,7 @@
  */
 #include <microhttpd.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,12 +265,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         *con_cls = rq;
         const char *cl =
             MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > rq->limit) {
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (cl && declared > rq->limit) {
             /* answered before the body is read; libmicrohttpd then closes the connection */
             serve_reply_error(&r, 413, "too_large",
                               "request body of %s bytes over max_body_bytes (%llu bytes)", cl,
                               (unsigned long long)rq->limit);
             return send_reply(con, rq, &r);
+        }
+        if (declared && routes[rq->route].body) {
+            /* the declared length at once: no copies while a large batch arrives */
+            rq->body = malloc(declared + 1);
+            rq->cap = rq->body ? declared + 1 : 0;
         }
         return MHD_YES;
     }
@@ -289,6 +296,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             size_t cap = rq->cap ? rq->cap : 65536;
             while (cap < rq->len + n + 1)
                 cap *= 2;
+            if (cap > rq->limit + 1) /* never more than the cap itself */
+                cap = rq->limit + 1;
             char *b = realloc(rq->body, cap);
             if (!b)
                 return MHD_NO;
@@ -320,12 +329,20 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     serve_stats_record(s, routes[rq->route].pattern, rq->status ? rq->status : 499, secs);
     /* 499: the client went away before an answer (nginx's convention) */
     vg_serve_log(rq->status >= 500 ? VG_LOG_WARN : VG_LOG_DEBUG, "%s %s -> %u (%.1f ms)",
-                 rq->method, routes[rq->route].pattern, rq->status ? rq->status : 499,
-                 secs * 1000);
+                 rq->method, routes[rq->route].pattern, rq->status ? rq->status : 499, secs * 1000);
     atomic_fetch_sub(&s->inflight, 1);
     free(rq->body);
     free(rq);
     *con_cls = NULL;
+}
+
+/* libmicrohttpd's own complaints (a socket error, a connection it dropped) into our log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = 0;
+    vg_serve_log(VG_LOG_WARN, "http: %s", msg);
 }
 
 int serve_http_start(vg_serve *s, vg_error *err) {
@@ -339,13 +356,15 @@ int serve_http_start(vg_serve *s, vg_error *err) {
     if (g != 0)
         return vg_error_set(err, VG_ERR_INVALID, "listen: %s: %s", s->cfg.host, gai_strerror(g));
     /* ITC: MHD_quiesce_daemon (stop accepting at shutdown) needs it with internal threads */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->mhd = MHD_start_daemon(flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
                               MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
                               s->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->mhd)
         return vg_error_set(err, VG_ERR_IO,

@@ -27,6 +27,10 @@ typedef struct serve_model {
     vg_monitor *mon;
     unsigned refs; /* under vg_serve.reg_mu: the registry's reference plus one per user */
     int gone;      /* deleted or replaced: users finish, nothing more is persisted */
+    /* after a restart, the samples of the last persisted window (from the store's series),
+     * shown by /metrics until the monitor closes a window of its own */
+    vg_metric_sample *restored;
+    size_t n_restored;
 } serve_model;
 
 /* Bounded-cardinality HTTP statistics: routes are the patterns of http.c's table. */

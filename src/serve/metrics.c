@@ -226,6 +226,10 @@ static snap *take_snapshot(vg_serve *s, size_t *n) {
         vg_monitor_get_stats(m->mon, &x->st);
         size_t ns = 0;
         const vg_metric_sample *ms = vg_monitor_last_metrics(m->mon, &ns);
+        if (!ns) { /* no window closed since the restart: the last persisted one's */
+            ms = m->restored;
+            ns = m->n_restored;
+        }
         if (ms && ns && (x->samples = malloc(ns * sizeof *x->samples))) {
             memcpy(x->samples, ms, ns * sizeof *x->samples);
             x->n_samples = ns;

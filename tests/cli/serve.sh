@@ -59,6 +59,7 @@ json.dump({"name": "credit", "task": "binary",
            "features": [{"name": "age", "type": "numeric"},
                         {"name": "region", "type": "categorical"},
                         {"name": "income", "type": "numeric"}],
+           "sensitive": ["region"],
            "window": {"duration": "1h", "lateness": "0s"}}, open("spec.json", "w"))
 EOF
 
@@ -81,8 +82,8 @@ EOF
 # where the window report (docs/api.md) keeps the decisions checked below
 DRIFT_DATASET='d["drift"]["reference"]["drift"]["dataset_drift"]'
 DRIFT_COL='d["drift"]["reference"]["drift"]["columns"]["%s"]["drifted"]'
-MODEL_ROC='d["model"]["classification"]["roc_auc"] > 0.5'
-MODEL_NONE='d["model"] is None and "label" in d["model_note"]'
+MODEL_ROC='d["performance"]["classification"]["roc_auc"] > 0.5'
+MODEL_NONE='d["performance"] is None and "label" in d["performance_note"]'
 
 DATA=$T/data
 if ! start_daemon "$DATA" --config serve.yaml; then
@@ -244,6 +245,10 @@ for i in 2 3; do
 done
 check_eq "window 0: model metrics from the late labels" "$(jget win0.json "$MODEL_ROC")" True
 check_eq "window 2: no labels, no model metrics" "$(jget win2.json "$MODEL_NONE")" True
+check_eq "window 0: fairness across region" \
+    "$(jget win0.json '[g["sensitive"] for g in d["performance"]["fairness"]["groupings"]]')" '["region"]'
+check_eq "window 0 report: revision 2 after the late labels" "$(jget win0.json 'd["window"]["revision"]')" 2
+check_eq "window 3: CBPE estimate without labels" "$(jget win3.json 'd["estimated"]["applicable"]')" True
 api GET "/v1/models/credit/windows/${KEYS[0]}/profile"
 check_eq "window profile is a .vgp" "$(head -c 4 "$T/resp" | tail -c 3)" VGP
 api GET /v1/models/credit/windows/12345
@@ -308,6 +313,9 @@ fi
 pass "restart after kill -9"
 api GET /v1/models/credit
 check_eq "open rows replayed from the journal" "$(jget resp 'd["stats"]["open_rows"]')" 300
+api GET /metrics
+check_eq "metrics after the restart: the last window's gauges, from the store" \
+    "$(grep -cE '^vigia_drift_detected\{model="credit",baseline="reference",feature="age"\} 1$' "$T/resp")" 1
 api POST /v1/models/credit/flush
 api GET /v1/models/credit/windows
 check_eq "window rows add up after the crash" \
@@ -332,6 +340,9 @@ if start_daemon "$T/data_example" --config "$REPO_DIR/examples/serve.yaml"; then
     api GET /v1/models
     check_eq "examples/serve.yaml: its models registered" \
         "$(jget resp '[m["name"] for m in d["models"]]')" '["credit", "demand"]'
+    api GET /v1/models/credit/reference
+    check_eq "examples/serve.yaml: reference loaded from data/demo.csv" "$HTTP $(jget resp 'd["rows"]')" \
+        "200 $(($(wc -l <"$REPO_DIR/examples/data/demo.csv") - 1))"
     stop_daemon TERM
     check_eq "examples/serve.yaml: clean stop" "$STOP_RC" 0
 else

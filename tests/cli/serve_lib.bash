@@ -66,10 +66,11 @@ stop_daemon() {
     done
     if kill -0 "$SERVE_PID" 2>/dev/null; then
         kill -9 "$SERVE_PID" 2>/dev/null
-        wait "$SERVE_PID" 2>/dev/null
+        { wait "$SERVE_PID"; } 2>/dev/null
         STOP_RC=124
     else
-        wait "$SERVE_PID" 2>/dev/null
+        # braces: the shell's own "Killed" notice of a job goes to this stderr too
+        { wait "$SERVE_PID"; } 2>/dev/null
         STOP_RC=$?
     fi
     SERVE_PID=

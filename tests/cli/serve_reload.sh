@@ -114,7 +114,37 @@ check_eq "journal entries counted" "$entries" 62
 if [ -n "$commits" ] && [ "$commits" -le "$entries" ]; then pass "group commit: commits <= entries ($commits <= $entries)"; else
     fail "group commit" "commits $commits, entries $entries"; fi
 
+# one daemon per data directory
+run serve --listen 127.0.0.1:0 --data-dir "$T/data"
+expect "a second daemon on the same data directory: exit 2" 2 "in use by another process"
+
 stop_daemon INT
 check_eq "SIGINT exits 0" "$STOP_RC" 0
-check_logs_clean "no sanitizer report in the daemon log"
+
+# ---- retention: windows whose end is older than 2 s are deleted within ticks ----
+cat >ret.yaml <<'EOF'
+retention: 2s
+tick: 100ms
+models:
+  - {name: r, task: regression, features: [{name: x, type: numeric}], window: {count: 5}}
+EOF
+if start_daemon "$T/data_ret" --config ret.yaml; then
+    "$PY" -c 'import json; json.dump([{"id": str(i), "timestamp": "2026-01-01T00:00:%02dZ" % i, "features": {"x": i}, "prediction": i} for i in range(10)], open("ret.json", "w"))'
+    post_json /v1/models/r/predictions ret.json
+    check_eq "retention: two count windows closed" "$HTTP $(jget resp 'len(d["windows_closed"])')" "200 2"
+    left=
+    for i in $(seq 1 50); do
+        api GET /v1/models/r/windows
+        left=$(jget resp 'len(d["windows"])')
+        [ "$left" = 0 ] && break
+        sleep 0.1
+    done
+    check_eq "retention: old windows deleted" "$left" 0
+    check_eq "retention: logged" "$(grep -c 'retention: 2 windows older than 2 s deleted' "$SERVE_LOG")" 1
+    stop_daemon TERM
+    check_eq "SIGTERM exits 0" "$STOP_RC" 0
+else
+    fail "retention daemon" "not ready"
+fi
+check_logs_clean "no sanitizer report in the daemon logs"
 finish
