@@ -13,6 +13,7 @@
 #     the hardening directives, `systemd-analyze security` exposure
 #   - examples/stream: regenerating gives the committed bytes; the stream is consistent
 #   - bench/loadgen.c: builds warning-free; its model spec is JSON
+#   - bench/serve for a second: loadgen against the real daemon
 #   - scripts/demo-serve end to end against the real daemon on a free port and a temporary data
 #     directory: the summary, /metrics against the dashboard (every metric the dashboard uses
 #     is exposed; with Prometheus installed, every dashboard query returns data and the drift
@@ -266,6 +267,16 @@ fi
 if ! "$VIGIA" serve --help >/dev/null 2>&1; then
     skip "demo end to end" "$VIGIA has no serve command yet"
     finish
+fi
+
+# bench/serve, briefly: loadgen against the real daemon, every record acknowledged and counted
+# on /metrics, the daemon stopped cleanly
+if BUILD=$T/bench VIGIA=$VIGIA CONNS=2 BATCH=200 DURATION=1 WARMUP=0.2 \
+    timeout 120 "$REPO_DIR/bench/serve" >"$T/bench.out" 2>&1 &&
+    grep -q '^stopped      cleanly' "$T/bench.out"; then
+    pass "bench/serve runs loadgen against the daemon ($(awk '$1 == "records/s" { print $2 }' "$T/bench.out") records/s)"
+else
+    fail "bench/serve runs loadgen against the daemon" "$(tail -4 "$T/bench.out" | tr '\n' ' ' | cut -c1-400)"
 fi
 
 # 1. the demo in its foreground mode, in the background here: it replays, prints the summary,
