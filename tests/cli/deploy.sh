@@ -315,6 +315,9 @@ for want in 'predictions: 3563 sent, 3560 accepted, 3 rejected' 'labels:      32
     grep -qF -- "$want" "$T/demo.out" || missing="$missing [$want]"
 done
 check_eq "demo summary: counts, rejects, pointers" "$missing" ""
+# the scores of the west are biased from 11:00: their selection rate under half the reference's
+check_eq "demo summary: the fairness gap after 11:00" \
+    "$(grep -cE '^ +2026-03-02 1[123]:00-.* 0\.[0-4][0-9] west \(< 0\.8\)$' "$T/demo.out")" 3
 # late labels revised some windows: at least one window at revision 2 or more
 check_eq "demo summary: late labels revise windows" \
     "$(awk '$1 == "2026-03-02" && $5 >= 2 { n++ } END { print (n > 0) }' "$T/demo.out")" 1
