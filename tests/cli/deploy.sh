@@ -318,6 +318,13 @@ check_eq "demo summary: counts, rejects, pointers" "$missing" ""
 # the scores of the west are biased from 11:00: their selection rate under half the reference's
 check_eq "demo summary: the fairness gap after 11:00" \
     "$(grep -cE '^ +2026-03-02 1[123]:00-.* 0\.[0-4][0-9] west \(< 0\.8\)$' "$T/demo.out")" 3
+# every record and every label landed in its window: rows and labels per window as generated
+check_eq "demo summary: rows and labels per window as generated" \
+    "$(awk '$1 == "2026-03-02" { printf "%s/%s ", $3, $4 }' "$T/demo.out")" \
+    "$("$PY" -c '
+import json, sys
+print("".join("%d/%d " % (h["records"], h["labelled"]) for h in json.load(open(sys.argv[1]))["hours"]))
+' "$STREAM/expected.json")"
 # late labels revised some windows: at least one window at revision 2 or more
 check_eq "demo summary: late labels revise windows" \
     "$(awk '$1 == "2026-03-02" && $5 >= 2 { n++ } END { print (n > 0) }' "$T/demo.out")" 1
@@ -341,8 +348,12 @@ if curl -fsS "$URL/metrics" >"$T/metrics" 2>"$T/err"; then
         grep -qE "^${m}(_bucket)?[{ ]" "$T/metrics" || missing="$missing $m"
     done
     check_eq "/metrics has every catalogue metric" "$missing" ""
-    check_eq "/metrics: the demo model's accepted records" \
-        "$(awk '/^vigia_records_accepted_total\{model="credit"\}/ { print $2 }' "$T/metrics")" 3560
+    check_eq "/metrics: the demo's records and labels" \
+        "$(awk -F'[{} ]' '$2 == "model=\"credit\"" && $1 ~ /^vigia_(records_accepted|labels_matched)_total$/ {
+            printf "%s=%s ", $1, $4 }
+            $1 == "vigia_labels_late_total" && $2 == "model=\"credit\"" { printf "late>0=%d ", ($4 > 0) }' \
+            "$T/metrics")" \
+        "vigia_records_accepted_total=3560 vigia_labels_matched_total=3204 late>0=1 "
 else
     fail "/metrics has every catalogue metric" "$(err_line)"
 fi
