@@ -68,10 +68,13 @@ typedef struct vg_feature_spec {
     int required; /* a record without it (or with null) is rejected; default 0: missing counts */
 } vg_feature_spec;
 
-#define VG_MONITOR_MAX_FEATURES 1000 /* bounds the label cardinality of /metrics too */
+#define VG_MONITOR_MAX_FEATURES 1000         /* bounds the label cardinality of /metrics too */
 #define VG_MONITOR_DEFAULT_WINDOW_MS 3600000 /* 1h */
 #define VG_MONITOR_DEFAULT_LABEL_TTL_MS (7LL * 24 * 3600 * 1000)
 #define VG_MONITOR_DEFAULT_MAX_JOIN 1000000
+/* A record whose timestamp is more than this after its arrival is rejected ("timestamp"): a
+ * clock far ahead would otherwise close every open window. */
+#define VG_MONITOR_MAX_FUTURE_MS (24LL * 3600 * 1000)
 
 typedef struct vg_model_spec {
     char *name;    /* [A-Za-z0-9_.-]{1,64}: it appears in URLs and metric labels */
@@ -126,7 +129,8 @@ const vg_model_spec *vg_monitor_spec(const vg_monitor *m);
  * (drift only). Replaces any previous reference; the next closed window uses it. A file without
  * any feature column is VG_ERR_INVALID. */
 int vg_monitor_set_reference_file(vg_monitor *m, const char *path, vg_error *err);
-int vg_monitor_set_reference_profile(vg_monitor *m, const vg_profile *p, vg_error *err); /* copied */
+/* p is copied. */
+int vg_monitor_set_reference_profile(vg_monitor *m, const vg_profile *p, vg_error *err);
 /* The reference profile, or NULL. Owned by the monitor. */
 const vg_profile *vg_monitor_reference(const vg_monitor *m);
 
@@ -180,19 +184,19 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err);
 
 /* One closed window, as the caller persists it. */
 typedef struct vg_metric_sample {
-    char name[64];     /* Prometheus-style metric name without the "vigia_" prefix */
-    char labels[256];  /* extra labels, already in exposition syntax: feature="age",method="psi" */
+    char name[64];    /* Prometheus-style metric name without the "vigia_" prefix */
+    char labels[256]; /* extra labels, already in exposition syntax: feature="age",method="psi" */
     double value;
 } vg_metric_sample;
 
 typedef struct vg_window {
-    int64_t key;              /* time windows: start in ms since the epoch; count windows: 0, 1, ... */
+    int64_t key; /* time windows: start in ms since the epoch; count windows: 0, 1, ... */
     int64_t start_ms, end_ms; /* event-time bounds ([start, end)); count windows: first/last seen */
     uint32_t revision;        /* 1 when first closed, +1 each time late labels change it */
     uint64_t rows, labelled;
-    uint64_t max_seq;         /* largest journal seq applied to this window */
-    vg_profile *profile;      /* owned */
-    char *report_json;        /* owned: the window's report (docs/monitor.md) */
+    uint64_t max_seq;    /* largest journal seq applied to this window */
+    vg_profile *profile; /* owned */
+    char *report_json;   /* owned: the window's report (docs/monitor.md) */
     size_t n_metrics;
     vg_metric_sample *metrics; /* owned: the figures of the report, for /metrics and series */
     unsigned char *rows_blob;  /* owned: the model rows (prediction, label, sensitive, id) */
@@ -210,27 +214,29 @@ int vg_monitor_take_windows(vg_monitor *m, vg_window ***out, size_t *n, vg_error
  * "previous window" of the next to close and marks what replay skips. */
 int vg_monitor_restore_window(vg_monitor *m, const vg_window *w, vg_error *err);
 
-/* The journal seq below which no open window holds a record (journal entries with a smaller
- * seq may be deleted once the windows holding them are persisted); UINT64_MAX when no window
- * is open. */
+/* The journal seq below which no entry is needed any more: the smallest seq of a record in an
+ * open window or in a closed window not yet taken by vg_monitor_take_windows, of a label
+ * waiting for its prediction, or of a late label whose revision is not yet taken. Entries with
+ * a smaller seq may be deleted once the windows taken are persisted; UINT64_MAX when nothing
+ * is held. */
 uint64_t vg_monitor_min_open_seq(const vg_monitor *m);
 
 /* The report of the open window(s) so far, as if closed now (malloc'd JSON), or NULL with err
  * set (VG_ERR_INVALID when no window is open). */
 char *vg_monitor_open_report(vg_monitor *m, vg_error *err);
 
-/* ---- counters for /metrics --------------------------------------------------------------------- */
+/* ---- counters for /metrics ------------------------------------------------------------------ */
 
 typedef struct vg_monitor_stats {
-    uint64_t records_accepted;  /* prediction records applied (not replayed) */
-    uint64_t records_rejected;  /* prediction records rejected by parse (incl. late) */
-    uint64_t records_late;      /* of which late */
+    uint64_t records_accepted; /* prediction records applied (not replayed) */
+    uint64_t records_rejected; /* prediction records rejected by parse (incl. late) */
+    uint64_t records_late;     /* of which late */
     uint64_t labels_received;
-    uint64_t labels_matched;    /* joined to a prediction */
-    uint64_t labels_late;       /* joined to a prediction of an already closed window */
-    uint64_t labels_unmatched;  /* expired from the join map without a prediction */
+    uint64_t labels_matched;   /* joined to a prediction */
+    uint64_t labels_late;      /* joined to a prediction of an already closed window */
+    uint64_t labels_unmatched; /* expired from the join map without a prediction */
     uint64_t labels_rejected;
-    uint64_t join_pending;      /* entries in the join map now */
+    uint64_t join_pending; /* entries in the join map now */
     uint64_t windows_closed;
     uint64_t open_rows;         /* records in open windows */
     int64_t last_closed_end_ms; /* end of the last closed window, 0 when none */

@@ -930,11 +930,13 @@ int vg_eval_plan_make(const vg_eval_data *const *data, size_t nd, const vg_eval_
             goto nomem;
     if (binary) {
         if (s->n < 2) {
+            /* the message names the class: set it before the plan (and its names) is freed */
+            vg_error_set(err, VG_ERR_INVALID,
+                         "binary task with a single class '%s': give the other with "
+                         "--pos-label or --classes",
+                         s->n ? p->classes[0] : "");
             vg_eval_plan_free(p);
-            return vg_error_set(err, VG_ERR_INVALID,
-                                "binary task with a single class '%s': give the other with "
-                                "--pos-label or --classes",
-                                s->n ? p->classes[0] : "");
+            return VG_ERR_INVALID;
         }
         long at = -1;
         if (o->pos_label) {

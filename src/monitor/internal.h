@@ -54,8 +54,8 @@ typedef struct mtext {
     uint8_t present;
 } mtext;
 
-/* One validated record. Texts live in the batch arena; cells are n_features mtexts from
- * batch.cells[cell0]. */
+/* One validated record. Texts live in the batch arena; cells are n_features mtexts (then
+ * mspec_n_proba probabilities) from batch.cells[cell0]. */
 typedef struct mrec {
     mtext id;
     int64_t ts_ms;
@@ -81,11 +81,11 @@ struct vg_monitor_batch {
     size_t alen, acap;
 };
 
-/* ---- the monitor (monitor.c) ------------------------------------------------------------------
- */
+/* ---- the monitor (monitor.c) ----------------------------------------------------------------- */
 
-/* A model row: what the metrics need of one prediction. Texts in the window arena; sens are
- * spec.n_sensitive mtexts from window.sens[row * n_sensitive]. */
+/* A model row: what the metrics need of one prediction. Texts in the window arena; its extras
+ * are mspec_n_ext mtexts from window.ext[row * n_ext]: the sensitive values, then the
+ * probabilities. */
 typedef struct mrow {
     mtext id, pred, label;
     uint8_t pred_kind;
@@ -105,7 +105,7 @@ typedef struct mwin {
     vg_profile *profile; /* open: features + prediction (label column empty); closed: final */
     size_t nrows, rows_cap;
     mrow *row;
-    mtext *sens;
+    mtext *ext; /* per model row: the sensitive values, then the probabilities (mspec_n_ext) */
     char *arena;
     size_t alen, acap;
     char *report;
@@ -117,26 +117,23 @@ typedef struct mwin {
  * TTLs expire from the head), indexed by an open-addressing table of ring positions. */
 enum { JE_PRED = 1, JE_WAIT = 2 };
 
-#define JE_INLINE 24
-
+/* A prediction's id is not copied: it is read from its window's model row (wkey, row). A
+ * waiting label owns its id and label text (wbuf). */
 typedef struct jent {
     uint64_t hash;
-    uint32_t id_len;
-    uint8_t state;
-    char inl[JE_INLINE]; /* the id when it fits, else `heap` */
-    char *heap;
-    int64_t wkey;
-    uint32_t row;
     int64_t expires_ms;
+    int64_t wkey;      /* JE_PRED: the window */
     uint64_t wait_seq; /* JE_WAIT: journal seq of the label */
-    char *label;       /* JE_WAIT: the label text (owned) */
-    uint32_t label_len;
+    char *wbuf;        /* JE_WAIT: the id, then the label (owned) */
+    uint32_t row;      /* JE_PRED: the model row */
+    uint32_t id_len, label_len;
+    uint8_t state;
 } jent;
 
 typedef struct jmap {
     jent *ring;
     size_t cap, head, count, max;
-    uint32_t *slots; /* ring position + 1; 0 = empty */
+    uint64_t *slots; /* ring position + 1, high 32 bits of the hash above; 0 = empty */
     size_t nslots;
     size_t n_wait;
     size_t wait_scan; /* entries [head, head + wait_scan) are known not to wait */
@@ -168,8 +165,7 @@ struct vg_monitor {
 /* Window key of event time ts (time windows). */
 int64_t mwin_key(const vg_model_spec *s, int64_t ts);
 
-/* ---- report (report.c) ------------------------------------------------------------------------
- */
+/* ---- report (report.c) ----------------------------------------------------------------------- */
 
 typedef struct vg_eval_data vg_eval_data;
 
@@ -198,6 +194,10 @@ void msamples_add(msamples *m, const char *name, double value, int nlabels, ...)
 /* ---- spec (spec.c) --------------------------------------------------------------------------- */
 
 vg_model_spec *mspec_copy(const vg_model_spec *s);
+/* Probabilities kept per prediction: one per declared class of a multiclass task, else 0. */
+size_t mspec_n_proba(const vg_model_spec *s);
+/* Extra texts per model row: n_sensitive + mspec_n_proba. */
+size_t mspec_n_ext(const vg_model_spec *s);
 int mspec_feature(const vg_model_spec *s, const char *name, size_t len); /* index or -1 */
 /* RFC 3339 text of ms (UTC, milliseconds when not whole seconds). */
 void mfmt_time(int64_t ms, char *buf, size_t n);

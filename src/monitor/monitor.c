@@ -11,10 +11,10 @@
  *
  * Windows close in key order: when the watermark (the largest event time seen) reaches the
  * end plus the lateness, when full (count windows), or on flush. A closed window keeps its
- * profile and model rows in memory (at most KEEP_CLOSED windows, and not past the label TTL) so
- * that late labels can still reach it: its model section is then recomputed and the window is
- * handed over again with revision + 1. Its drift and quality sections keep the label column
- * of the first close.
+ * profile and model rows in memory so that late labels can still reach it: its model section is
+ * then recomputed and the window is handed over again with revision + 1. Its drift and quality
+ * sections keep the label column of the first close. Kept closed windows are bounded too: at most
+ * KEEP_CLOSED, at most max_join model rows in all, none past the label TTL.
  *
  * Labels join predictions through a map of ids (internal.h: jmap) of at most spec.max_join
  * entries: a ring in arrival order, so that the oldest entry is evicted first and TTLs expire
@@ -36,15 +36,14 @@
 #define KEEP_CLOSED 32 /* closed windows kept in memory for late labels */
 #define RUN_MAX 1024   /* rows added to a profile in one block */
 
-/* ---- windows ----------------------------------------------------------------------------------
- */
+/* ---- windows --------------------------------------------------------------------------------- */
 
 static void win_free(mwin *w) {
     if (!w)
         return;
     vg_profile_free(w->profile);
     free(w->row);
-    free(w->sens);
+    free(w->ext);
     free(w->arena);
     free(w->report);
     free(w->metrics);
@@ -72,7 +71,7 @@ static int win_put(mwin *w, const char *s, size_t n, mtext *t) {
     return VG_OK;
 }
 
-static int win_grow_rows(mwin *w, size_t n_sens) {
+static int win_grow_rows(mwin *w, size_t n_ext) {
     if (w->nrows < w->rows_cap)
         return VG_OK;
     size_t cap = w->rows_cap ? w->rows_cap * 2 : 256;
@@ -80,11 +79,11 @@ static int win_grow_rows(mwin *w, size_t n_sens) {
     if (!r)
         return VG_ERR_NOMEM;
     w->row = r;
-    if (n_sens) {
-        mtext *s = realloc(w->sens, cap * n_sens * sizeof *s);
+    if (n_ext) {
+        mtext *s = realloc(w->ext, cap * n_ext * sizeof *s);
         if (!s)
             return VG_ERR_NOMEM;
-        w->sens = s;
+        w->ext = s;
     }
     w->rows_cap = cap;
     return VG_OK;
@@ -188,26 +187,47 @@ static mwin *open_window(vg_monitor *m, int64_t key, vg_error *err) {
 
 /* ---- the join map ---------------------------------------------------------------------------- */
 
-static const char *jent_id(const jent *e) {
-    return e->heap ? e->heap : e->inl;
-}
-
 static void jent_clear(jent *e) {
-    free(e->heap);
-    free(e->label);
+    free(e->wbuf);
     memset(e, 0, sizeof *e);
 }
 
 static size_t ring_pos(const jmap *j, size_t i) {
-    return (j->head + i) % j->cap;
+    size_t p = j->head + i;
+    return p >= j->cap ? p - j->cap : p;
 }
 
-/* The slot holding ring position pos + 1, or the empty slot where id would go. */
-static size_t slot_find(const jmap *j, uint64_t h, const char *id, size_t len, int *found) {
+/* A slot holds the ring position + 1 in its low 32 bits and the high 32 bits of the id's hash
+ * above, so that a probe rejects other ids without touching the ring. */
+static uint64_t slot_make(uint64_t h, size_t pos) {
+    return (h & 0xffffffff00000000ULL) | (uint64_t)(pos + 1);
+}
+
+static size_t slot_pos(uint64_t slot) {
+    return (size_t)(slot & 0xffffffffu) - 1;
+}
+
+/* Whether entry e holds this id. A prediction's id is read from its window's model row; when
+ * that window has left memory, the 64-bit hash alone decides. */
+static int jent_is(vg_monitor *m, const jent *e, uint64_t h, const char *id, size_t len) {
+    if (e->hash != h || e->id_len != len)
+        return 0;
+    if (e->state == JE_WAIT)
+        return memcmp(e->wbuf, id, len) == 0;
+    const mwin *w = find_window(m, e->wkey);
+    if (!w || e->row >= w->nrows)
+        return 1;
+    return memcmp(w->arena + w->row[e->row].id.off, id, len) == 0;
+}
+
+/* The slot of id, or (*found = 0) the empty slot where it would go. */
+static size_t slot_find(vg_monitor *m, uint64_t h, const char *id, size_t len, int *found) {
+    jmap *j = &m->join;
     size_t mask = j->nslots - 1, s = (size_t)h & mask;
+    uint64_t tag = h & 0xffffffff00000000ULL;
     while (j->slots[s]) {
-        const jent *e = &j->ring[j->slots[s] - 1];
-        if (e->hash == h && e->id_len == len && memcmp(jent_id(e), id, len) == 0) {
+        if ((j->slots[s] & 0xffffffff00000000ULL) == tag &&
+            jent_is(m, &j->ring[slot_pos(j->slots[s])], h, id, len)) {
             *found = 1;
             return s;
         }
@@ -217,13 +237,18 @@ static size_t slot_find(const jmap *j, uint64_t h, const char *id, size_t len, i
     return s;
 }
 
-/* Removes slot s by backward-shift deletion (linear probing keeps no tombstones). */
-static void slot_remove(jmap *j, size_t s) {
-    size_t mask = j->nslots - 1;
+/* Removes the slot of ring position pos by backward-shift deletion (linear probing keeps no
+ * tombstones). */
+static void slot_remove(jmap *j, uint64_t h, size_t pos) {
+    size_t mask = j->nslots - 1, s = (size_t)h & mask;
+    while (j->slots[s] && slot_pos(j->slots[s]) != pos)
+        s = (s + 1) & mask;
+    if (!j->slots[s])
+        return;
     j->slots[s] = 0;
     size_t i = (s + 1) & mask;
     while (j->slots[i]) {
-        size_t home = (size_t)j->ring[j->slots[i] - 1].hash & mask;
+        size_t home = (size_t)j->ring[slot_pos(j->slots[i])].hash & mask;
         /* the entry at i may move to s if its home is not within (s, i] */
         if (((i - home) & mask) >= ((i - s) & mask)) {
             j->slots[s] = j->slots[i];
@@ -235,7 +260,7 @@ static void slot_remove(jmap *j, size_t s) {
 }
 
 static int rebuild_slots(jmap *j, size_t nslots) {
-    uint32_t *sl = calloc(nslots, sizeof *sl);
+    uint64_t *sl = calloc(nslots, sizeof *sl);
     if (!sl)
         return VG_ERR_NOMEM;
     free(j->slots);
@@ -246,7 +271,7 @@ static int rebuild_slots(jmap *j, size_t nslots) {
         size_t s = (size_t)j->ring[p].hash & (nslots - 1);
         while (sl[s])
             s = (s + 1) & (nslots - 1);
-        sl[s] = (uint32_t)(p + 1);
+        sl[s] = slot_make(j->ring[p].hash, p);
     }
     return VG_OK;
 }
@@ -255,24 +280,23 @@ static int rebuild_slots(jmap *j, size_t nslots) {
 static void pop_head(vg_monitor *m) {
     jmap *j = &m->join;
     jent *e = &j->ring[j->head];
-    int found;
-    size_t s = slot_find(j, e->hash, jent_id(e), e->id_len, &found);
-    if (found)
-        slot_remove(j, s);
+    slot_remove(j, e->hash, j->head);
     if (e->state == JE_WAIT) {
         m->st.labels_unmatched++;
         j->n_wait--;
     }
     jent_clear(e);
-    j->head = (j->head + 1) % j->cap;
+    j->head = j->head + 1 == j->cap ? 0 : j->head + 1;
     j->count--;
     if (j->wait_scan)
         j->wait_scan--;
 }
 
-/* A new entry at the tail (evicting the oldest when full); NULL on NOMEM. */
-static jent *join_insert(vg_monitor *m, uint64_t h, const char *id, size_t len) {
+/* A new entry for an id not in the map, at the tail (evicting the oldest when full); `slot` is
+ * where slot_find said it would go. NULL on NOMEM. */
+static jent *join_insert(vg_monitor *m, uint64_t h, const char *id, size_t len, size_t slot) {
     jmap *j = &m->join;
+    int moved = 0;
     if (j->count == j->cap && j->cap < j->max) {
         size_t cap = j->cap ? j->cap * 2 : 1024;
         if (cap > j->max)
@@ -291,36 +315,35 @@ static jent *join_insert(vg_monitor *m, uint64_t h, const char *id, size_t len) 
             ns *= 2;
         if (rebuild_slots(j, ns) != VG_OK)
             return NULL;
+        moved = 1;
     }
-    if (j->count == j->cap)
+    if (j->count == j->cap) {
         pop_head(m);
+        moved = 1;
+    }
+    if (moved) {
+        int found;
+        slot = slot_find(m, h, id, len, &found);
+    }
     size_t p = ring_pos(j, j->count);
     jent *e = &j->ring[p];
     memset(e, 0, sizeof *e);
     e->hash = h;
     e->id_len = (uint32_t)len;
-    if (len < JE_INLINE) {
-        memcpy(e->inl, id, len);
-    } else {
-        if (!(e->heap = malloc(len + 1)))
-            return NULL;
-        memcpy(e->heap, id, len);
-        e->heap[len] = '\0';
-    }
-    int found;
-    size_t s = slot_find(j, h, id, len, &found);
-    j->slots[s] = (uint32_t)(p + 1);
+    j->slots[slot] = slot_make(h, p);
     j->count++;
     return e;
 }
 
-static jent *join_find(vg_monitor *m, uint64_t h, const char *id, size_t len) {
+/* The entry of id, or NULL with *slot where it would go. */
+static jent *join_find(vg_monitor *m, uint64_t h, const char *id, size_t len, size_t *slot) {
     jmap *j = &m->join;
-    if (!j->count)
+    if (!j->nslots && rebuild_slots(j, 16) != VG_OK)
         return NULL;
     int found;
-    size_t s = slot_find(j, h, id, len, &found);
-    return found ? &j->ring[j->slots[s] - 1] : NULL;
+    size_t s = slot_find(m, h, id, len, &found);
+    *slot = s;
+    return found ? &j->ring[slot_pos(j->slots[s])] : NULL;
 }
 
 static void update_wait_min(vg_monitor *m) {
@@ -335,8 +358,7 @@ static void update_wait_min(vg_monitor *m) {
         j->wait_scan < j->count ? j->ring[ring_pos(j, j->wait_scan)].wait_seq : UINT64_MAX;
 }
 
-/* ---- lifecycle --------------------------------------------------------------------------------
- */
+/* ---- lifecycle ------------------------------------------------------------------------------- */
 
 vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err) {
     vg_monitor *m = calloc(1, sizeof *m);
@@ -464,8 +486,7 @@ int vg_monitor_set_reference_file(vg_monitor *m, const char *path, vg_error *err
     return VG_OK;
 }
 
-/* ---- apply ------------------------------------------------------------------------------------
- */
+/* ---- apply ----------------------------------------------------------------------------------- */
 
 /* Sets row `ri` of w to the label text; counts it when new. Returns 1 when it changed. */
 static int set_label(mwin *w, size_t ri, const char *s, size_t n, int *nomem) {
@@ -490,8 +511,8 @@ static int add_model_row(vg_monitor *m, const vg_monitor_batch *b, const mrec *r
     const vg_model_spec *s = m->spec;
     const char *a = b->arena;
     const mtext *cells = &b->cells[r->cell0];
-    size_t ns = s->n_sensitive;
-    if (win_grow_rows(w, ns) != VG_OK)
+    size_t ns = s->n_sensitive, ne = mspec_n_ext(s);
+    if (win_grow_rows(w, ne) != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
     size_t ri = w->nrows;
     mrow *row = &w->row[ri];
@@ -500,12 +521,14 @@ static int add_model_row(vg_monitor *m, const vg_monitor_batch *b, const mrec *r
     int rc = win_put(w, a + r->id.off, r->id.len, &row->id);
     if (rc == VG_OK)
         rc = win_put(w, a + r->pred.off, r->pred.len, &w->row[ri].pred);
-    for (size_t k = 0; rc == VG_OK && k < ns; k++) {
-        int fi = m->sens_idx[k];
-        mtext *dst = &w->sens[ri * ns + k];
+    for (size_t k = 0; rc == VG_OK && k < ne; k++) {
+        /* the sensitive features' cells, then the probabilities after the features */
+        const mtext *src = k < ns ? (m->sens_idx[k] >= 0 ? &cells[m->sens_idx[k]] : NULL)
+                                  : &cells[s->n_features + (k - ns)];
+        mtext *dst = &w->ext[ri * ne + k];
         memset(dst, 0, sizeof *dst);
-        if (fi >= 0 && cells[fi].present)
-            rc = win_put(w, a + cells[fi].off, cells[fi].len, dst);
+        if (src && src->present)
+            rc = win_put(w, a + src->off, src->len, dst);
     }
     if (rc != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
@@ -516,18 +539,19 @@ static int add_model_row(vg_monitor *m, const vg_monitor_batch *b, const mrec *r
     /* the join: a waiting label is picked up; the id now names this row */
     const char *id = a + r->id.off;
     uint64_t h = vg_hash_bytes(id, r->id.len);
-    jent *e = join_find(m, h, id, r->id.len);
+    size_t slot = 0;
+    jent *e = join_find(m, h, id, r->id.len, &slot);
     if (e && e->state == JE_WAIT) {
         if (!r->label.present)
-            set_label(w, ri, e->label, e->label_len, &nomem);
+            set_label(w, ri, e->wbuf + e->id_len, e->label_len, &nomem);
         if (e->wait_seq < w->min_seq)
             w->min_seq = e->wait_seq; /* the label's batch must stay in the journal */
-        free(e->label);
-        e->label = NULL;
+        free(e->wbuf);                /* the id is now the model row's */
+        e->wbuf = NULL;
         m->join.n_wait--;
         if (!replay)
             m->st.labels_matched++;
-    } else if (!e && !(e = join_insert(m, h, id, r->id.len))) {
+    } else if (!e && !(e = join_insert(m, h, id, r->id.len, slot))) {
         nomem = 1;
     }
     if (nomem)
@@ -602,7 +626,8 @@ static int add_label(vg_monitor *m, const vg_monitor_batch *b, const mrec *r, ui
     const char *a = b->arena;
     const char *id = a + r->id.off;
     uint64_t h = vg_hash_bytes(id, r->id.len);
-    jent *e = join_find(m, h, id, r->id.len);
+    size_t slot = 0;
+    jent *e = join_find(m, h, id, r->id.len, &slot);
     int nomem = 0;
     if (!replay)
         m->st.labels_received++;
@@ -629,17 +654,22 @@ static int add_label(vg_monitor *m, const vg_monitor_batch *b, const mrec *r, ui
         }
         return VG_OK;
     }
+    /* waiting already: the newer label replaces the older */
+    char *buf = malloc((size_t)r->id.len + r->label.len + 1);
+    if (!buf)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory joining a label");
+    memcpy(buf, id, r->id.len);
+    memcpy(buf + r->id.len, a + r->label.off, r->label.len);
     if (!e) {
-        if (!(e = join_insert(m, h, id, r->id.len)))
+        if (!(e = join_insert(m, h, id, r->id.len, slot))) {
+            free(buf);
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory joining a label");
+        }
         e->state = JE_WAIT;
         m->join.n_wait++;
     }
-    /* waiting already: the newer label replaces the older */
-    free(e->label);
-    if (!(e->label = malloc(r->label.len ? r->label.len : 1)))
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory joining a label");
-    memcpy(e->label, a + r->label.off, r->label.len);
+    free(e->wbuf);
+    e->wbuf = buf;
     e->label_len = r->label.len;
     e->wait_seq = seq;
     e->expires_ms = b->now_ms + m->spec->label_ttl_ms;
@@ -731,8 +761,7 @@ void vg_monitor_count_rejects(vg_monitor *m, size_t n_records, size_t n_late, in
     }
 }
 
-/* ---- closing and reports ----------------------------------------------------------------------
- */
+/* ---- closing and reports --------------------------------------------------------------------- */
 
 static const mwin *previous_of(const vg_monitor *m, const mwin *w) {
     const mwin *prev = NULL;
@@ -806,6 +835,10 @@ static int close_window(vg_monitor *m, size_t oi, vg_error *err) {
     m->has_closed = 1;
     if (w->key > m->last_closed_key || m->st.windows_closed == 0)
         m->last_closed_key = w->key;
+    /* a count window flushed before it filled: the next record starts the next window */
+    if (m->spec->window_count > 0 &&
+        (uint64_t)(w->key + 1) * m->spec->window_count > m->count_ordinal)
+        m->count_ordinal = (uint64_t)(w->key + 1) * m->spec->window_count;
     m->st.last_closed_end_ms = w->end_ms;
     m->st.windows_closed++;
     if (set_last(m, w) != VG_OK)
@@ -865,11 +898,10 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) 
     return closed;
 }
 
-/* ---- rows blob --------------------------------------------------------------------------------
- */
+/* ---- rows blob ------------------------------------------------------------------------------- */
 
 #define ROWS_MAGIC "VGMR"
-#define ROWS_VERSION 1
+#define ROWS_VERSION 2
 
 static void put_text(vg_wbuf *w, const mtext *t) {
     vg_wbuf_u32(w, t->off);
@@ -891,7 +923,8 @@ static int rows_encode(const vg_model_spec *s, const mwin *w, unsigned char **ou
     vg_wbuf_init(&b);
     vg_wbuf_put(&b, ROWS_MAGIC, 4);
     vg_wbuf_u32(&b, ROWS_VERSION);
-    vg_wbuf_u32(&b, (uint32_t)s->n_sensitive);
+    size_t ne = mspec_n_ext(s);
+    vg_wbuf_u32(&b, (uint32_t)ne);
     vg_wbuf_u64(&b, w->nrows);
     vg_wbuf_str(&b, w->arena ? w->arena : "", w->alen);
     for (size_t i = 0; i < w->nrows; i++) {
@@ -900,8 +933,8 @@ static int rows_encode(const vg_model_spec *s, const mwin *w, unsigned char **ou
         put_text(&b, &r->pred);
         put_text(&b, &r->label);
         vg_wbuf_u8(&b, r->pred_kind);
-        for (size_t k = 0; k < s->n_sensitive; k++)
-            put_text(&b, &w->sens[i * s->n_sensitive + k]);
+        for (size_t k = 0; k < ne; k++)
+            put_text(&b, &w->ext[i * ne + k]);
     }
     vg_wbuf_u32(&b, (uint32_t)crc32(0L, b.data, (uInt)b.len));
     if (b.failed) {
@@ -928,13 +961,13 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
     size_t alen;
     const char *arena = vg_rbuf_str(&r, &alen);
     size_t per = 28 + 9 * (size_t)ns; /* bytes per row */
-    if (!vg_rbuf_ok(&r) || version != ROWS_VERSION || ns != s->n_sensitive ||
+    if (!vg_rbuf_ok(&r) || version != ROWS_VERSION || ns != mspec_n_ext(s) ||
         n > vg_rbuf_left(&r) / per)
         return vg_error_set(err, VG_ERR_FORMAT, "window rows: corrupted or another model's");
     w->arena = malloc(alen ? alen : 1);
     w->row = malloc((n ? n : 1) * sizeof *w->row);
-    w->sens = ns ? malloc((n ? n : 1) * ns * sizeof *w->sens) : NULL;
-    if (!w->arena || !w->row || (ns && !w->sens))
+    w->ext = ns ? malloc((n ? n : 1) * ns * sizeof *w->ext) : NULL;
+    if (!w->arena || !w->row || (ns && !w->ext))
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     memcpy(w->arena, arena, alen);
     w->alen = w->acap = alen;
@@ -947,7 +980,7 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
         get_text(&r, &x->label, alen);
         x->pred_kind = vg_rbuf_u8(&r);
         for (size_t k = 0; k < ns; k++)
-            get_text(&r, &w->sens[i * ns + k], alen);
+            get_text(&r, &w->ext[i * ns + k], alen);
         if (x->pred_kind > PK_VALUE || !x->id.present || !x->pred.present)
             r.failed = 1;
         if (!vg_rbuf_ok(&r))
@@ -959,8 +992,7 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
     return VG_OK;
 }
 
-/* ---- hand-over and restore --------------------------------------------------------------------
- */
+/* ---- hand-over and restore ------------------------------------------------------------------- */
 
 void vg_window_free(vg_window *w) {
     if (!w)
@@ -1103,10 +1135,11 @@ int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err
         const mrow *r = &w->row[i];
         const char *id = w->arena + r->id.off;
         uint64_t h = vg_hash_bytes(id, r->id.len);
-        jent *e = join_find(m, h, id, r->id.len);
+        size_t slot = 0;
+        jent *e = join_find(m, h, id, r->id.len, &slot);
         if (e && e->state == JE_WAIT)
             continue;
-        if (!e && !(e = join_insert(m, h, id, r->id.len)))
+        if (!e && !(e = join_insert(m, h, id, r->id.len, slot)))
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         e->state = JE_PRED;
         e->wkey = w->key;
@@ -1141,9 +1174,17 @@ uint64_t vg_monitor_min_open_seq(const vg_monitor *m) {
     for (size_t i = 0; i < m->n_open; i++)
         if (m->open[i]->min_seq < s)
             s = m->open[i]->min_seq;
-    for (size_t i = 0; i < m->n_closed; i++)
-        if (m->closed[i]->pending && m->closed[i]->label_seq < s)
-            s = m->closed[i]->label_seq;
+    /* closed windows not yet handed over (so not yet persisted) still need their records, and
+     * revised ones the labels that revised them */
+    for (size_t i = 0; i < m->n_closed; i++) {
+        const mwin *w = m->closed[i];
+        if (!w->pending)
+            continue;
+        if (!w->revision_emitted && w->min_seq < s)
+            s = w->min_seq;
+        if (w->label_seq < s)
+            s = w->label_seq;
+    }
     return s;
 }
 
@@ -1167,7 +1208,7 @@ char *vg_monitor_open_report(vg_monitor *m, vg_error *err) {
     t->end_ms = INT64_MIN;
     if (!(t->profile = new_profile(s, err)))
         goto out;
-    size_t ns = s->n_sensitive;
+    size_t ns = mspec_n_ext(s);
     for (size_t i = 0; i < m->n_open; i++) {
         const mwin *w = m->open[i];
         if (vg_profile_merge(t->profile, w->profile, err) != VG_OK)
@@ -1192,8 +1233,8 @@ char *vg_monitor_open_report(vg_monitor *m, vg_error *err) {
                 t->labelled++;
             }
             for (size_t k = 0; k < ns; k++) {
-                const mtext *sv = &w->sens[r * ns + k];
-                mtext *dv = &t->sens[t->nrows * ns + k];
+                const mtext *sv = &w->ext[r * ns + k];
+                mtext *dv = &t->ext[t->nrows * ns + k];
                 memset(dv, 0, sizeof *dv);
                 if (sv->present && win_put(t, w->arena + sv->off, sv->len, dv) != VG_OK)
                     goto nomem;
@@ -1218,8 +1259,7 @@ out:
     return json;
 }
 
-/* ---- counters ---------------------------------------------------------------------------------
- */
+/* ---- counters -------------------------------------------------------------------------------- */
 
 void vg_monitor_get_stats(const vg_monitor *m, vg_monitor_stats *s) {
     *s = m->st;

@@ -11,6 +11,7 @@
  * with line and column): none of it is accepted, so none of it can be lost.
  */
 #include <ctype.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,8 +23,7 @@
 #include "../base/utf8.h"
 #include "internal.h"
 
-/* ---- batch storage ----------------------------------------------------------------------------
- */
+/* ---- batch storage --------------------------------------------------------------------------- */
 
 static vg_monitor_batch *batch_new(size_t n_features, int labels, int64_t now_ms) {
     vg_monitor_batch *b = calloc(1, sizeof *b);
@@ -120,8 +120,7 @@ static int grow_cells(vg_monitor_batch *b, size_t n) {
     return VG_OK;
 }
 
-/* ---- rejects ----------------------------------------------------------------------------------
- */
+/* ---- rejects --------------------------------------------------------------------------------- */
 
 void vg_monitor_rejects_free(vg_monitor_rejects *r) {
     if (!r)
@@ -169,7 +168,15 @@ static int add_reject(vg_monitor_rejects *rj, size_t index, const why *w, const 
     r->index = index;
     snprintf(r->field, sizeof r->field, "%s", w->field);
     snprintf(r->reason, sizeof r->reason, "%s", w->reason);
-    if (raw && (r->record = malloc(rawlen + 1))) {
+    /* compact JSON for the dead-letter table (rejects are few: jansson's cost does not matter
+     * here); the bytes as sent when jansson refuses them (invalid UTF-8, duplicate keys) */
+    json_t *j =
+        raw ? json_loadb(raw, rawlen, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL) : NULL;
+    if (j) {
+        r->record = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        json_decref(j);
+    }
+    if (raw && !r->record && (r->record = malloc(rawlen + 1))) {
         memcpy(r->record, raw, rawlen);
         r->record[rawlen] = '\0';
     }
@@ -228,11 +235,16 @@ static int class_declared(const vg_model_spec *s) {
     return s->n_classes > 0;
 }
 
-static int class_known(const vg_model_spec *s, const char *t, size_t n) {
+/* Index of the declared class equal to t, or -1. */
+static int class_index(const vg_model_spec *s, const char *t, size_t n) {
     for (size_t i = 0; i < s->n_classes; i++)
         if (same_label(s->classes[i], strlen(s->classes[i]), t, n))
-            return 1;
-    return 0;
+            return (int)i;
+    return -1;
+}
+
+static int class_known(const vg_model_spec *s, const char *t, size_t n) {
+    return class_index(s, t, n) >= 0;
 }
 
 /* A class-like value (string, integer, boolean) into the arena. */
@@ -277,7 +289,7 @@ static int check_label(const vg_model_spec *s, vg_monitor_batch *b, const char *
 
 /* Checks and stores the prediction. */
 static int check_prediction(const vg_model_spec *s, vg_monitor_batch *b, const char *body,
-                            const jscan *js, size_t ti, mrec *r, why *w, int *oom) {
+                            const jscan *js, size_t ti, mrec *r, mtext *proba, why *w, int *oom) {
     const jtok *t = &js->tok[ti];
     double x;
     if (s->task == VG_TASK_REGRESSION) {
@@ -341,11 +353,22 @@ static int check_prediction(const vg_model_spec *s, vg_monitor_batch *b, const c
                         return !fail(w, "prediction.probabilities",
                                      "'%.*s': must be a number in [0, 1]", (int)js->tok[pk].len,
                                      body + js->tok[pk].start);
-                    if (class_declared(s) && !js->tok[pk].escaped &&
-                        !class_known(s, body + js->tok[pk].start, js->tok[pk].len))
+                    if (!class_declared(s))
+                        continue; /* validated, not kept: columns need the declared classes */
+                    int ci = js->tok[pk].escaped
+                                 ? -1
+                                 : class_index(s, body + js->tok[pk].start, js->tok[pk].len);
+                    if (ci < 0)
                         return !fail(w, "prediction.probabilities",
                                      "'%.*s' is not one of the declared classes",
                                      (int)js->tok[pk].len, body + js->tok[pk].start);
+                    if (proba[ci].present)
+                        return !fail(w, "prediction.probabilities", "'%.*s': duplicate class",
+                                     (int)js->tok[pk].len, body + js->tok[pk].start);
+                    if (arena_put(b, body + pv->start, pv->len, &proba[ci]) != VG_OK) {
+                        *oom = VG_ERR_NOMEM;
+                        return 0;
+                    }
                 }
             } else {
                 return !fail(w, "prediction",
@@ -453,8 +476,7 @@ static int check_timestamp(const char *body, const jtok *t, int64_t *ms, why *w)
     return !fail(w, "timestamp", "must be an RFC 3339 string or epoch seconds");
 }
 
-/* ---- records ----------------------------------------------------------------------------------
- */
+/* ---- records --------------------------------------------------------------------------------- */
 
 int64_t mwin_key(const vg_model_spec *s, int64_t ts) {
     int64_t w = s->window_ms;
@@ -475,7 +497,8 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
     int rc = grow_recs(b);
     if (rc != VG_OK)
         return rc;
-    if (!b->labels && (rc = grow_cells(b, s->n_features)) != VG_OK)
+    size_t nc = s->n_features + mspec_n_proba(s); /* cells per record */
+    if (!b->labels && (rc = grow_cells(b, nc)) != VG_OK)
         return rc;
     mrec *r = &b->rec[b->n];
     memset(r, 0, sizeof *r);
@@ -484,8 +507,8 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
     r->cell0 = (uint32_t)b->ncells;
     mtext *cells = b->labels ? NULL : &b->cells[b->ncells];
     if (cells)
-        memset(cells, 0, s->n_features * sizeof *cells);
-    int has_id = 0, has_pred = 0, has_label = 0, has_features = 0, oom = 0;
+        memset(cells, 0, nc * sizeof *cells);
+    int has_id = 0, has_pred = 0, has_label = 0, has_features = 0, has_ts = 0, oom = 0;
     size_t next_feature = 0;
     for (size_t k = 1, i = 0; i < root->size; i++, k = js->tok[k + 1].next) {
         const jtok *key = &js->tok[k], *v = &js->tok[k + 1];
@@ -506,8 +529,15 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
             if (rc != VG_OK)
                 return rc;
         } else if (key_is(body, key, "timestamp")) {
+            if (has_ts)
+                return !fail(w, "timestamp", "duplicate key");
+            has_ts = 1;
             if (!check_timestamp(body, v, &r->ts_ms, w))
                 return 0;
+            /* one clock far ahead would move the watermark past every open window, and every
+             * later record would be late */
+            if (r->ts_ms > now_ms + VG_MONITOR_MAX_FUTURE_MS)
+                return !fail(w, "timestamp", "in the future: more than 1d after its arrival");
         } else if (key_is(body, key, "label")) {
             if (has_label)
                 return !fail(w, "label", "duplicate key");
@@ -523,7 +553,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
             if (has_pred)
                 return !fail(w, "prediction", "duplicate key");
             has_pred = 1;
-            if (!check_prediction(s, b, body, js, k + 1, r, w, &oom))
+            if (!check_prediction(s, b, body, js, k + 1, r, cells + s->n_features, w, &oom))
                 return oom ? oom : 0;
         } else if (!b->labels && key_is(body, key, "features")) {
             if (has_features)
@@ -610,7 +640,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
                 return !fail(w, "timestamp", "late: window %s closed", t0);
             }
         }
-        b->ncells += s->n_features;
+        b->ncells += nc;
     }
     b->n++;
     return 1;
@@ -749,10 +779,11 @@ int vg_monitor_parse_labels(const vg_monitor *m, const char *body, size_t len, i
 /* ---- journal encoding
  * ---------------------------------------------------------------------------- "VGMB", u32 version,
  * u8 labels, u32 n_features, u64 now_ms, u64 n, u64 ncells, the arena (u32 length + bytes), n
- * records, ncells cells, then the CRC-32 of everything before it. */
+ * records, ncells cells (per prediction: one per feature, then one per declared class of a
+ * multiclass task for its probability), then the CRC-32 of everything before it. */
 
 #define BATCH_MAGIC "VGMB"
-#define BATCH_VERSION 1
+#define BATCH_VERSION 2
 
 static void put_text(vg_wbuf *w, const mtext *t) {
     vg_wbuf_u32(w, t->off);
@@ -829,8 +860,9 @@ int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
     /* each record takes 48 bytes and each cell 9: the counts must fill the rest exactly,
      * which bounds them before anything is allocated */
     size_t left = vg_rbuf_left(&r);
+    size_t per = nf + mspec_n_proba(m->spec);
     if (n > left / 48 || ncells > left / 9 || n * 48 + ncells * 9 != left || (labels && ncells) ||
-        (!labels && ncells != n * nf))
+        (!labels && ncells != n * per))
         return vg_error_set(err, VG_ERR_FORMAT, "journal batch: counts out of range");
     vg_monitor_batch *b = batch_new(nf, labels, now_ms);
     if (!b)
@@ -856,7 +888,7 @@ int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
         get_text(&r, &x->pred, alen);
         get_text(&r, &x->label, alen);
         x->cell0 = vg_rbuf_u32(&r);
-        if (x->pred_kind > PK_VALUE || (!labels && (x->cell0 != i * nf || !x->pred.present)) ||
+        if (x->pred_kind > PK_VALUE || (!labels && (x->cell0 != i * per || !x->pred.present)) ||
             (labels && (x->pred_kind || !x->label.present)) || !x->id.present)
             r.failed = 1;
     }

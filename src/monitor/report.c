@@ -19,8 +19,7 @@
 #include "internal.h"
 #include "vigia/compare.h"
 
-/* ---- metric samples ---------------------------------------------------------------------------
- */
+/* ---- metric samples -------------------------------------------------------------------------- */
 
 /* Appends v, cut to at most MAX_LABEL_VALUE bytes (at a UTF-8 boundary) and escaped for a
  * label value (backslash, double quote, newline); returns the new length, or cap when it does
@@ -93,8 +92,7 @@ void msamples_add(msamples *m, const char *name, double value, int nlabels, ...)
     memcpy(s->labels, buf, o + 1);
 }
 
-/* ---- drift ------------------------------------------------------------------------------------
- */
+/* ---- drift ----------------------------------------------------------------------------------- */
 
 static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const vg_profile *cur,
                           const char *baseline, const char *ref_name, const char *cur_name,
@@ -165,8 +163,7 @@ static json_t *drift_json(const vg_model_spec *s, const vg_profile *ref, const v
     return out;
 }
 
-/* ---- data quality -----------------------------------------------------------------------------
- */
+/* ---- data quality ---------------------------------------------------------------------------- */
 
 #define MAX_ITEMS 100000
 
@@ -286,8 +283,7 @@ static json_t *quality_json(const vg_model_spec *s, const vg_profile *ref, const
     return q;
 }
 
-/* ---- model ------------------------------------------------------------------------------------
- */
+/* ---- model ----------------------------------------------------------------------------------- */
 
 #define MAX_FAIR_GROUPS 20
 
@@ -323,6 +319,8 @@ static void model_samples(const vg_eval_result *r, msamples *ms) {
         M("weighted_precision", c->weighted_precision);
         M("weighted_recall", c->weighted_recall);
         M("weighted_f1", c->weighted_f1);
+        if (p->proba)
+            M("log_loss", c->log_loss);
     } else {
         const vg_perf_regression *g = &r->regression;
         M("mae", g->mae);
@@ -356,32 +354,53 @@ static void model_samples(const vg_eval_result *r, msamples *ms) {
     }
 }
 
-/* The window's model rows as evaluation data: target, prediction, sensitive. */
+/* The window's model rows as evaluation data, in the slot order of o: target, prediction, the
+ * probabilities (o->n_proba: every declared class), the sensitive features (o->n_sensitive). */
 static int window_eval_data(const vg_model_spec *s, const mwin *w, const vg_eval_options *o,
                             vg_eval_data **out, vg_error *err) {
     int rc = vg_eval_data_new(o, "window", out, err);
     if (rc != VG_OK)
         return rc;
-    size_t ns = s->n_sensitive, nc = 2 + ns;
-    const char *cells[2 + 64];
-    size_t lens[2 + 64];
-    if (nc > 2 + 64)
-        return vg_error_set(err, VG_ERR_LIMIT, "more than 64 sensitive features");
-    for (size_t i = 0; i < w->nrows; i++) {
+    size_t ns = s->n_sensitive, ne = mspec_n_ext(s), np = o->n_proba;
+    size_t nc = 2 + np + o->n_sensitive;
+    const char **cells = malloc(nc * sizeof *cells);
+    size_t *lens = malloc(nc * sizeof *lens);
+    if (!cells || !lens) {
+        free(cells);
+        free(lens);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == VG_OK && i < w->nrows; i++) {
         const mrow *r = &w->row[i];
+        const mtext *ext = w->ext ? &w->ext[i * ne] : NULL;
         cells[0] = r->label.present ? w->arena + r->label.off : NULL;
         lens[0] = r->label.len;
         cells[1] = w->arena + r->pred.off;
         lens[1] = r->pred.len;
-        for (size_t k = 0; k < ns; k++) {
-            const mtext *t = &w->sens[i * ns + k];
+        for (size_t k = 0; k < np + o->n_sensitive; k++) {
+            /* probabilities follow the sensitive values in the row's extras */
+            const mtext *t = k < np ? &ext[ns + k] : &ext[k - np];
             cells[2 + k] = t->present ? w->arena + t->off : NULL;
             lens[2 + k] = t->len;
         }
-        if ((rc = vg_eval_data_add(*out, cells, lens, i + 1, err)) != VG_OK)
-            return rc;
+        rc = vg_eval_data_add(*out, cells, lens, i + 1, err);
     }
-    return VG_OK;
+    free(cells);
+    free(lens);
+    return rc;
+}
+
+/* Whether every model row has a probability for every declared class (multiclass): then the
+ * metrics use them (log loss); a row without would be left out of every metric. */
+static int all_probabilities(const vg_model_spec *s, const mwin *w) {
+    size_t ns = s->n_sensitive, ne = mspec_n_ext(s), np = mspec_n_proba(s);
+    if (np == 0 || w->nrows == 0)
+        return 0;
+    for (size_t i = 0; i < w->nrows; i++)
+        for (size_t k = 0; k < np; k++)
+            if (!w->ext[i * ne + ns + k].present)
+                return 0;
+    return 1;
 }
 
 static void eval_options(const vg_model_spec *s, vg_eval_options *o) {
@@ -404,6 +423,23 @@ static void model_json(const mreport_in *in, json_t *root, msamples *ms, int *oo
     const vg_model_spec *s = in->spec;
     vg_eval_options o, o_ref;
     eval_options(s, &o);
+    /* multiclass probabilities: columns named after their class */
+    vg_eval_proba *proba = NULL;
+    char **proba_names = NULL;
+    size_t np = all_probabilities(s, in->w) ? mspec_n_proba(s) : 0;
+    if (np && (proba = calloc(np, sizeof *proba)) &&
+        (proba_names = calloc(np, sizeof *proba_names))) {
+        for (size_t c = 0; c < np; c++) {
+            size_t len = strlen(s->classes[c]) + 8;
+            if (!(proba_names[c] = malloc(len)))
+                break;
+            snprintf(proba_names[c], len, "proba:%s", s->classes[c]);
+            proba[c].label = s->classes[c];
+            proba[c].column = proba_names[c];
+            o.n_proba = c + 1;
+        }
+        o.proba = proba;
+    }
     o_ref = o; /* the reference rows have no sensitive columns */
     o_ref.sensitive = NULL;
     o_ref.n_sensitive = 0;
@@ -490,10 +526,13 @@ out:
     if (have_plan)
         vg_eval_plan_free(&plan);
     vg_eval_data_free(cur);
+    for (size_t c = 0; proba_names && c < np; c++)
+        free(proba_names[c]);
+    free(proba_names);
+    free(proba);
 }
 
-/* ---- the report -------------------------------------------------------------------------------
- */
+/* ---- the report ------------------------------------------------------------------------------ */
 
 int mreport_build(const mreport_in *in, char **json, vg_metric_sample **metrics, size_t *n_metrics,
                   vg_error *err) {

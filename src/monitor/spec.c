@@ -23,8 +23,7 @@ const char *vg_feature_type_name(vg_feature_type t) {
     return "?";
 }
 
-/* ---- durations and timestamps -----------------------------------------------------------------
- */
+/* ---- durations and timestamps ---------------------------------------------------------------- */
 
 int vg_parse_duration_ms(const char *s, int64_t *ms) {
     if (!s)
@@ -171,6 +170,14 @@ void vg_model_spec_free(vg_model_spec *s) {
         free(s->classes[i]);
     free(s->classes);
     free(s);
+}
+
+size_t mspec_n_proba(const vg_model_spec *s) {
+    return s->task == VG_TASK_MULTICLASS ? s->n_classes : 0;
+}
+
+size_t mspec_n_ext(const vg_model_spec *s) {
+    return s->n_sensitive + mspec_n_proba(s);
 }
 
 int mspec_feature(const vg_model_spec *s, const char *name, size_t len) {

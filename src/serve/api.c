@@ -186,7 +186,7 @@ void api_models(vg_serve *s, const serve_request *q, serve_reply *r) {
         snprintf(name, sizeof name, "%s", spec->name);
         vg_error e;
         vg_error_clear(&e);
-        if (serve_model_register(s, spec, 0, 0, &e) != VG_OK) {
+        if (serve_model_register(s, spec, 0, NULL, &e) != VG_OK) {
             vg_model_spec_free(spec);
             if (e.code == VG_ERR_MISMATCH)
                 serve_reply_error(r, 409, "model_exists", "%s", e.msg);
@@ -251,17 +251,12 @@ void api_model(vg_serve *s, const serve_request *q, serve_reply *r) {
             vg_model_spec_free(spec);
             return;
         }
-        serve_model *old = serve_model_acquire(s, q->model);
-        int existed = old != NULL;
-        serve_model_release(s, old);
+        int existed = 0;
         vg_error e;
         vg_error_clear(&e);
-        if (serve_model_register(s, spec, existed, 0, &e) != VG_OK) {
+        if (serve_model_register(s, spec, 1, &existed, &e) != VG_OK) {
             vg_model_spec_free(spec);
-            if (e.code == VG_ERR_MISMATCH)
-                serve_reply_error(r, 409, "model_exists", "%s (retry)", e.msg);
-            else
-                serve_reply_vg_error(r, &e);
+            serve_reply_vg_error(r, &e);
             return;
         }
         vg_serve_log(VG_LOG_INFO, "model %s: %s", q->model,
@@ -646,6 +641,25 @@ void api_window_open(vg_serve *s, const serve_request *q, serve_reply *r) {
 
 /* ---- series and dead letters ---- */
 
+/* The points of one series as JSON, or NULL with the reply filled. */
+static json_t *series_points(vg_serve *s, const char *model, const char *metric, const char *labels,
+                             int64_t from, int64_t to, serve_reply *r) {
+    vg_store_point *p = NULL;
+    size_t n = 0;
+    vg_error e;
+    vg_error_clear(&e);
+    if (vg_store_get_series(s->store, model, metric, labels, from, to, &p, &n, &e) != VG_OK) {
+        serve_reply_vg_error(r, &e);
+        return NULL;
+    }
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:I,s:o,s:f}", "key", (json_int_t)p[i].key, "end",
+                                           json_time(p[i].end_ms), "value", p[i].value));
+    free(p);
+    return a;
+}
+
 void api_series(vg_serve *s, const serve_request *q, serve_reply *r) {
     if (!model_exists(s, q->model, r))
         return;
@@ -677,21 +691,42 @@ void api_series(vg_serve *s, const serve_request *q, serve_reply *r) {
     int64_t from, to;
     if (!time_arg(q, "from", INT64_MIN, &from, r) || !time_arg(q, "to", INT64_MAX, &to, r))
         return;
-    vg_store_point *p = NULL;
+    if (labels) {
+        json_t *pts = series_points(s, q->model, metric, labels, from, to, r);
+        if (pts)
+            serve_reply_json(r, 200,
+                             json_pack("{s:s,s:s,s:s,s:o}", "model", q->model, "metric", metric,
+                                       "labels", labels, "points", pts));
+        return;
+    }
+    /* no labels given: every series of that name, one per label set */
+    char **names = NULL, **lbl = NULL;
     size_t n = 0;
-    if (vg_store_get_series(s->store, q->model, metric, labels ? labels : "", from, to, &p, &n,
-                            &e) != VG_OK) {
+    if (vg_store_list_series(s->store, q->model, &names, &lbl, &n, &e) != VG_OK) {
         serve_reply_vg_error(r, &e);
         return;
     }
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:I,s:o,s:f}", "key", (json_int_t)p[i].key, "end",
-                                           json_time(p[i].end_ms), "value", p[i].value));
-    free(p);
-    serve_reply_json(r, 200,
-                     json_pack("{s:s,s:s,s:s,s:o}", "model", q->model, "metric", metric, "labels",
-                               labels ? labels : "", "points", a));
+    int ok = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (ok && !strcmp(names[i], metric)) {
+            json_t *pts = series_points(s, q->model, metric, lbl[i] ? lbl[i] : "", from, to, r);
+            if (pts)
+                json_array_append_new(
+                    a, json_pack("{s:s,s:o}", "labels", lbl[i] ? lbl[i] : "", "points", pts));
+            else
+                ok = 0;
+        }
+        free(names[i]);
+        free(lbl[i]);
+    }
+    free(names);
+    free(lbl);
+    if (ok)
+        serve_reply_json(
+            r, 200, json_pack("{s:s,s:s,s:o}", "model", q->model, "metric", metric, "series", a));
+    else
+        json_decref(a);
 }
 
 void api_rejected(vg_serve *s, const serve_request *q, serve_reply *r) {

@@ -353,8 +353,10 @@ int serve_model_persist(vg_serve *s, serve_model *m, int64_t now_ms, int flush, 
 
 /* ---- registering, replacing and deleting models ---- */
 
-int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int must_exist,
+int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int *replaced,
                          vg_error *err) {
+    if (replaced)
+        *replaced = 0;
     vg_monitor *mon = vg_monitor_new(spec, err);
     if (!mon)
         return err && err->code ? err->code : VG_ERR_NOMEM;
@@ -366,12 +368,13 @@ int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int must
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
     int rc = VG_OK;
+    /* registrations and deletions one at a time: the check of the registry and the write of
+     * the store below must not interleave with another's */
+    pthread_mutex_lock(&s->admin_mu);
     serve_model *old = serve_model_acquire(s, m->name);
     if (old && !replace) {
         rc = vg_error_set(err, VG_ERR_MISMATCH, "model '%s' exists (PUT /v1/models/%s replaces it)",
                           m->name, m->name);
-    } else if (!old && must_exist) {
-        rc = vg_error_set(err, VG_ERR_INVALID, "no model '%s'", m->name);
     } else if (!old) {
         rc = vg_store_put_model(s->store, m->name, json, err);
         if (rc == VG_OK && (rc = registry_add(s, m)) != VG_OK)
@@ -397,6 +400,8 @@ int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int must
                 old->refs--; /* the registry's reference (ours is still held) */
                 old->gone = 1;
                 m = NULL;
+                if (replaced)
+                    *replaced = 1;
             } else {
                 rc = vg_error_set(err, VG_ERR_INVALID, "model '%s' changed meanwhile", old->name);
             }
@@ -404,6 +409,7 @@ int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int must
         }
         pthread_mutex_unlock(&old->mu);
     }
+    pthread_mutex_unlock(&s->admin_mu);
     serve_model_release(s, old);
     if (m)
         model_free(m);
@@ -414,6 +420,7 @@ int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int must
 }
 
 int serve_model_delete(vg_serve *s, const char *name, vg_error *err) {
+    pthread_mutex_lock(&s->admin_mu);
     pthread_mutex_lock(&s->reg_mu);
     ssize_t i = find_locked(s, name);
     serve_model *m = i >= 0 ? s->models[i] : NULL;
@@ -421,13 +428,16 @@ int serve_model_delete(vg_serve *s, const char *name, vg_error *err) {
         s->models[i] = s->models[--s->n_models];
     }
     pthread_mutex_unlock(&s->reg_mu);
-    if (!m)
+    if (!m) {
+        pthread_mutex_unlock(&s->admin_mu);
         return vg_error_set(err, VG_ERR_INVALID, "no model '%s'", name);
+    }
     pthread_mutex_lock(&m->mu);
     m->gone = 1;
     int rc = vg_store_delete_model(s->store, name, err);
     remove_reference_files(s, name);
     pthread_mutex_unlock(&m->mu);
+    pthread_mutex_unlock(&s->admin_mu);
     serve_model_release(s, m);
     return rc;
 }
@@ -589,11 +599,11 @@ static void config_model(vg_serve *s, const vg_serve_model_conf *mc) {
         free(b);
         serve_model_release(s, m);
         if (changed)
-            rc = serve_model_register(s, spec, 1, 0, &e);
+            rc = serve_model_register(s, spec, 1, NULL, &e);
         else
             vg_model_spec_free(spec);
     } else {
-        rc = serve_model_register(s, spec, 0, 0, &e);
+        rc = serve_model_register(s, spec, 0, NULL, &e);
         changed = 1;
     }
     if (rc != VG_OK) {
@@ -711,6 +721,7 @@ int vg_serve_start(vg_serve_config *cfg, vg_serve **out, vg_error *err) {
     memset(cfg, 0, sizeof *cfg);
     pthread_mutex_init(&s->cfg_mu, NULL);
     pthread_mutex_init(&s->reg_mu, NULL);
+    pthread_mutex_init(&s->admin_mu, NULL);
     pthread_mutex_init(&s->tick_mu, NULL);
     pthread_mutex_init(&s->stats_mu, NULL);
     pthread_cond_init(&s->tick_cv, NULL);
@@ -757,8 +768,11 @@ int vg_serve_recover(vg_serve *s, vg_error *err) {
     if (pthread_create(&s->tick, NULL, tick_main, s) != 0)
         return vg_error_set(err, VG_ERR_NOMEM, "cannot start the tick thread");
     s->tick_started = 1;
+    pthread_mutex_lock(&s->reg_mu);
+    size_t n_models = s->n_models;
+    pthread_mutex_unlock(&s->reg_mu);
     atomic_store(&s->ready, 1);
-    vg_serve_log(VG_LOG_INFO, "ready: %zu models", s->n_models);
+    vg_serve_log(VG_LOG_INFO, "ready: %zu models", n_models);
     return VG_OK;
 }
 
@@ -860,6 +874,7 @@ void vg_serve_stop(vg_serve *s) {
     pthread_cond_destroy(&s->tick_cv);
     pthread_mutex_destroy(&s->cfg_mu);
     pthread_mutex_destroy(&s->reg_mu);
+    pthread_mutex_destroy(&s->admin_mu);
     pthread_mutex_destroy(&s->tick_mu);
     pthread_mutex_destroy(&s->stats_mu);
     free(s);

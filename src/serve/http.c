@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -216,6 +217,14 @@ static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method
         serve_reply_error(r, 503, "not_ready", "the daemon is recovering; retry (see /readyz)");
         return;
     }
+    const char *enc =
+        MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+    if (routes[id].body && rq->len && enc && strcasecmp(enc, "identity")) {
+        /* a compressed body would otherwise reach the parsers and fail as bad JSON */
+        serve_reply_error(r, 415, "unsupported_media_type",
+                          "Content-Encoding %s is not supported: send the body uncompressed", enc);
+        return;
+    }
     if (rq->too_large) {
         serve_reply_error(r, 413, "too_large", "request body over max_body_bytes (%llu bytes)",
                           (unsigned long long)rq->limit);
@@ -361,10 +370,10 @@ int serve_http_start(vg_serve *s, vg_error *err) {
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->mhd = MHD_start_daemon(flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
-                              MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
-                              s->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+                              ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
+                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->mhd)
         return vg_error_set(err, VG_ERR_IO,

@@ -3,9 +3,10 @@
  * counts, the reply a handler fills, and the HTTP request statistics. Not installed; only
  * the files of src/serve (and the unit tests) include it.
  *
- * Lock order, to keep it deadlock-free: reg_mu (the registry) is never held while taking a
- * model's mu; a model's mu may be held while calling the store (which has its own locks) but
- * never while waiting for the journal; stats_mu and cfg_mu are leaves.
+ * Lock order, to keep it deadlock-free: admin_mu (registrations) first when taken at all;
+ * reg_mu (the registry) is never held while taking a model's mu; a model's mu may be held while
+ * calling the store (which has its own locks) but never while waiting for the journal; stats_mu
+ * and cfg_mu are leaves.
  */
 #ifndef VG_SERVE_INTERNAL_H
 #define VG_SERVE_INTERNAL_H
@@ -58,6 +59,7 @@ struct vg_serve {
     pthread_mutex_t cfg_mu;
     vg_store *store;
     pthread_mutex_t reg_mu;
+    pthread_mutex_t admin_mu; /* serializes register, replace and delete (outermost lock) */
     serve_model **models;
     size_t n_models, cap_models;
     atomic_int ready;
@@ -106,11 +108,11 @@ serve_model *serve_model_acquire(vg_serve *s, const char *name);
 void serve_model_release(vg_serve *s, serve_model *m);
 /* Names of the registered models (malloc'd array of malloc'd strings), sorted. */
 char **serve_model_names(vg_serve *s, size_t *n);
-/* Registers spec (taken over on success) as a new model, or replaces an existing one (replace
- * = 1: the old model's open windows are closed and persisted first, its reference kept).
- * Writes the spec to the store. VG_ERR_MISMATCH when it exists and replace is 0, VG_ERR_INVALID
- * ("no model") when it does not and replace is 1 with must_exist. */
-int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int must_exist,
+/* Registers spec (taken over on success) as a new model or, with replace = 1, replaces the
+ * model of that name if there is one (its open windows are closed and persisted first, its
+ * reference kept; *replaced, when not NULL, says which happened). Writes the spec to the store.
+ * VG_ERR_MISMATCH when the model exists and replace is 0. */
+int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int *replaced,
                          vg_error *err);
 int serve_model_delete(vg_serve *s, const char *name, vg_error *err);
 /* With m->mu held: closes what is due (all open windows with flush), persists closed and

@@ -157,7 +157,7 @@ check_http "PUT creates" 201
 api PUT /v1/models/other_name -H 'Content-Type: application/json' --data-binary @put.json
 check_http "PUT with another name in the body: 400" 400
 api DELETE /v1/models/made_by_put
-api HEAD /healthz
+HTTP=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$SERVE_PORT/healthz")
 check_http "HEAD on a GET route" 200
 
 # ---- predictions: hours 0..3 ----
@@ -191,11 +191,25 @@ api GET /v1/models/credit/rejected
 check_eq "dead letters queryable" \
     "$(jget resp '(d["total"], sorted(r["index"] for r in d["rejected"]), "x4" in d["rejected"][0]["record"] + d["rejected"][1]["record"])')" \
 '[2, [1, 3], true]'
+api GET '/v1/models/credit/rejected?limit=1'
+first=$(jget resp 'd["rejected"][0]["id"]')
+api GET "/v1/models/credit/rejected?limit=1&before=$(jget resp 'd["next_before"]')"
+check_eq "dead letters page back with before=" "$(jget resp '[r["id"] < '"$first"' for r in d["rejected"]]')" '[true]'
 echo '[{"id": 1, ' >notjson.json
 post_json /v1/models/credit/predictions notjson.json
 check_http "malformed JSON: 400" 400
 api POST /v1/models/credit/predictions -H 'Content-Type: text/csv' --data-binary @ref.csv
 check_http "predictions as CSV: 415" 415
+gzip -c pred0_a.json >pred0_a.json.gz
+api POST /v1/models/credit/predictions -H 'Content-Type: application/json' \
+    -H 'Content-Encoding: gzip' --data-binary @pred0_a.json.gz
+check_http "compressed body: 415" 415
+
+# a prediction for a window already closed (hour 0) is late
+echo '[{"id": "late1", "timestamp": "2026-01-01T00:30:00Z", "features": {"age": 40, "region": "north", "income": 9}, "prediction": 0.5}]' >late.json
+post_json /v1/models/credit/predictions late.json
+check_eq "late record: 400, reason late" "$HTTP $(jget resp '(d["rejected"][0]["field"], d["rejected"][0]["reason"][:5])')" \
+    '400 ["timestamp", "late:"]'
 
 # ---- body cap: 256 KiB ----
 "$PY" -c 'import json; json.dump([{"id": "big%d" % i, "features": {"age": 1, "region": "x" * 200, "income": 1}, "prediction": 0.5} for i in range(2000)], open("big.json", "w"))'
@@ -222,6 +236,10 @@ check_http "labels without predictions accepted (they wait)" 200
 
 api POST /v1/models/credit/flush
 check_http "flush" 200
+# every window persisted: the journal keeps only what an open window or a waiting label needs
+# (here the batch of labels still waiting for their predictions)
+check_eq "journal pruned to the waiting labels" \
+    "$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from journal").fetchone()[0])' "$DATA/vigia.db")" 1
 api GET /v1/models/credit/windows
 check_eq "four windows after flush, 2000 rows" \
     "$(jget resp '(len(d["windows"]), sum(w["rows"] for w in d["windows"]))')" '[4, 2000]'
@@ -262,9 +280,17 @@ check_eq "join counters" \
 # ---- series ----
 api GET /v1/models/credit/series
 check_eq "series listed" "$(jget resp 'len(d["series"]) > 3')" True
-api GET "/v1/models/credit/series?metric=window_rows"
+api GET "/v1/models/credit/series?metric=window_rows&labels="
 check_eq "series of window_rows" "$(jget resp '[p["value"] for p in d["points"]]')" \
     "[500.0, 500.0, 500.0, 500.0]"
+api GET /v1/models/credit/series -G --data-urlencode metric=drift_detected \
+    --data-urlencode 'labels=baseline="reference",feature="age"'
+check_eq "series of one labelled metric: age drifted in hours 2 and 3" \
+    "$(jget resp '[p["value"] for p in d["points"]]')" "[0.0, 0.0, 1.0, 1.0]"
+api GET "/v1/models/credit/series?metric=drift_detected"
+check_eq "series of a metric without labels=: one per label set" \
+    "$(jget resp 'sorted(x["labels"] for x in d["series"] if "reference" in x["labels"])')" \
+    '["baseline=\"reference\",feature=\"age\"", "baseline=\"reference\",feature=\"income\"", "baseline=\"reference\",feature=\"prediction\"", "baseline=\"reference\",feature=\"region\""]'
 
 # ---- /metrics ----
 api GET /metrics
@@ -282,7 +308,9 @@ check_eq "metrics: records rejected (invalid)" \
     "$(metric 'vigia_records_rejected_total{model="credit",reason="invalid"}')" 2
 check_eq "metrics: labels matched" "$(metric 'vigia_labels_matched_total{model="credit"}')" 1000
 check_eq "metrics: windows closed" "$(metric 'vigia_windows_closed_total{model="credit"}')" 4
-check_eq "metrics: dead letters" "$(metric 'vigia_dead_letters{model="credit"}')" 2
+check_eq "metrics: records rejected (late)" \
+    "$(metric 'vigia_records_rejected_total{model="credit",reason="late"}')" 1
+check_eq "metrics: dead letters" "$(metric 'vigia_dead_letters{model="credit"}')" 3
 check_eq "metrics: models" "$(metric vigia_models)" 2
 check_eq "metrics: route label is the pattern" \
     "$(grep -c 'route="/v1/models/{model}/predictions",code="200"' metrics.txt)" 1

@@ -7,7 +7,10 @@
 source "$(dirname "$0")/lib.bash"
 source "$CLI_DIR/serve_lib.bash"
 
+# listen and data_dir of the file are overridden by the flags of start_daemon
 cat >serve.yaml <<'EOF'
+listen: 127.0.0.1:9
+data_dir: /nonexistent/vigia
 batch_mode: reject
 tick: 1s
 models:
@@ -29,6 +32,8 @@ if ! start_daemon "$T/data" --config serve.yaml; then
 fi
 api GET /v1/models/m1
 check_http "model of the config registered at start" 200
+check_eq "flags override listen and data_dir of the file" \
+    "$(grep -c "listening on 127.0.0.1:$SERVE_PORT, data in $T/data\$" "$SERVE_LOG")" 1
 post_json /v1/models/m1/predictions mixed.json
 check_http "reject mode: a batch with bad records is 400" 400
 check_eq "reject mode: nothing accepted" "$(jget resp 'd["accepted"]')" 0
@@ -44,6 +49,8 @@ wait_log() {
 }
 
 cat >serve.yaml <<'EOF'
+listen: 127.0.0.1:10
+data_dir: /nonexistent/elsewhere
 batch_mode: partial
 tick: 1s
 threads: 2
@@ -61,6 +68,7 @@ if wait_log "configuration reloaded"; then pass "SIGHUP reloads"; else
     fail "SIGHUP reloads" "$(tail -5 "$SERVE_LOG")"; fi
 check_eq "reload logs the change" "$(grep -c 'batch_mode reject -> partial' "$SERVE_LOG")" 1
 check_eq "reload logs what needs a restart" "$(grep -c 'threads 4 -> 2 needs a restart' "$SERVE_LOG")" 1
+check_eq "reload: flags still override the file" "$(grep -cE 'listen .* needs|data_dir .* needs' "$SERVE_LOG")" 0
 api GET /v1/models/m2
 check_http "model added to the config registered on reload" 200
 
@@ -94,6 +102,7 @@ for c in 0 1 2 3 4 5; do
                 --data-binary "@c${c}_$b.json" "http://127.0.0.1:$SERVE_PORT/v1/models/m1/predictions"
         done >"codes$c"
     ) &
+    EXTRA_PIDS+=($!) # killed by the EXIT trap should the suite end early
 done
 wait_clients() {
     local i

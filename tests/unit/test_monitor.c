@@ -4,6 +4,7 @@
  * checked against the library functions computed independently.
  */
 #include <jansson.h>
+#include <zlib.h>
 
 #include "testutil.h"
 #include "vigia/monitor.h"
@@ -227,9 +228,8 @@ static void test_record_validation(void **state) {
     expect_reject(&rj, 12, 14, "metadata", "object");
     expect_reject(&rj, 13, 15, "", "JSON object");
     expect_reject(&rj, 14, 16, "id", "string or an integer");
-    assert_string_equal(
-        rj.items[6].record,
-        "{\"id\": \"h\", \"features\": {\"age\": 1}, \"prediction\": 0.5, \"x\": 1}");
+    assert_string_equal(rj.items[6].record,
+                        "{\"id\":\"h\",\"features\":{\"age\":1},\"prediction\":0.5,\"x\":1}");
     vg_monitor_rejects_free(&rj);
     vg_monitor_batch_free(b);
 
@@ -259,6 +259,20 @@ static void test_record_validation(void **state) {
                      VG_ERR_PARSE);
     if (!strstr(err.msg, "line 1, column 22"))
         fail_msg("%s", err.msg);
+    const char *dup =
+        "{\"id\": \"a\", \"timestamp\": 1, \"timestamp\": 2, \"prediction\": 0.1}\n"
+        "{\"id\": \"a\", \"id\": \"b\", \"prediction\": 0.1}\n"
+        "{\"id\": \"c\", \"features\": {\"age\": 1, \"age\": 2}, \"prediction\": 0.1}\n";
+    assert_int_equal(vg_monitor_parse_predictions(m, dup, strlen(dup), T0, &b, &rj, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_size(b), 0);
+    assert_int_equal(rj.n, 3);
+    expect_reject(&rj, 0, 0, "timestamp", "duplicate");
+    expect_reject(&rj, 1, 1, "id", "duplicate");
+    /* kept as sent: compact JSON would have dropped the duplicate */
+    assert_string_equal(rj.items[1].record, "{\"id\": \"a\", \"id\": \"b\", \"prediction\": 0.1}");
+    expect_reject(&rj, 2, 2, "features.age", "duplicate");
+    vg_monitor_rejects_free(&rj);
+    vg_monitor_batch_free(b);
     const char *two = "{\"id\": \"a\"} {\"id\": \"b\"}\n";
     assert_int_equal(vg_monitor_parse_predictions(m, two, strlen(two), T0, &b, &rj, &err),
                      VG_ERR_PARSE);
@@ -396,16 +410,25 @@ static void test_time_windows(void **state) {
     assert_int_equal(st.last_closed_end_ms, T0 + HOUR);
     assert_int_equal(st.watermark_ms, T0 + HOUR + 5 * 60000);
 
+    /* a clock far ahead is refused rather than closing every window */
+    r = record("f1", T0 + 25 * HOUR, 30, "north", 0.5, NULL);
+    assert_int_equal(feed(m, r, T0, 6, 0, &rj), 1);
+    free(r);
+    expect_reject(&rj, 0, 0, "timestamp", "in the future");
+    vg_monitor_rejects_free(&rj);
+
     /* open report, then flush */
     char *open = vg_monitor_open_report(m, &err);
     assert_non_null(open);
     assert_non_null(strstr(open, "\"rows\":2"));
     free(open);
     assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
-    assert_int_equal(vg_monitor_min_open_seq(m), UINT64_MAX);
+    /* closed but not taken: its records are still needed */
+    assert_int_equal(vg_monitor_min_open_seq(m), 2);
     assert_null(vg_monitor_open_report(m, &err));
     w = take(m, &n);
     assert_int_equal(n, 1);
+    assert_int_equal(vg_monitor_min_open_seq(m), UINT64_MAX);
     assert_int_equal(w[0]->key, T0 + HOUR);
     /* drift against the previous window is there */
     rep = json_loads(w[0]->report_json, 0, NULL);
@@ -448,6 +471,16 @@ static void test_count_windows(void **state) {
     assert_int_equal(n, 1);
     assert_int_equal(w[0]->key, 2);
     assert_int_equal(w[0]->rows, 2);
+    free_windows(w, n);
+    /* after a flush the next record opens the next window */
+    assert_int_equal(
+        feed(m, "{\"id\": 99, \"features\": {\"x\": 1}, \"prediction\": 1}", T0, 2, 0, NULL), 0);
+    vg_monitor_get_stats(m, &st);
+    assert_int_equal(st.open_rows, 1);
+    assert_int_equal(st.records_late, 0);
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    w = take(m, &n);
+    assert_int_equal(w[0]->key, 3);
     free_windows(w, n);
     vg_monitor_free(m);
 }
@@ -947,6 +980,250 @@ static void test_regression_multiclass_metrics(void **state) {
     vg_monitor_free(m);
 }
 
+/* Corrupted journal bytes whose checksum is made valid again reach the structural checks: each
+ * must decode to VG_ERR_FORMAT or to a batch that applies without harm. */
+static void test_decode_structure(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor(SPEC);
+    vg_error err;
+    char *r1 = record("a", T0, 30, "north", 0.3, "1"),
+         *r2 = record("b", T0 + 1, 31, "south", 0.6, NULL);
+    char body[2048];
+    snprintf(body, sizeof body, "%s\n%s\n", r1, r2);
+    free(r1), free(r2);
+    vg_monitor_batch *b;
+    vg_monitor_rejects rj = {0};
+    assert_int_equal(vg_monitor_parse_predictions(m, body, strlen(body), T0, &b, &rj, &err), VG_OK);
+    assert_int_equal(vg_monitor_apply(m, b, 1, 0, &err), VG_OK);
+    unsigned char *enc;
+    size_t len;
+    assert_int_equal(vg_monitor_batch_encode(b, &enc, &len, &err), VG_OK);
+    vg_monitor_batch_free(b);
+    uint64_t rng = 3;
+    int format = 0, ok = 0;
+    for (size_t i = 4; i + 4 < len; i++) {
+        for (int k = 0; k < 3; k++) {
+            unsigned char *c = malloc(len);
+            memcpy(c, enc, len);
+            c[i] = (unsigned char)(k == 0 ? c[i] ^ 0x80 : k == 1 ? 0xff : t_rand(&rng));
+            uint32_t crc = (uint32_t)crc32(0L, c, (uInt)(len - 4));
+            for (int q = 0; q < 4; q++)
+                c[len - 4 + (size_t)q] = (unsigned char)(crc >> (8 * q));
+            vg_monitor_batch *d = NULL;
+            int rc = vg_monitor_batch_decode(m, c, len, &d, &err);
+            if (rc == VG_OK) {
+                ok++;
+                vg_monitor *fresh = new_monitor(SPEC);
+                rc = vg_monitor_apply(fresh, d, 2, 1, &err);
+                assert_true(rc == VG_OK || rc == VG_ERR_NOMEM);
+                vg_monitor_advance(fresh, T0, 1, &err);
+                size_t n;
+                vg_window **w = NULL;
+                if (vg_monitor_take_windows(fresh, &w, &n, &err) == VG_OK)
+                    free_windows(w, n);
+                vg_monitor_free(fresh);
+                vg_monitor_batch_free(d);
+            } else {
+                assert_int_equal(rc, VG_ERR_FORMAT);
+                assert_null(d);
+                format++;
+            }
+            free(c);
+        }
+    }
+    assert_true(format > 0 && ok > 0);
+    free(enc);
+
+    /* a window's rows blob, corrupted, is refused by restore */
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    size_t n;
+    vg_window **w = take(m, &n);
+    assert_int_equal(n, 1);
+    w[0]->rows_blob[w[0]->rows_blob_len / 2] ^= 1;
+    vg_monitor *other = new_monitor(SPEC);
+    assert_int_equal(vg_monitor_restore_window(other, w[0], &err), VG_ERR_FORMAT);
+    vg_monitor_free(other);
+    free_windows(w, n);
+    vg_monitor_free(m);
+}
+
+/* Mutated bodies never crash the parser: they fail whole or give records and rejects. */
+static void test_parse_mutations(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor(SPEC);
+    const char *base =
+        "[{\"id\": \"a\\u00e9\", \"timestamp\": \"2026-01-01T10:00:00.5+01:00\", \"features\": "
+        "{\"age\": -1.5e3, \"region\": \"n\", \"vip\": true, \"note\": \"x\\ny\"}, \"prediction\": "
+        "{\"score\": 0.25}, \"label\": true, \"metadata\": {\"k\": [1, {\"z\": null}]}}]";
+    size_t len = strlen(base);
+    uint64_t rng = 5;
+    char *buf = malloc(len + 1);
+    for (int it = 0; it < 3000; it++) {
+        memcpy(buf, base, len + 1);
+        size_t cut = len;
+        for (int k = 0; k < 1 + (int)(t_rand(&rng) % 3); k++)
+            buf[t_rand(&rng) % len] = "{}[]\",:\\0aeE.-+ \n\x80"[t_rand(&rng) % 19];
+        if (it % 5 == 0)
+            cut = t_rand(&rng) % len;
+        vg_monitor_batch *b = NULL;
+        vg_monitor_rejects rj = {0};
+        vg_error err;
+        int rc = vg_monitor_parse_predictions(m, buf, cut, T0, &b, &rj, &err);
+        if (rc == VG_OK) {
+            assert_int_equal(vg_monitor_batch_size(b) + rj.n >= 1 || cut < len, 1);
+            vg_monitor_batch_free(b);
+        } else {
+            assert_int_equal(rc, VG_ERR_PARSE);
+            assert_null(b);
+        }
+        vg_monitor_rejects_free(&rj);
+    }
+    free(buf);
+    vg_monitor_free(m);
+}
+
+static void test_reference_errors(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor(SPEC);
+    vg_error err;
+    const char *csv = "height,weight\n1,2\n3,4\n";
+    char *path = t_tempfile(".csv", csv, strlen(csv));
+    assert_int_equal(vg_monitor_set_reference_file(m, path, &err), VG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "feature"));
+    assert_null(vg_monitor_reference(m));
+    unlink(path);
+    free(path);
+    assert_true(vg_monitor_set_reference_file(m, "/nonexistent/ref.csv", &err) < 0);
+    /* a .vgp reference: drift, but no estimate */
+    const char *ok = "age,region\n30,north\n40,south\n";
+    path = t_tempfile(".csv", ok, strlen(ok));
+    vg_profile *p = NULL;
+    assert_int_equal(vg_profile_file(path, NULL, NULL, 1, &p, NULL, &err), VG_OK);
+    char vgp[64];
+    snprintf(vgp, sizeof vgp, "%s.vgp", path);
+    assert_int_equal(vg_profile_save(p, vgp, &err), VG_OK);
+    assert_int_equal(vg_monitor_set_reference_file(m, vgp, &err), VG_OK);
+    assert_int_equal(vg_monitor_reference(m)->rows, 2);
+    assert_int_equal(
+        feed(m, "{\"id\": 1, \"features\": {\"age\": 35}, \"prediction\": 0.4}", T0, 1, 0, NULL),
+        0);
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    size_t n;
+    vg_window **w = take(m, &n);
+    json_t *rep = json_loads(w[0]->report_json, 0, NULL);
+    assert_true(json_is_object(json_object_get(json_object_get(rep, "drift"), "reference")));
+    assert_true(json_is_null(json_object_get(rep, "estimated")));
+    assert_non_null(strstr(json_string_value(json_object_get(rep, "estimated_note")), "profile"));
+    json_decref(rep);
+    free_windows(w, n);
+    vg_profile_free(p);
+    unlink(vgp);
+    unlink(path);
+    free(path);
+    vg_monitor_free(m);
+}
+
+/* A binary window of class labels that are all one class has no plan without declared classes
+ * (the note says why; this once read freed memory), and one with them. */
+static void test_single_class_window(void **state) {
+    (void)state;
+    const char *body =
+        "{\"id\": 1, \"features\": {\"x\": 1}, \"prediction\": \"yes\", \"label\": \"yes\"}\n"
+        "{\"id\": 2, \"features\": {\"x\": 2}, \"prediction\": \"yes\", \"label\": \"yes\"}\n";
+    for (int declared = 0; declared < 2; declared++) {
+        vg_monitor *m = new_monitor(
+            declared ? "{\"name\": \"s\", \"task\": \"binary\", \"classes\": [\"no\", \"yes\"], "
+                       "\"features\": [{\"name\": \"x\", \"type\": \"numeric\"}]}"
+                     : "{\"name\": \"s\", \"task\": \"binary\", \"features\": [{\"name\": \"x\", "
+                       "\"type\": \"numeric\"}]}");
+        vg_error err;
+        assert_int_equal(feed(m, body, T0, 1, 0, NULL), 0);
+        assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+        size_t n;
+        vg_window **w = take(m, &n);
+        json_t *rep = json_loads(w[0]->report_json, 0, NULL);
+        if (declared) {
+            json_t *cls = json_object_get(json_object_get(rep, "performance"), "classification");
+            assert_true(json_number_value(json_object_get(cls, "accuracy")) == 1.0);
+        } else {
+            if (!json_is_null(json_object_get(rep, "performance")))
+                fail_msg("%s", w[0]->report_json);
+            assert_non_null(strstr(json_string_value(json_object_get(rep, "performance_note")),
+                                   "single class 'yes'"));
+        }
+        json_decref(rep);
+        free_windows(w, n);
+        vg_monitor_free(m);
+    }
+}
+
+/* Multiclass probabilities (declared classes): the log loss of the window, by hand, also after
+ * the batch went through the journal encoding into another monitor. */
+static void test_multiclass_probabilities(void **state) {
+    (void)state;
+    const char *spec = "{\"name\": \"mp\", \"task\": \"multiclass\", \"classes\": [\"a\", \"b\", "
+                       "\"c\"], \"features\": [{\"name\": \"x\", \"type\": \"numeric\"}]}";
+    const char *body =
+        "{\"id\": 1, \"features\": {}, \"prediction\": {\"class\": \"a\", \"probabilities\": "
+        "{\"a\": 0.7, \"b\": 0.2, \"c\": 0.1}}, \"label\": \"a\"}\n"
+        "{\"id\": 2, \"features\": {}, \"prediction\": {\"class\": \"b\", \"probabilities\": "
+        "{\"c\": 0.1, \"b\": 0.8, \"a\": 0.1}}, \"label\": \"c\"}\n"
+        "{\"id\": 3, \"features\": {}, \"prediction\": {\"class\": \"c\", \"probabilities\": "
+        "{\"a\": 0.2, \"b\": 0.2, \"c\": 0.6}}, \"label\": \"c\"}\n"
+        "{\"id\": 4, \"features\": {}, \"prediction\": {\"class\": \"b\", \"probabilities\": "
+        "{\"a\": 0.3, \"b\": 0.4, \"c\": 0.3}}, \"label\": \"b\"}\n";
+    double expect = -(log(0.7) + log(0.1) + log(0.6) + log(0.4)) / 4;
+    vg_monitor *a = new_monitor(spec), *b = new_monitor(spec);
+    vg_error err;
+    vg_monitor_batch *bt;
+    vg_monitor_rejects rj = {0};
+    assert_int_equal(vg_monitor_parse_predictions(a, body, strlen(body), T0, &bt, &rj, &err),
+                     VG_OK);
+    assert_int_equal(rj.n, 0);
+    assert_int_equal(vg_monitor_apply(a, bt, 1, 0, &err), VG_OK);
+    unsigned char *enc;
+    size_t len;
+    assert_int_equal(vg_monitor_batch_encode(bt, &enc, &len, &err), VG_OK);
+    vg_monitor_batch_free(bt);
+    assert_int_equal(vg_monitor_batch_decode(b, enc, len, &bt, &err), VG_OK);
+    assert_int_equal(vg_monitor_apply(b, bt, 1, 1, &err), VG_OK);
+    vg_monitor_batch_free(bt);
+    free(enc);
+    vg_monitor *both[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(vg_monitor_advance(both[k], T0, 1, &err), 1);
+        size_t n;
+        vg_window **w = take(both[k], &n);
+        const vg_metric_sample *s = find_sample(w[0], "model_metric", "metric=\"log_loss\"");
+        assert_non_null(s);
+        assert_true(fabs(s->value - expect) < 1e-12);
+        s = find_sample(w[0], "model_metric", "metric=\"accuracy\"");
+        assert_true(fabs(s->value - 0.75) < 1e-12);
+        /* the rows blob keeps the probabilities */
+        vg_monitor *c = new_monitor(spec);
+        assert_int_equal(vg_monitor_restore_window(c, w[0], &err), VG_OK);
+        vg_monitor_free(c);
+        free_windows(w, n);
+    }
+    /* a row without probabilities: metrics from the classes only (no log loss) */
+    vg_monitor *m = new_monitor(spec);
+    assert_int_equal(feed(m, body, T0, 1, 0, NULL), 0);
+    assert_int_equal(feed(m,
+                          "{\"id\": 5, \"features\": {}, \"prediction\": \"a\", \"label\": \"a\"}",
+                          T0, 2, 0, NULL),
+                     0);
+    assert_int_equal(vg_monitor_advance(m, T0, 1, &err), 1);
+    size_t n;
+    vg_window **w = take(m, &n);
+    assert_null(find_sample(w[0], "model_metric", "metric=\"log_loss\""));
+    assert_true(fabs(find_sample(w[0], "model_metric", "metric=\"accuracy\"")->value - 0.8) <
+                1e-12);
+    free_windows(w, n);
+    vg_monitor_free(m);
+    vg_monitor_free(a);
+    vg_monitor_free(b);
+}
+
 static void test_label_escaping(void **state) {
     (void)state;
     vg_monitor *m = new_monitor("{\"name\": \"e\", \"task\": \"regression\", \"features\": "
@@ -980,6 +1257,11 @@ int main(void) {
         cmocka_unit_test(test_label_escaping),
         cmocka_unit_test(test_restore_late_label),
         cmocka_unit_test(test_strings_and_caps),
+        cmocka_unit_test(test_decode_structure),
+        cmocka_unit_test(test_parse_mutations),
+        cmocka_unit_test(test_reference_errors),
+        cmocka_unit_test(test_single_class_window),
+        cmocka_unit_test(test_multiclass_probabilities),
         cmocka_unit_test(test_regression_multiclass_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,11 +5,21 @@
  * once with HELP and TYPE before its samples, contiguous, histogram buckets cumulative). The
  * HTTP API end to end is tests/cli/serve*.sh.
  */
+#include <arpa/inet.h>
 #include <ftw.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "testutil.h"
 
 #include "serve/internal.h"
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
 
 static int parse(const char *yaml, vg_serve_config *c, vg_error *err) {
     vg_error_clear(err);
@@ -172,14 +182,58 @@ static void test_listen_and_sizes(void **state) {
     assert_int_equal(vg_serve_log_level_parse("verbose"), -1);
 }
 
-/* ---- /metrics of a daemon in process ---- */
+/* ---- a daemon in process ---- */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+/* One HTTP/1.0 request to 127.0.0.1:port; returns the status code (0 on failure). */
+static int http_status(unsigned port, const char *method, const char *path) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    char req[256], resp[64] = "";
+    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nContent-Length: 0\r\n\r\n", method, path);
+    int code = 0;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && write(fd, req, (size_t)n) == n &&
+        read(fd, resp, sizeof resp - 1) > 12)
+        sscanf(resp, "HTTP/1.%*d %d", &code);
+    close(fd);
+    return code;
 }
+
+/* Before vg_serve_recover: alive, not ready, the API answers 503; after: ready. */
+static void test_readiness(void **state) {
+    (void)state;
+    char dir[] = "/tmp/vg_serve_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    vg_serve_config c;
+    vg_error err;
+    assert_int_equal(parse("listen: 127.0.0.1:0\nlog_level: error\n", &c, &err), VG_OK);
+    free(c.data_dir);
+    c.data_dir = strdup(dir);
+    vg_serve *s = NULL;
+    assert_int_equal(vg_serve_start(&c, &s, &err), VG_OK);
+    unsigned port = vg_serve_port(s);
+    assert_int_equal(http_status(port, "GET", "/healthz"), 200);
+    assert_int_equal(http_status(port, "GET", "/readyz"), 503);
+    assert_int_equal(http_status(port, "GET", "/v1/models"), 503);
+    assert_int_equal(http_status(port, "GET", "/metrics"), 200);
+    assert_int_equal(vg_serve_recover(s, &err), VG_OK);
+    assert_int_equal(http_status(port, "GET", "/readyz"), 200);
+    assert_int_equal(http_status(port, "GET", "/v1/models"), 200);
+    assert_int_equal(http_status(port, "GET", "/v1/models/none"), 404);
+    assert_int_equal(http_status(port, "POST", "/readyz"), 405);
+    assert_int_equal(http_status(port, "GET", "/v2/models"), 404);
+    vg_serve_stop(s);
+    /* stopped: nothing listens any more */
+    assert_int_equal(http_status(port, "GET", "/healthz"), 0);
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- /metrics of a daemon in process ---- */
 
 /* The family a sample line belongs to: its name without the histogram suffixes. */
 static void family_of(const char *line, char *out, size_t cap) {
@@ -301,9 +355,9 @@ static void test_metrics_page(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_every_key),
-        cmocka_unit_test(test_errors),       cmocka_unit_test(test_listen_and_sizes),
-        cmocka_unit_test(test_metrics_page),
+        cmocka_unit_test(test_defaults),  cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_errors),    cmocka_unit_test(test_listen_and_sizes),
+        cmocka_unit_test(test_readiness), cmocka_unit_test(test_metrics_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
