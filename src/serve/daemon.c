@@ -353,6 +353,8 @@ int serve_model_persist(vg_serve *s, serve_model *m, int64_t now_ms, int flush, 
 
 /* ---- registering, replacing and deleting models ---- */
 
+static int restore_windows(vg_serve *s, vg_monitor *mon, const char *model, vg_error *err);
+
 int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int *replaced,
                          vg_error *err) {
     if (replaced)
@@ -389,6 +391,11 @@ int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int *rep
         rc = serve_model_persist(s, old, serve_now_ms(), 1, NULL, err);
         if (rc >= 0)
             rc = reference_from_store(s, m->mon, m->name, err);
+        /* the new monitor continues after the closed windows, as after a restart: the last one
+         * is its previous window, and records of closed windows are late (not a second window
+         * with the same key, which would overwrite the first in the store) */
+        if (rc >= 0)
+            rc = restore_windows(s, m->mon, m->name, err);
         if (rc >= 0)
             rc = vg_store_put_model(s->store, m->name, json, err);
         if (rc >= 0) {

@@ -271,6 +271,14 @@ api GET "/v1/models/credit/windows/${KEYS[0]}/profile"
 check_eq "window profile is a .vgp" "$(head -c 4 "$T/resp" | tail -c 3)" VGP
 api GET /v1/models/credit/windows/12345
 check_http "unknown window: 404" 404
+api GET "/v1/models/credit/windows?from=${KEYS[1]}&to=${KEYS[2]}"
+check_eq "windows from/to (keys)" "$(jget resp '[w["key"] for w in d["windows"]]')" "[${KEYS[2]}, ${KEYS[1]}]"
+api GET "/v1/models/credit/windows?from=2026-01-01T02:00:00Z&limit=1"
+check_eq "windows from (RFC 3339) and limit: the newest" "$(jget resp '[w["key"] for w in d["windows"]]')" "[${KEYS[3]}]"
+api GET /v1/models/credit/windows/2026-01-01T01:00:00Z
+check_eq "a window by its start time" "$HTTP $(jget resp 'd["window"]["key"]')" "200 ${KEYS[1]}"
+api GET "/v1/models/credit/windows?limit=lots"
+check_http "bad limit: 400" 400
 
 api GET /v1/models/credit
 check_eq "join counters" \
