@@ -38,7 +38,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 SERVE_OBJ := $(SERVE_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test check-unit demo bench fuzz format clean tests
+.PHONY: all deps test check-unit demo demo-batch bench fuzz format clean tests
 
 all: $(BUILD)/vigia $(BUILD)/libvigia.a $(BUILD)/libvigia.so
 
@@ -76,7 +76,15 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@tests/run.sh build build/asan
 
+# The daemon on its embedded default (127.0.0.1:8080, ./vigia-data) replaying the bundled demo
+# stream (examples/stream/: drift injected part way, labels delayed); Ctrl-C stops it cleanly.
+# DEMO_LISTEN, DEMO_DATA_DIR and DEMO_EXIT=1 are read by scripts/demo-serve.
 demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo-serve $(BUILD)/vigia
+
+# The batch side: profile the demo data, then compare a reference and a current file.
+demo-batch: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/vigia profile examples/data/demo.csv -o $(BUILD)/demo.vgp
 	@echo
