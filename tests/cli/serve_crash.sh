@@ -3,13 +3,15 @@
 # loops to a count-window model and a time-window model (windows of one second of arrival time,
 # so windows close all the time) while a fifth flushes now and then; the daemon is killed -9 at
 # three different moments (and once more right after a flush request, inside a window close),
-# restarted on the same data directory each time. Then, after a final flush:
-#   - per model, acknowledged <= stored rows <= acknowledged + in flight (a batch whose answer
-#     the crash cut may or may not have been made durable);
-#   - exactly: every record has a unique id; labels are posted for every acknowledged id and
-#     must all join (labels_matched == acknowledged), then for every in-flight id, after which
-#     labels_matched must equal the stored rows: the stored records are exactly the acknowledged
-#     ones plus some in-flight ones, none lost and none counted twice.
+# restarted on the same data directory each time. After each restart both models are flushed and:
+#   - acknowledged <= stored rows <= acknowledged + in flight (a batch whose answer the crash
+#     cut may or may not have been made durable), over all phases so far;
+#   - exactly: every record has a unique id; labels are posted for every id acknowledged in the
+#     phase and must all join (labels_matched grows by the acknowledged count), then for every
+#     in-flight id, after which labels_matched must have grown by the rows the phase stored:
+#     the stored records are exactly the acknowledged ones plus some in-flight ones, none lost,
+#     none counted twice. (Per phase, because the monitor keeps the ids of its 32 newest closed
+#     windows only; count windows are large enough that a phase never makes more.)
 #
 #   VIGIA=build/vigia bash tests/cli/serve_crash.sh
 source "$(dirname "$0")/lib.bash"
