@@ -350,9 +350,9 @@ void api_reference(vg_serve *s, const serve_request *q, serve_reply *r) {
 static json_t *rejects_json(const vg_monitor_rejects *rj) {
     json_t *a = json_array();
     for (size_t i = 0; i < rj->n; i++)
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)rj->items[i].index,
-                                           "field", rj->items[i].field, "reason",
-                                           rj->items[i].reason));
+        json_array_append_new(a, json_pack("{s:I,s:o,s:o}", "index", (json_int_t)rj->items[i].index,
+                                           "field", serve_json_text(rj->items[i].field), "reason",
+                                           serve_json_text(rj->items[i].reason)));
     return a;
 }
 
@@ -749,10 +749,10 @@ void api_rejected(vg_serve *s, const serve_request *q, serve_reply *r) {
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
             a,
-            json_pack("{s:I,s:o,s:s,s:I,s:s,s:s,s:s}", "id", (json_int_t)d[i].id, "received",
+            json_pack("{s:I,s:o,s:s,s:I,s:o,s:o,s:o}", "id", (json_int_t)d[i].id, "received",
                       json_time(d[i].received_ms), "kind", d[i].kind ? d[i].kind : "", "index",
-                      (json_int_t)d[i].batch_index, "field", d[i].field ? d[i].field : "", "reason",
-                      d[i].reason ? d[i].reason : "", "record", d[i].record ? d[i].record : ""));
+                      (json_int_t)d[i].batch_index, "field", serve_json_text(d[i].field), "reason",
+                      serve_json_text(d[i].reason), "record", serve_json_text(d[i].record)));
     json_t *o = json_pack("{s:s,s:I,s:o}", "model", q->model, "total",
                           (json_int_t)vg_store_count_dead(s->store, q->model), "rejected", a);
     if (n && n == limit)
