@@ -349,6 +349,18 @@ st, doc, raw = raw_exchange([b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-A: " 
 check("a 200 kB header: refused (4xx) or the connection closed", st == 0 or 400 <= st < 500,
       "HTTP %d %r" % (st, raw[:200]))
 
+# clients that leave mid-body, or mid-head: nothing is applied, the daemon carries on
+for i in range(20):
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+    if i % 2:
+        s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 5000\r\n\r\n" % PRED.encode() + json.dumps([good("gone-%d" % i)]).encode())
+    else:
+        s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Le" % PRED.encode())
+    s.close()
+st, doc, raw = request("GET", "/healthz", timeout=5)
+check("20 clients that left mid-request: /healthz 200", st == 200, st)
+
 # ---- thousands of small bad requests on one keep-alive connection, and on fresh ones ----
 conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
 kinds = [('[{"id": ', "bad_json"), ('[{"id": "q", "features": {"a": "x"}, "prediction": 0.5}]', None),
