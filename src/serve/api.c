@@ -315,6 +315,16 @@ void api_reference(vg_serve *s, const serve_request *q, serve_reply *r) {
     else if (!strcmp(mt, "application/x-ndjson") || !strcmp(mt, "application/jsonl") ||
              !strcmp(mt, "application/json"))
         format = "ndjson";
+    if (!format && !strcmp(mt, "application/octet-stream")) {
+        /* the type is right, the bytes are not: a 415 "not application/octet-stream" would
+         * contradict itself */
+        serve_reply_error(r, 400, "invalid",
+                          "an application/octet-stream reference must be a .vgp profile (vigia "
+                          "profile data.csv -o ref.vgp); this body does not start with its magic "
+                          "bytes");
+        unlock_model(s, m);
+        return;
+    }
     if (!format) {
         serve_reply_error(r, 415, "unsupported_media_type",
                           "a reference is text/csv, application/x-ndjson or a .vgp profile "
