@@ -244,6 +244,29 @@ st, doc, raw = request("POST", "/v1/models/h/labels",
 expect_rejects("labels: each record and field named", st, doc, raw,
                [(0, "id"), (1, "label"), (2, "label"), (3, "")])
 
+# ---- hostile specs and references (parsed by jansson and the readers, not the record scanner) ----
+st, doc, raw = request("POST", "/v1/models", deep, JSON_H)
+expect_error("a spec nested 1e5 deep: 400 bad_json", st, doc, raw, 400, "bad_json", ("depth",))
+st, doc, raw = request("PUT", "/v1/models/h", '{"name": "h", "task": "binary", "features": [{"name": "a", '
+                       '"type": "numeric", "type": "categorical"}]}', JSON_H)
+check("a spec with a duplicate key: 400 naming it", st == 400 and is_error(doc)
+      and "type" in doc["error"]["message"], "HTTP %d %r" % (st, raw[:300]))
+st, doc, raw = request("PUT", "/v1/models/h/reference", '{"a": ' + deep + '}\n',
+                       {"Content-Type": "application/x-ndjson"})
+expect_error("a reference nested 1e5 deep: 400 bad_json with its line", st, doc, raw, 400,
+             "bad_json", (":1:",))
+st, doc, raw = request("PUT", "/v1/models/h/reference", 'a,c\n1,"x\n', {"Content-Type": "text/csv"})
+expect_error("a reference CSV with an unterminated quote: 400 with its line", st, doc, raw, 400,
+             "bad_json", (":2:", "unterminated"))
+st, doc, raw = request("PUT", "/v1/models/h/reference", garbage, {"Content-Type": "application/octet-stream"})
+expect_error("application/octet-stream that is not a .vgp: 400 invalid", st, doc, raw, 400,
+             "invalid", (".vgp",))
+st, doc, raw = request("PUT", "/v1/models/h/reference", b"\x89VGP\r\n\x1a\n" + garbage,
+                       {"Content-Type": "application/octet-stream"})
+expect_error("a .vgp magic followed by garbage: 400 invalid", st, doc, raw, 400, "invalid")
+st, doc, raw = request("GET", "/v1/models/h/reference")
+expect_error("after the refused references, still none", st, doc, raw, 404, "no_reference")
+
 # ---- routing, sizes, media types ----
 st, doc, raw = request("POST", "/v1/models/nosuch/predictions", json.dumps([good("x")]), JSON_H)
 expect_error("unknown model: 404 model_not_found naming it", st, doc, raw, 404, "model_not_found",
