@@ -705,8 +705,9 @@ void api_series(vg_serve *s, const serve_request *q, serve_reply *r) {
         json_t *pts = series_points(s, q->model, metric, labels, from, to, r);
         if (pts)
             serve_reply_json(r, 200,
-                             json_pack("{s:s,s:s,s:s,s:o}", "model", q->model, "metric", metric,
-                                       "labels", labels, "points", pts));
+                             json_pack("{s:s,s:o,s:o,s:o}", "model", q->model, "metric",
+                                       serve_json_text(metric), "labels", serve_json_text(labels),
+                                       "points", pts));
         return;
     }
     /* no labels given: every series of that name, one per label set */
@@ -733,8 +734,9 @@ void api_series(vg_serve *s, const serve_request *q, serve_reply *r) {
     free(names);
     free(lbl);
     if (ok)
-        serve_reply_json(
-            r, 200, json_pack("{s:s,s:s,s:o}", "model", q->model, "metric", metric, "series", a));
+        serve_reply_json(r, 200,
+                         json_pack("{s:s,s:o,s:o}", "model", q->model, "metric",
+                                   serve_json_text(metric), "series", a));
     else
         json_decref(a);
 }
