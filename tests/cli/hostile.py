@@ -280,6 +280,21 @@ expect_error("an encoded NUL in a query argument does not cut it: 400", st, doc,
 st, doc, raw = request("POST", "/v1/models/%ff%fe/predictions", "[]", JSON_H)
 expect_error("invalid UTF-8 in the model name: 404 model_not_found", st, doc, raw, 404,
              "model_not_found", ("\ufffd",))
+for q, want, code in (("windows?limit=-1", 400, "invalid"),
+                      ("windows?limit=99999999999999999999999", 400, "invalid"),
+                      ("windows?from=notatime", 400, "invalid"),
+                      ("windows?from=2026-13-45T99:99:99Z", 400, "invalid"),
+                      ("rejected?before=abc", 400, "invalid"),
+                      ("windows/99999999999999999999999", 400, "invalid"),
+                      ("windows/%ff", 400, "invalid"),
+                      ("windows/-5", 404, "window_not_found")):
+    st, doc, raw = request("GET", "/v1/models/h/" + q)
+    expect_error("GET %s: %d %s" % (q, want, code), st, doc, raw, want, code)
+for q in ("series?metric=%ff%fe", "series?metric=x&labels=%ff", "series?metric=" + "m" * 5000):
+    st, doc, raw = request("GET", "/v1/models/h/" + q)
+    check("GET %s: 200 JSON, the argument echoed as valid UTF-8" % q[:40],
+          st == 200 and isinstance(doc, dict) and doc.get("metric", "").startswith(("\ufffd", "x", "m")),
+          "HTTP %d %r" % (st, raw[:200]))
 st, doc, raw = request("GET", PRED)
 expect_error("GET on predictions: 405", st, doc, raw, 405, "method_not_allowed")
 for ct in ("text/plain", "application/xml", "text/csv", "multipart/form-data; boundary=x",
