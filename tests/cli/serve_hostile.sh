@@ -49,6 +49,29 @@ if [ $rc -ne 0 ] && ! grep -q '^FAIL ' hostile.out; then
     fail "hostile clients" "exit status $rc: $(tail -c 400 hostile.out)"
 fi
 
+# feature names and values with quotes, backslashes, new lines and braces: /metrics stays valid
+"$PY" - <<'EOT'
+import json
+f1, f2 = 'q"uo\\te\nnl}', 'é{x="1"}'
+json.dump({"name": "evil", "task": "binary", "features": [{"name": f1, "type": "numeric"},
+           {"name": f2, "type": "categorical"}], "sensitive": [f2], "window": {"count": 10}},
+          open("evil.json", "w"), ensure_ascii=False)
+json.dump([{"id": i, "features": {f1: i, f2: 'a"b\n\\' if i % 2 else "z"}, "prediction": 0.5,
+            "label": i % 2} for i in range(10)], open("evil_recs.json", "w"), ensure_ascii=False)
+EOT
+post_json /v1/models evil.json
+check_http "a model with hostile feature names registered" 201
+post_json /v1/models/evil/predictions evil_recs.json
+check_eq "its records accepted, a window closed" "$HTTP $(jget resp 'd["accepted"], d["windows_closed"]')" "200 [10, [0]]"
+api GET /metrics
+if promtool check metrics <"$T/resp" >promtool.out 2>&1; then
+    pass "/metrics with hostile label values: promtool check metrics"
+else
+    fail "/metrics with hostile label values: promtool check metrics" "$(head -c 300 promtool.out)"
+fi
+api GET /v1/models/evil/windows/0
+check_eq "its window report is JSON" "$HTTP $(jget resp 'd["window"]["rows"]')" "200 10"
+
 check_eq "the daemon is still running" "$(kill -0 "$SERVE_PID" 2>/dev/null && echo up)" up
 api GET /healthz
 check_http "/healthz" 200
