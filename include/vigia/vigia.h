@@ -18,6 +18,7 @@
 #include "vigia/ingest.h"
 #include "vigia/kll.h"
 #include "vigia/moments.h"
+#include "vigia/monitor.h"
 #include "vigia/perf.h"
 #include "vigia/profile.h"
 #include "vigia/quality.h"
