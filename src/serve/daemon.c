@@ -320,12 +320,17 @@ static void wait_persisting(serve_model *m) {
 
 int serve_model_persist(vg_serve *s, serve_model *m, int64_t now_ms, int flush, json_t *keys,
                         vg_error *err) {
-    /* one thread at a time persists a model's windows, in order (a later take may hold a newer
-     * revision of a window an earlier one persists) */
-    wait_persisting(m);
+    /* One thread at a time persists a model's windows, in order (a later take may hold a newer
+     * revision of a window an earlier one persists). A flush waits for it; otherwise, while
+     * another thread persists, the windows closed here stay pending for the next call (the next
+     * batch or the tick): waiting would stall the model's ingestion as the lock did. */
+    if (flush)
+        wait_persisting(m);
     int rc = vg_monitor_advance(m->mon, now_ms, flush, err);
     if (rc < 0)
         return rc;
+    if (m->persisting)
+        return 0;
     vg_window_job **jobs = NULL;
     size_t n = 0;
     rc = vg_monitor_take_jobs(m->mon, &jobs, &n, err);
