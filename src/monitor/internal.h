@@ -108,6 +108,10 @@ typedef struct mwin {
     uint64_t hold_seq;     /* inflight: the smallest journal seq it still needs (min_open_seq) */
     int64_t closed_wall_ms;
     vg_profile *profile; /* open: features + prediction (label column empty); closed: final */
+    /* closed and not the newest: the profile encoded instead (about 5x smaller), decoded when a
+     * report needs it (a revision, or the previous of a window) */
+    unsigned char *pblob;
+    size_t pblob_len;
     size_t nrows, rows_cap;
     mrow *row;
     mtext *ext; /* per model row: the sensitive values, then the probabilities (mspec_n_ext) */

@@ -48,6 +48,7 @@ static void win_free(mwin *w) {
     if (!w)
         return;
     vg_profile_free(w->profile);
+    free(w->pblob);
     free(w->row);
     free(w->ext);
     free(w->arena);
@@ -894,6 +895,26 @@ static void evict_closed(vg_monitor *m, int64_t now_ms) {
     }
 }
 
+/* Closed windows but the newest keep their profile encoded: memory then grows by a fraction of
+ * a profile per closed window kept (KEEP_CLOSED bounds them), not by a whole profile (a
+ * profile's sketches, some MB for 50 features, encode to a fifth). Only an optimization: on
+ * failure the profile stays as it is. */
+static void compact_closed(vg_monitor *m) {
+    for (size_t i = 0; i + 1 < m->n_closed; i++) {
+        mwin *w = m->closed[i];
+        if (!w->profile)
+            continue;
+        unsigned char *b;
+        size_t len;
+        if (vg_profile_encode(w->profile, &b, &len, NULL) != VG_OK)
+            continue;
+        vg_profile_free(w->profile);
+        w->profile = NULL;
+        w->pblob = b;
+        w->pblob_len = len;
+    }
+}
+
 int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) {
     const vg_model_spec *s = m->spec;
     /* label TTLs */
@@ -919,6 +940,7 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) 
         closed++;
     }
     evict_closed(m, now_ms);
+    compact_closed(m);
     update_wait_min(m);
     return closed;
 }
@@ -1078,7 +1100,10 @@ static mwin *win_copy(const vg_model_spec *s, const mwin *src, int rows, vg_erro
     w->labelled = src->labelled;
     w->max_seq = src->max_seq;
     w->closed = 1;
-    if (!(w->profile = clone_profile(src->profile, err))) {
+    w->profile = src->profile
+                     ? clone_profile(src->profile, err)
+                     : vg_profile_decode(src->pblob, src->pblob_len, "window profile", err);
+    if (!w->profile) {
         win_free(w);
         return NULL;
     }
@@ -1340,6 +1365,7 @@ int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err
         memmove(m->closed, m->closed + 1, (m->n_closed - 1) * sizeof *m->closed);
         m->n_closed--;
     }
+    compact_closed(m);
     return VG_OK;
 }
 

@@ -985,21 +985,35 @@ static void test_window_jobs(void **state) {
     assert_int_equal(nl, w2->n_metrics);
     assert_memory_equal(last, w2->metrics, nl * sizeof *last);
 
-    /* a job outlives its monitor */
+    /* a job outlives its monitor; window T0, no longer the newest, is kept encoded and a late
+     * label still revises it */
     assert_int_equal(vg_monitor_advance(a, T0, 1, &err), 1);
+    assert_int_equal(feed(a, "{\"id\": \"j6\", \"label\": 0}", T0, 4, 1, NULL), 0);
     assert_int_equal(vg_monitor_take_jobs(a, &j1, &n1, &err), VG_OK);
-    assert_int_equal(n1, 1);
+    assert_int_equal(n1, 2);
     vg_monitor_free(a);
-    vg_window *w3 = NULL;
-    assert_int_equal(vg_window_job_run(j1[0], &w3, &err), VG_OK);
+    vg_window *w3 = NULL, *w4 = NULL;
+    assert_int_equal(vg_window_job_run(j1[0], &w4, &err), VG_OK);
+    assert_int_equal(vg_window_job_run(j1[1], &w3, &err), VG_OK);
     vg_window_job_free(j1[0]);
+    vg_window_job_free(j1[1]);
     free(j1);
+    assert_int_equal(w4->key, T0);
+    assert_int_equal(w4->revision, 3);
+    assert_int_equal(w4->labelled, 6);
+    assert_int_equal(w4->profile->rows, 8);
+    assert_int_equal(w3->key, T0 + HOUR);
     json_t *rep = json_loads(w3->report_json, 0, NULL);
     assert_non_null(rep);
     json_t *drift = json_object_get(rep, "drift");
     assert_true(json_is_object(json_object_get(drift, "previous")));
     assert_true(json_is_object(json_object_get(drift, "reference")));
     json_decref(rep);
+    rep = json_loads(w4->report_json, 0, NULL);
+    drift = json_object_get(rep, "drift");
+    assert_true(json_is_object(json_object_get(drift, "reference")));
+    json_decref(rep);
+    vg_window_free(w4);
 
     vg_window_free(w1);
     vg_window_free(w2);
