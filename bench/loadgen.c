@@ -5,20 +5,30 @@
  * loadgen: posts prediction batches to a running `vigia serve` as fast as it acknowledges them
  * and prints the throughput and latency it got (bench/serve drives it; see bench/README.md).
  *
- *     loadgen [--host H] [--port P] [--model M] [-c CONNS] [-b BATCH] [-d SECONDS]
- *             [--warmup SECONDS] [--drift] [--json]
- *     loadgen --spec [--model M] [--window DURATION] [--lateness DURATION]
- *                                                        prints the model spec to register
+ *     loadgen [--host H] [--port P] [--model M] [--models K] [--features N] [-c CONNS]
+ *             [-b BATCH] [-d SECONDS] [--warmup SECONDS] [--event-span DURATION
+ *             [--window DURATION] [--lateness DURATION]] [--drift] [--json]
+ *     loadgen --spec [--model M] [--models K] [--features N] [--window DURATION]
+ *             [--lateness DURATION]          prints the model spec(s) to register, one a line
  *
  * Each of CONNS threads holds one HTTP/1.1 keep-alive connection and sends one request at a
  * time (a client that waits for its acknowledgement, as an inference server does before it
  * forgets a batch), so the figures include the daemon's group commit. The bodies are built
- * before the clock starts: BATCH NDJSON records of a credit model with 10 features (7
- * numeric, 3 categorical, a few values missing) and a score, in 16 variants per thread; only
- * the timestamps are rewritten before each send (to the current second, so that the records
- * fall into the open event-time window instead of being rejected as late). With --drift, half
- * of the variants have shifted distributions. Plain sockets, no HTTP library: the client must
+ * before the clock starts: BATCH NDJSON records of a credit model with N features (20 by
+ * default; of every ten, 7 numeric and 3 categorical, a few values missing: age, income, ...,
+ * channel, then age_1, income_1, ...) and a score, in 16 variants per thread; only the
+ * timestamps are rewritten before each send (to the current second, so that the records fall
+ * into the open event-time window instead of being rejected as late). With --drift, half of
+ * the variants have shifted distributions. Plain sockets, no HTTP library: the client must
  * cost little next to the server it measures, on the same machine.
+ *
+ * With --models K > 1 the models are M0 .. M(K-1) (bench0, bench1, ...) and each thread sends
+ * its batches to them in turn (thread t's j-th batch to model (t + j) mod K). With
+ * --event-span D the event time does not follow the clock: it runs from T0, the start of the
+ * --window (1h) D + one window before now, evenly over warm-up plus measured period, to T0 + D
+ * + lateness + 1 s, so that the D / window windows of every model close during the run
+ * (--event-span 24h: a day of hourly windows, 24 closed per model); the timestamps stay in the
+ * past, never in the future the daemon rejects.
  *
  * Reported: records/s and batches/s over the measured period (after the warm-up), the
  * request latency p50/p90/p99/max, the records the daemon said it accepted and rejected
@@ -35,6 +45,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +72,11 @@ static double opt_duration = 10;
 static double opt_warmup = 1;
 static int opt_drift = 0;
 static int opt_json = 0;
+static int opt_features = 20;
+static int opt_models = 1;
+static const char *opt_span = NULL;     /* --event-span */
+static int64_t span_t0_ms, span_run_ms; /* event time runs from span_t0_ms over span_run_ms */
+static double span_mono0, span_wall_s;  /* ... while the monotonic clock runs this far */
 
 /* ---- PRNG: xoshiro256** seeded through splitmix64 (Blackman & Vigna) ------------------------ */
 
@@ -173,16 +189,47 @@ static const double REGION_W[] = {0.25, 0.25, 0.25, 0.25};
 static const char *const CHANNEL[] = {"web", "app", "branch", "broker", "phone", "partner"};
 static const double CHANNEL_W[] = {0.40, 0.30, 0.12, 0.10, 0.05, 0.03};
 
+#define GROUP 10 /* the ten base features repeat as age_1, income_1, ... */
+
+/* The name of feature i into out: the base name, with "_g" after the first ten. */
+static void feature_name(int i, char *out, size_t n) {
+    int slot = i % GROUP, g = i / GROUP;
+    const char *base = slot < (int)N_NUMERIC ? NUMERIC[slot] : CATEGORICAL[slot - N_NUMERIC];
+    if (g == 0)
+        snprintf(out, n, "%s", base);
+    else
+        snprintf(out, n, "%s_%d", base, g);
+}
+
+static int feature_is_numeric(int i) {
+    return i % GROUP < (int)N_NUMERIC;
+}
+
+/* Model k's name: the --model name itself with one model, name0, name1, ... with several. */
+static void model_name(int k, char *out, size_t n) {
+    if (opt_models == 1)
+        snprintf(out, n, "%s", opt_model);
+    else
+        snprintf(out, n, "%s%d", opt_model, k);
+}
+
 static void print_spec(void) {
-    printf("{\"name\": \"%s\", \"version\": \"1\", \"task\": \"binary\", \"features\": [",
-           opt_model);
-    for (size_t i = 0; i < N_NUMERIC; i++)
-        printf("%s{\"name\": \"%s\", \"type\": \"numeric\"}", i ? ", " : "", NUMERIC[i]);
-    for (size_t i = 0; i < N_CATEGORICAL; i++)
-        printf(", {\"name\": \"%s\", \"type\": \"categorical\"}", CATEGORICAL[i]);
-    printf("], \"sensitive\": [\"region\"], \"window\": {\"duration\": \"%s\", \"lateness\": "
-           "\"%s\"}}\n",
-           opt_window, opt_lateness);
+    for (int k = 0; k < opt_models; k++) {
+        char name[128];
+        model_name(k, name, sizeof name);
+        printf("{\"name\": \"%s\", \"version\": \"1\", \"task\": \"binary\", \"features\": [",
+               name);
+        for (int i = 0; i < opt_features; i++) {
+            char f[64];
+            feature_name(i, f, sizeof f);
+            printf("%s{\"name\": \"%s\", \"type\": \"%s\"}", i ? ", " : "", f,
+                   feature_is_numeric(i) ? "numeric" : "categorical");
+        }
+        /* "region" (feature 8) is the sensitive attribute when there is one */
+        printf("], \"sensitive\": [%s], \"window\": {\"duration\": \"%s\", \"lateness\": "
+               "\"%s\"}}\n",
+               opt_features > 8 ? "\"region\"" : "", opt_window, opt_lateness);
+    }
 }
 
 static const char *pick(rng *r, const char *const *names, const double *w, size_t n, double tilt) {
@@ -213,46 +260,77 @@ static void build_batch(batch *b, rng *r, int thread, int variant, int n, int dr
     }
     double shift = drift ? 1.0 : 0.0;
     for (int i = 0; i < n; i++) {
-        double age = 45 + 14 * rng_normal(r) + 6 * shift;
-        if (age < 18)
-            age = 18;
-        double income = exp(10.8 + 0.5 * rng_normal(r)) * (1 + 0.3 * shift);
-        double score = 680 + 50 * rng_normal(r) - 25 * shift;
-        double loan = exp(9.1 + 0.7 * rng_normal(r));
-        double tenure = floor(rng_uniform(r) * 120);
-        double util = rng_uniform(r) * (0.9 + 0.2 * shift);
-        double accounts = floor(-log(1.0 - rng_uniform(r)) * 3);
-        double logit = -3.0 + 0.02 * (age - 45) - 0.01 * (score - 680) + 1.5 * util;
-        double p = 1 / (1 + exp(-logit));
-
         buf_printf(&b->body, "{\"id\":\"t%d-v%d-%d\",\"timestamp\":\"", thread, variant, i);
         b->ts_at[i] = b->body.len;
         buf_printf(&b->body, "%.*s\",\"features\":{", TS_LEN, "2026-01-01T00:00:00.000Z");
-        buf_printf(&b->body, "\"age\":%d,", (int)age);
-        if (rng_uniform(r) < 0.02 + 0.08 * shift)
-            buf_printf(&b->body, "\"income\":null,");
-        else
-            buf_printf(&b->body, "\"income\":%.2f,", income);
-        buf_printf(&b->body, "\"credit_score\":%d,\"loan_amount\":%.2f,", (int)score, loan);
-        buf_printf(&b->body, "\"tenure_months\":%d,\"utilization\":%.4f,\"open_accounts\":%d,",
-                   (int)tenure, util, (int)accounts);
-        buf_printf(&b->body, "\"employment\":\"%s\",\"region\":\"%s\",\"channel\":\"%s\"},",
-                   pick(r, EMPLOYMENT, EMPLOYMENT_W, 5, shift),
-                   pick(r, REGION, REGION_W, 4, 0.5 * shift), pick(r, CHANNEL, CHANNEL_W, 6, 0));
-        buf_printf(&b->body, "\"prediction\":{\"score\":%.4f}}\n", p);
+        double p = 0;
+        for (int g = 0; g * GROUP < opt_features; g++) {
+            /* one group of ten: every group drawn from the same distributions */
+            double age = 45 + 14 * rng_normal(r) + 6 * shift;
+            if (age < 18)
+                age = 18;
+            double income = exp(10.8 + 0.5 * rng_normal(r)) * (1 + 0.3 * shift);
+            double score = 680 + 50 * rng_normal(r) - 25 * shift;
+            double loan = exp(9.1 + 0.7 * rng_normal(r));
+            double tenure = floor(rng_uniform(r) * 120);
+            double util = rng_uniform(r) * (0.9 + 0.2 * shift);
+            double accounts = floor(-log(1.0 - rng_uniform(r)) * 3);
+            int income_null = rng_uniform(r) < 0.02 + 0.08 * shift;
+            const char *cat[3] = {pick(r, EMPLOYMENT, EMPLOYMENT_W, 5, shift),
+                                  pick(r, REGION, REGION_W, 4, 0.5 * shift),
+                                  pick(r, CHANNEL, CHANNEL_W, 6, 0)};
+            if (g == 0) {
+                double logit = -3.0 + 0.02 * (age - 45) - 0.01 * (score - 680) + 1.5 * util;
+                p = 1 / (1 + exp(-logit));
+            }
+            for (int slot = 0; slot < GROUP && g * GROUP + slot < opt_features; slot++) {
+                int fi = g * GROUP + slot;
+                char name[64];
+                feature_name(fi, name, sizeof name);
+                buf_printf(&b->body, "%s\"%s\":", fi ? "," : "", name);
+                switch (slot) {
+                case 0: buf_printf(&b->body, "%d", (int)age); break;
+                case 1:
+                    if (income_null)
+                        buf_printf(&b->body, "null");
+                    else
+                        buf_printf(&b->body, "%.2f", income);
+                    break;
+                case 2: buf_printf(&b->body, "%d", (int)score); break;
+                case 3: buf_printf(&b->body, "%.2f", loan); break;
+                case 4: buf_printf(&b->body, "%d", (int)tenure); break;
+                case 5: buf_printf(&b->body, "%.4f", util); break;
+                case 6: buf_printf(&b->body, "%d", (int)accounts); break;
+                default: buf_printf(&b->body, "\"%s\"", cat[slot - 7]); break;
+                }
+            }
+        }
+        buf_printf(&b->body, "},\"prediction\":{\"score\":%.4f}}\n", p);
     }
 }
 
-/* Writes the current time, with a per-record millisecond spread, over every timestamp. */
+/* Writes the current time, with a per-record millisecond spread, over every timestamp; with
+ * --event-span, the simulated event time instead (the spread goes back from it). */
 static void stamp_batch(batch *b) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     time_t sec = now.tv_sec;
+    int ms0 = (int)(now.tv_nsec / 1000000);
+    bool span = opt_span != NULL;
+    if (span) {
+        struct timespec mono;
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        double f = ((double)mono.tv_sec + (double)mono.tv_nsec * 1e-9 - span_mono0) / span_wall_s;
+        if (f > 1)
+            f = 1;
+        int64_t ev = span_t0_ms + (int64_t)(f * (double)span_run_ms);
+        sec = (time_t)(ev / 1000);
+        ms0 = (int)(ev % 1000);
+    }
     struct tm tm;
     gmtime_r(&sec, &tm);
     char head[32];
     strftime(head, sizeof head, "%Y-%m-%dT%H:%M:%S", &tm); /* 19 characters */
-    int ms0 = (int)(now.tv_nsec / 1000000);
     for (size_t i = 0; i < b->n; i++) {
         char *at = b->body.p + b->ts_at[i];
         int ms = (int)(i * 7 % (size_t)(ms0 + 1)); /* spread, but never in the future */
@@ -263,6 +341,21 @@ static void stamp_batch(batch *b) {
         at[22] = (char)('0' + ms % 10);
         at[23] = 'Z';
     }
+}
+
+/* "250ms", "90s", "15m", "1h", "2d" or plain seconds, to milliseconds; -1 when malformed. */
+static int64_t parse_duration_ms(const char *s) {
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v >= 0))
+        return -1;
+    double mul = !strcmp(end, "ms")           ? 1
+                 : !strcmp(end, "s") || !*end ? 1e3
+                 : !strcmp(end, "m")          ? 60e3
+                 : !strcmp(end, "h")          ? 3600e3
+                 : !strcmp(end, "d")          ? 86400e3
+                                              : -1;
+    return mul < 0 ? -1 : (int64_t)(v * mul);
 }
 
 /* ---- HTTP/1.1 client ------------------------------------------------------------------------ */
@@ -461,8 +554,8 @@ typedef struct worker {
 } worker;
 
 static volatile int stop_flag;
-static double t_measure, t_end; /* monotonic: start of the measured period, end of the run */
-static char request_path[512];
+static double t_measure, t_end;    /* monotonic: start of the measured period, end of the run */
+static char (*request_paths)[160]; /* one per model */
 
 static void note_error(worker *w, const char *what) {
     if (!w->first_error[0])
@@ -487,6 +580,7 @@ static void *work(void *arg) {
                 continue;
             }
         }
+        const char *request_path = request_paths[(size_t)(w->id + (int)k) % (size_t)opt_models];
         batch *b = &w->variants[k++ % VARIANTS];
         stamp_batch(b);
         int hl =
@@ -570,9 +664,12 @@ static double quantile(const double *s, size_t n, double q) { /* s sorted, n > 0
 }
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: loadgen [--host H] [--port P] [--model M] [-c CONNS] [-b BATCH]\n"
-               "               [-d SECONDS] [--warmup SECONDS] [--drift] [--json]\n"
-               "       loadgen --spec [--model M] [--window DURATION] [--lateness DURATION]\n");
+    fprintf(f, "usage: loadgen [--host H] [--port P] [--model M] [--models K] [--features N]\n"
+               "               [-c CONNS] [-b BATCH] [-d SECONDS] [--warmup SECONDS]\n"
+               "               [--event-span DURATION [--window DURATION] [--lateness DURATION]]\n"
+               "               [--drift] [--json]\n"
+               "       loadgen --spec [--model M] [--models K] [--features N] [--window DURATION]\n"
+               "               [--lateness DURATION]\n");
 }
 
 static void on_signal(int sig) {
@@ -620,6 +717,15 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--warmup")) {
             VALUE();
             opt_warmup = atof(v);
+        } else if (!strcmp(a, "--features")) {
+            VALUE();
+            opt_features = atoi(v);
+        } else if (!strcmp(a, "--models")) {
+            VALUE();
+            opt_models = atoi(v);
+        } else if (!strcmp(a, "--event-span")) {
+            VALUE();
+            opt_span = v;
         } else if (!strcmp(a, "--drift")) {
             opt_drift = 1;
         } else if (!strcmp(a, "--json")) {
@@ -636,6 +742,10 @@ int main(int argc, char **argv) {
         }
 #undef VALUE
     }
+    if (opt_features < 1 || opt_features > 1000 || opt_models < 1 || opt_models > 1000) {
+        fprintf(stderr, "loadgen: --features must be 1..1000, --models 1..1000\n");
+        return 2;
+    }
     if (spec) {
         print_spec();
         return 0;
@@ -646,7 +756,23 @@ int main(int argc, char **argv) {
                 MAX_CONNS);
         return 2;
     }
-    snprintf(request_path, sizeof request_path, "/v1/models/%s/predictions", opt_model);
+    request_paths = calloc((size_t)opt_models, sizeof *request_paths);
+    if (!request_paths) {
+        fprintf(stderr, "loadgen: out of memory\n");
+        return 2;
+    }
+    for (int k = 0; k < opt_models; k++) {
+        char name[128];
+        model_name(k, name, sizeof name);
+        snprintf(request_paths[k], sizeof request_paths[k], "/v1/models/%s/predictions", name);
+    }
+    int64_t window_ms = parse_duration_ms(opt_window), late_ms = parse_duration_ms(opt_lateness);
+    int64_t span_ms = opt_span ? parse_duration_ms(opt_span) : 0;
+    if (opt_span && (span_ms <= 0 || window_ms <= 0 || late_ms < 0)) {
+        fprintf(stderr, "loadgen: --event-span, --window and --lateness need durations such as "
+                        "24h, 1h, 5m\n");
+        return 2;
+    }
 
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     int gai = getaddrinfo(opt_host, opt_port, &hints, &server_addr);
@@ -678,6 +804,17 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     double t_start = now_s();
+    if (opt_span) {
+        /* T0: a window boundary span + one window before now, so that the last event time,
+         * T0 + span + lateness + 1 s, is still in the past */
+        struct timespec rt;
+        clock_gettime(CLOCK_REALTIME, &rt);
+        int64_t now_ms = (int64_t)rt.tv_sec * 1000 + rt.tv_nsec / 1000000;
+        span_t0_ms = (now_ms - span_ms - window_ms - late_ms) / window_ms * window_ms;
+        span_run_ms = span_ms + late_ms + 1000;
+        span_mono0 = t_start;
+        span_wall_s = opt_warmup + opt_duration;
+    }
     t_measure = t_start + opt_warmup;
     t_end = t_measure + opt_duration;
     for (int t = 0; t < opt_conns; t++)
@@ -724,29 +861,40 @@ int main(int argc, char **argv) {
     double p90 = n_lat ? quantile(lat, n_lat, 0.90) : NAN;
     double p99 = n_lat ? quantile(lat, n_lat, 0.99) : NAN;
     double pmax = n_lat ? lat[n_lat - 1] : NAN;
+    size_t slow = 0; /* requests over a second: stalls such as a window report under a lock */
+    while (slow < n_lat && lat[n_lat - 1 - slow] > 1.0)
+        slow++;
     double rps = (double)records / period, bps = (double)batches / period;
 
     if (opt_json) {
-        printf("{\"connections\": %d, \"batch\": %d, \"seconds\": %.3f, \"batches\": %" PRIu64
+        printf("{\"models\": %d, \"features\": %d, ", opt_models, opt_features);
+        printf("\"connections\": %d, \"batch\": %d, \"seconds\": %.3f, \"batches\": %" PRIu64
                ", \"records\": %" PRIu64 ", \"records_per_s\": %.0f, \"batches_per_s\": %.1f, "
                "\"mb_per_s\": %.2f, \"latency_ms\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, "
-               "\"max\": %.3f}, ",
+               "\"max\": %.3f}, \"over_1s\": %zu, ",
                opt_conns, opt_batch, period, batches, records, rps, bps, rps * avg_record / 1e6,
-               p50 * 1e3, p90 * 1e3, p99 * 1e3, pmax * 1e3);
+               p50 * 1e3, p90 * 1e3, p99 * 1e3, pmax * 1e3, slow);
         if (counted)
             printf("\"accepted\": %" PRIu64 ", \"rejected\": %" PRIu64 ", ", accepted, rejected);
         printf("\"http_errors\": %" PRIu64 ", \"connection_errors\": %" PRIu64 "}\n", http_err,
                conn_err);
     } else {
-        printf("target       http://%s:%s%s\n", opt_host, opt_port, request_path);
-        printf("load         %d connections, %d records a batch (%.0f bytes a record)%s\n",
-               opt_conns, opt_batch, avg_record, opt_drift ? ", drift in half the batches" : "");
+        printf("target       http://%s:%s%s%s\n", opt_host, opt_port, request_paths[0],
+               opt_models > 1 ? " and the other models in turn" : "");
+        printf("load         %d connections, %d records a batch of %d features (%.0f bytes a "
+               "record), %d model%s%s\n",
+               opt_conns, opt_batch, opt_features, avg_record, opt_models,
+               opt_models > 1 ? "s" : "", opt_drift ? ", drift in half the batches" : "");
+        if (opt_span)
+            printf("event time   %s of %s windows (lateness %s) over the run\n", opt_span,
+                   opt_window, opt_lateness);
         printf("measured     %.2f s after %.1f s of warm-up\n", period, opt_warmup);
         printf("records/s    %.0f   (%" PRIu64 " records, %.1f MB/s of NDJSON)\n", rps, records,
                rps * avg_record / 1e6);
         printf("batches/s    %.1f   (%" PRIu64 " batches)\n", bps, batches);
-        printf("latency      p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms\n", p50 * 1e3,
-               p90 * 1e3, p99 * 1e3, pmax * 1e3);
+        printf(
+            "latency      p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms   (%zu over 1 s)\n",
+            p50 * 1e3, p90 * 1e3, p99 * 1e3, pmax * 1e3, slow);
         if (counted)
             printf("server       %" PRIu64 " accepted, %" PRIu64 " rejected\n", accepted, rejected);
         printf("errors       %" PRIu64 " HTTP, %" PRIu64 " connection\n", http_err, conn_err);
@@ -763,6 +911,7 @@ int main(int argc, char **argv) {
     }
     free(ws);
     free(lat);
+    free(request_paths);
     freeaddrinfo(server_addr);
     return http_err || conn_err || (counted && rejected) || records == 0 ? 1 : 0;
 }

@@ -209,6 +209,30 @@ void vg_window_free(vg_window *w);
  * frees each with vg_window_free and the array with free(). */
 int vg_monitor_take_windows(vg_monitor *m, vg_window ***out, size_t *n, vg_error *err);
 
+/* The same hand-over in three steps, so that a multi-threaded caller computes the reports
+ * without holding its lock on the monitor (a window's report - drift of every feature against
+ * the reference and the previous window, quality, model metrics, CBPE, fairness - takes
+ * seconds for large windows, and the model's ingestion would wait):
+ *   1. with the lock: vg_monitor_take_jobs detaches the windows closed (or revised) since the
+ *      last call, as jobs holding copies of all their report needs (profile, model rows, the
+ *      previous window's profile, a reference to the reference); cheap (copies, no report);
+ *   2. without the lock: vg_window_job_run computes the report and gives the vg_window to
+ *      persist; the job is independent of the monitor (which may even be freed meanwhile);
+ *   3. with the lock, once persisted: vg_monitor_window_done. Until then the window's records
+ *      stay counted in vg_monitor_min_open_seq, so the journal keeps them; a window that is
+ *      never confirmed (persistence failed) keeps them until the monitor is rebuilt.
+ * Jobs of one monitor are to be persisted in order and one take at a time (a later take may
+ * hold a newer revision of the same window). vg_monitor_take_windows is steps 1-3 at once. */
+typedef struct vg_window_job vg_window_job;
+int vg_monitor_take_jobs(vg_monitor *m, vg_window_job ***out, size_t *n, vg_error *err);
+/* Computes the job's window: *out to free with vg_window_free. Does not free the job. */
+int vg_window_job_run(vg_window_job *job, vg_window **out, vg_error *err);
+void vg_window_job_free(vg_window_job *job);
+/* w (from vg_window_job_run) is persisted: its journal records may go, and its metric samples
+ * become vg_monitor_last_metrics when it is the newest closed window. A window no longer in
+ * memory, or a stale revision, is ignored. */
+void vg_monitor_window_done(vg_monitor *m, const vg_window *w);
+
 /* After a restart: gives back a closed window (its key, bounds, revision, profile and rows
  * blob; report and metrics are not needed), in key order; the last one restored is the
  * "previous window" of the next to close and marks what replay skips. */

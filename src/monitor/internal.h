@@ -8,6 +8,8 @@
 #ifndef VG_MONITOR_INTERNAL_H
 #define VG_MONITOR_INTERNAL_H
 
+#include <stdatomic.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,11 +103,18 @@ typedef struct mwin {
     uint64_t min_seq, max_seq;
     uint64_t label_seq; /* closed: smallest seq of labels not yet handed over (UINT64_MAX) */
     int closed;
-    int dirty;            /* closed and changed by late labels since the last take_windows */
-    int pending;          /* to hand over at the next take_windows */
-    int revision_emitted; /* handed over at least once: late labels bump the revision */
+    int dirty;             /* closed and changed by late labels since the last take_windows */
+    int pending;           /* to hand over at the next take_windows */
+    int revision_emitted;  /* handed over at least once: late labels bump the revision */
+    int inflight;          /* taken as a job, its persistence not yet confirmed (window_done) */
+    uint32_t inflight_rev; /* the revision of that job */
+    uint64_t hold_seq;     /* inflight: the smallest journal seq it still needs (min_open_seq) */
     int64_t closed_wall_ms;
     vg_profile *profile; /* open: features + prediction (label column empty); closed: final */
+    /* closed and not the newest: the profile encoded instead (about 5x smaller), decoded when a
+     * report needs it (a revision, or the previous of a window) */
+    unsigned char *pblob;
+    size_t pblob_len;
     size_t nrows, rows_cap;
     mrow *row;
     mtext *ext; /* per model row: the sensitive values, then the probabilities (mspec_n_ext) */
@@ -142,11 +151,18 @@ typedef struct jmap {
     size_t wait_scan; /* entries [head, head + wait_scan) are known not to wait */
 } jmap;
 
+/* The reference, shared by the monitor and the window jobs that compute reports outside the
+ * caller's lock (vg_window_job): immutable once made, freed by the last of its holders. */
+typedef struct mref {
+    atomic_int refs;
+    vg_profile *profile;
+    struct vg_eval_data *eval; /* reference prediction + label rows (CBPE), may be NULL */
+    char note[200];            /* why eval is NULL */
+} mref;
+
 struct vg_monitor {
     vg_model_spec *spec;
-    vg_profile *reference;
-    vg_eval_data *ref_eval; /* reference prediction + label rows (CBPE), may be NULL */
-    char ref_eval_note[200];
+    mref *ref; /* NULL until a reference is set */
     int has_closed;
     int64_t last_closed_key;
     int has_watermark;

@@ -16,6 +16,12 @@
  * sections keep the label column of the first close. Kept closed windows are bounded too: at most
  * KEEP_CLOSED, at most max_join model rows in all, none past the label TTL.
  *
+ * A closed window is handed over as a job (vg_monitor_take_jobs): copies of its profile and
+ * model rows, of the previous window's profile, and a counted reference to the reference, so
+ * that the report is computed without the caller's lock and even if the monitor changes or is
+ * freed meanwhile. Until the caller confirms the window persisted (vg_monitor_window_done), the
+ * window stays in memory as "in flight" and holds its journal records (min_open_seq).
+ *
  * Labels join predictions through a map of ids (internal.h: jmap) of at most spec.max_join
  * entries: a ring in arrival order, so that the oldest entry is evicted first and TTLs expire
  * from the head. A label whose prediction has not arrived waits there; a prediction arriving
@@ -42,6 +48,7 @@ static void win_free(mwin *w) {
     if (!w)
         return;
     vg_profile_free(w->profile);
+    free(w->pblob);
     free(w->row);
     free(w->ext);
     free(w->arena);
@@ -114,6 +121,40 @@ static vg_profile *clone_profile(const vg_profile *p, vg_error *err) {
     vg_profile *c = vg_profile_decode(buf, len, "window profile", err);
     free(buf);
     return c;
+}
+
+/* ---- the shared reference ---------------------------------------------------------------- */
+
+static mref *mref_new(vg_profile *p, vg_eval_data *ev, const char *note) {
+    mref *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    atomic_init(&r->refs, 1);
+    r->profile = p;
+    r->eval = ev;
+    snprintf(r->note, sizeof r->note, "%s", note);
+    return r;
+}
+
+static mref *mref_hold(mref *r) {
+    if (r)
+        atomic_fetch_add(&r->refs, 1);
+    return r;
+}
+
+static void mref_drop(mref *r) {
+    if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
+        return;
+    vg_profile_free(r->profile);
+    vg_eval_data_free(r->eval);
+    free(r);
+}
+
+/* The report's view of the reference (none: NULLs and the note). */
+static void ref_in(const mref *r, mreport_in *in) {
+    in->reference = r ? r->profile : NULL;
+    in->ref_eval = r ? r->eval : NULL;
+    in->ref_eval_note = r ? r->note : "no reference";
 }
 
 static mwin *win_new(const vg_model_spec *s, int64_t key, vg_error *err) {
@@ -384,7 +425,6 @@ vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err) {
                 mspec_feature(m->spec, m->spec->sensitive[k], strlen(m->spec->sensitive[k]));
     }
     m->wait_min_seq = UINT64_MAX;
-    snprintf(m->ref_eval_note, sizeof m->ref_eval_note, "no reference");
     return m;
 }
 
@@ -401,8 +441,7 @@ void vg_monitor_free(vg_monitor *m) {
         jent_clear(&m->join.ring[ring_pos(&m->join, i)]);
     free(m->join.ring);
     free(m->join.slots);
-    vg_profile_free(m->reference);
-    vg_eval_data_free(m->ref_eval);
+    mref_drop(m->ref);
     free(m->last);
     free(m->run_data);
     free(m->run_len);
@@ -416,7 +455,7 @@ const vg_model_spec *vg_monitor_spec(const vg_monitor *m) {
 }
 
 const vg_profile *vg_monitor_reference(const vg_monitor *m) {
-    return m->reference;
+    return m->ref ? m->ref->profile : NULL;
 }
 
 static int has_feature_column(const vg_monitor *m, const vg_profile *p) {
@@ -434,12 +473,14 @@ int vg_monitor_set_reference_profile(vg_monitor *m, const vg_profile *p, vg_erro
     vg_profile *c = clone_profile(p, err);
     if (!c)
         return err ? err->code : VG_ERR_NOMEM;
-    vg_profile_free(m->reference);
-    m->reference = c;
-    vg_eval_data_free(m->ref_eval);
-    m->ref_eval = NULL;
-    snprintf(m->ref_eval_note, sizeof m->ref_eval_note,
-             "the reference is a profile: the estimate needs its rows");
+    mref *r = mref_new(c, NULL, "the reference is a profile: the estimate needs its rows");
+    if (!r) {
+        vg_profile_free(c);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    /* jobs still computing with the old reference keep it until they finish */
+    mref_drop(m->ref);
+    m->ref = r;
     return VG_OK;
 }
 
@@ -478,11 +519,14 @@ int vg_monitor_set_reference_file(vg_monitor *m, const char *path, vg_error *err
             ev = NULL;
         }
     }
-    vg_profile_free(m->reference);
-    m->reference = p;
-    vg_eval_data_free(m->ref_eval);
-    m->ref_eval = ev;
-    snprintf(m->ref_eval_note, sizeof m->ref_eval_note, "%s", note);
+    mref *r = mref_new(p, ev, note);
+    if (!r) {
+        vg_profile_free(p);
+        vg_eval_data_free(ev);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    mref_drop(m->ref);
+    m->ref = r;
     return VG_OK;
 }
 
@@ -771,22 +815,6 @@ static const mwin *previous_of(const vg_monitor *m, const mwin *w) {
     return prev;
 }
 
-static int report_window(vg_monitor *m, mwin *w, vg_error *err) {
-    mreport_in in = {m->spec, m->reference, m->ref_eval, m->ref_eval_note, previous_of(m, w), w};
-    char *json;
-    vg_metric_sample *ms;
-    size_t n;
-    int rc = mreport_build(&in, &json, &ms, &n, err);
-    if (rc != VG_OK)
-        return rc;
-    free(w->report);
-    free(w->metrics);
-    w->report = json;
-    w->metrics = ms;
-    w->n_metrics = n;
-    return VG_OK;
-}
-
 /* The label column from the rows' labels (once, at close). Blocks of records counted every
  * row missing in it (the label is not in the block); each label added now takes one back. */
 static int fill_labels(const vg_model_spec *s, mwin *w) {
@@ -805,15 +833,15 @@ static int fill_labels(const vg_model_spec *s, mwin *w) {
     return VG_OK;
 }
 
-static int set_last(vg_monitor *m, const mwin *w) {
+static int set_last(vg_monitor *m, const vg_metric_sample *ms, size_t n) {
     vg_metric_sample *c = NULL;
-    if (w->n_metrics && !(c = malloc(w->n_metrics * sizeof *c)))
+    if (n && !(c = malloc(n * sizeof *c)))
         return VG_ERR_NOMEM;
     if (c)
-        memcpy(c, w->metrics, w->n_metrics * sizeof *c);
+        memcpy(c, ms, n * sizeof *c);
     free(m->last);
     m->last = c;
-    m->n_last = w->n_metrics;
+    m->n_last = n;
     return VG_OK;
 }
 
@@ -822,12 +850,11 @@ static int close_window(vg_monitor *m, size_t oi, vg_error *err) {
     int rc = fill_labels(m->spec, w);
     if (rc != VG_OK)
         return vg_error_set(err, rc, "out of memory closing a window");
+    /* the report is the job's (take_jobs, window_job_run), computed outside the caller's lock */
     w->closed = 1;
     w->revision = 1;
     w->pending = 1;
     w->dirty = 0;
-    if ((rc = report_window(m, w, err)) != VG_OK)
-        return rc;
     if (push_win(&m->closed, &m->n_closed, &m->closed_cap, w) != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory closing a window");
     memmove(m->open + oi, m->open + oi + 1, (m->n_open - oi - 1) * sizeof *m->open);
@@ -841,14 +868,13 @@ static int close_window(vg_monitor *m, size_t oi, vg_error *err) {
         m->count_ordinal = (uint64_t)(w->key + 1) * m->spec->window_count;
     m->st.last_closed_end_ms = w->end_ms;
     m->st.windows_closed++;
-    if (set_last(m, w) != VG_OK)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory closing a window");
     return VG_OK;
 }
 
 /* Closed windows leave memory, oldest first, past the TTL, beyond KEEP_CLOSED windows or beyond
- * max_join model rows in all (no more could be joined) - never one still to hand over, never
- * the newest: it is the next window's "previous". */
+ * max_join model rows in all (no more could be joined) - never one still to hand over or whose
+ * persistence is not confirmed (it holds the journal), never the newest: it is the next
+ * window's "previous". */
 static void evict_closed(vg_monitor *m, int64_t now_ms) {
     uint64_t kept_rows = 0;
     for (size_t i = 0; i < m->n_closed; i++)
@@ -858,7 +884,7 @@ static void evict_closed(vg_monitor *m, int64_t now_ms) {
         mwin *w = m->closed[i];
         int old = m->n_closed > KEEP_CLOSED || kept_rows > m->join.max ||
                   w->closed_wall_ms + m->spec->label_ttl_ms <= now_ms;
-        if (!old || w->pending) {
+        if (!old || w->pending || w->inflight) {
             i++;
             continue;
         }
@@ -866,6 +892,26 @@ static void evict_closed(vg_monitor *m, int64_t now_ms) {
         win_free(w);
         memmove(m->closed + i, m->closed + i + 1, (m->n_closed - i - 1) * sizeof *m->closed);
         m->n_closed--;
+    }
+}
+
+/* Closed windows but the newest keep their profile encoded: memory then grows by a fraction of
+ * a profile per closed window kept (KEEP_CLOSED bounds them), not by a whole profile (a
+ * profile's sketches, some MB for 50 features, encode to a fifth). Only an optimization: on
+ * failure the profile stays as it is. */
+static void compact_closed(vg_monitor *m) {
+    for (size_t i = 0; i + 1 < m->n_closed; i++) {
+        mwin *w = m->closed[i];
+        if (!w->profile)
+            continue;
+        unsigned char *b;
+        size_t len;
+        if (vg_profile_encode(w->profile, &b, &len, NULL) != VG_OK)
+            continue;
+        vg_profile_free(w->profile);
+        w->profile = NULL;
+        w->pblob = b;
+        w->pblob_len = len;
     }
 }
 
@@ -894,6 +940,7 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) 
         closed++;
     }
     evict_closed(m, now_ms);
+    compact_closed(m);
     update_wait_min(m);
     return closed;
 }
@@ -1004,7 +1051,8 @@ void vg_window_free(vg_window *w) {
     free(w);
 }
 
-static vg_window *export_window(const vg_monitor *m, const mwin *w, vg_error *err) {
+/* The window as handed over; its profile moves to it (the job's copy is not needed after). */
+static vg_window *export_window(const vg_model_spec *s, mwin *w, vg_error *err) {
     vg_window *o = calloc(1, sizeof *o);
     if (!o) {
         vg_error_set(err, VG_ERR_NOMEM, "out of memory");
@@ -1018,8 +1066,8 @@ static vg_window *export_window(const vg_monitor *m, const mwin *w, vg_error *er
     o->labelled = w->labelled;
     o->max_seq = w->max_seq;
     o->n_metrics = w->n_metrics;
-    if (!(o->profile = clone_profile(w->profile, err)))
-        goto fail;
+    o->profile = w->profile;
+    w->profile = NULL;
     if (!(o->report_json = strdup(w->report ? w->report : "{}")))
         goto nomem;
     if (w->n_metrics) {
@@ -1027,17 +1075,96 @@ static vg_window *export_window(const vg_monitor *m, const mwin *w, vg_error *er
             goto nomem;
         memcpy(o->metrics, w->metrics, w->n_metrics * sizeof *o->metrics);
     }
-    if (rows_encode(m->spec, w, &o->rows_blob, &o->rows_blob_len) != VG_OK)
+    if (rows_encode(s, w, &o->rows_blob, &o->rows_blob_len) != VG_OK)
         goto nomem;
     return o;
 nomem:
     vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-fail:
     vg_window_free(o);
     return NULL;
 }
 
-int vg_monitor_take_windows(vg_monitor *m, vg_window ***out, size_t *n, vg_error *err) {
+/* A detached copy of a closed window for its report: bounds, counts, profile and, with rows,
+ * the model rows (their arena included: late labels may grow the original's meanwhile). */
+static mwin *win_copy(const vg_model_spec *s, const mwin *src, int rows, vg_error *err) {
+    mwin *w = calloc(1, sizeof *w);
+    if (!w) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    w->key = src->key;
+    w->start_ms = src->start_ms;
+    w->end_ms = src->end_ms;
+    w->revision = src->revision;
+    w->rows = src->rows;
+    w->labelled = src->labelled;
+    w->max_seq = src->max_seq;
+    w->closed = 1;
+    w->profile = src->profile
+                     ? clone_profile(src->profile, err)
+                     : vg_profile_decode(src->pblob, src->pblob_len, "window profile", err);
+    if (!w->profile) {
+        win_free(w);
+        return NULL;
+    }
+    if (rows && src->nrows) {
+        size_t ne = mspec_n_ext(s), n = src->nrows;
+        w->row = malloc(n * sizeof *w->row);
+        w->ext = ne ? malloc(n * ne * sizeof *w->ext) : NULL;
+        w->arena = malloc(src->alen ? src->alen : 1);
+        if (!w->row || (ne && !w->ext) || !w->arena) {
+            win_free(w);
+            vg_error_set(err, VG_ERR_NOMEM, "out of memory copying a window's rows");
+            return NULL;
+        }
+        memcpy(w->row, src->row, n * sizeof *w->row);
+        if (ne)
+            memcpy(w->ext, src->ext, n * ne * sizeof *w->ext);
+        if (src->alen)
+            memcpy(w->arena, src->arena, src->alen);
+        w->nrows = w->rows_cap = n;
+        w->alen = w->acap = src->alen;
+    }
+    return w;
+}
+
+struct vg_window_job {
+    vg_model_spec *spec; /* copies: the monitor may be replaced or freed while the job runs */
+    mref *ref;           /* held; NULL without a reference */
+    mwin *w;             /* the window, with its model rows */
+    mwin *prev;          /* the previous closed window (profile only), or NULL */
+};
+
+void vg_window_job_free(vg_window_job *j) {
+    if (!j)
+        return;
+    vg_model_spec_free(j->spec);
+    mref_drop(j->ref);
+    win_free(j->w);
+    win_free(j->prev);
+    free(j);
+}
+
+static vg_window_job *job_new(const vg_monitor *m, const mwin *w, uint32_t revision,
+                              vg_error *err) {
+    vg_window_job *j = calloc(1, sizeof *j);
+    if (!j || !(j->spec = mspec_copy(m->spec))) {
+        free(j);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    j->ref = mref_hold(m->ref);
+    const mwin *prev = previous_of(m, w);
+    if (!(j->w = win_copy(m->spec, w, 1, err)) ||
+        (prev && !(j->prev = win_copy(m->spec, prev, 0, err)))) {
+        vg_window_job_free(j);
+        return NULL;
+    }
+    j->w->revision = revision;
+    return j;
+}
+
+int vg_monitor_take_jobs(vg_monitor *m, vg_window_job ***out, size_t *n, vg_error *err) {
     size_t k = 0;
     for (size_t i = 0; i < m->n_closed; i++)
         k += m->closed[i]->pending;
@@ -1045,44 +1172,116 @@ int vg_monitor_take_windows(vg_monitor *m, vg_window ***out, size_t *n, vg_error
     *n = 0;
     if (k == 0)
         return VG_OK;
-    vg_window **arr = calloc(k, sizeof *arr);
+    vg_window_job **arr = calloc(k, sizeof *arr);
     if (!arr)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    /* every job first, then the state: a failure leaves the windows pending as they were */
     size_t got = 0;
-    int rc = VG_OK;
     for (size_t i = 0; i < m->n_closed; i++) {
+        const mwin *w = m->closed[i];
+        if (!w->pending)
+            continue;
+        /* late labels after a hand-over: a new revision (its drift keeps the first labels) */
+        uint32_t rev = w->revision + (w->dirty && w->revision_emitted ? 1 : 0);
+        if (!(arr[got] = job_new(m, w, rev, err))) {
+            for (size_t x = 0; x < got; x++)
+                vg_window_job_free(arr[x]);
+            free(arr);
+            return err ? err->code : VG_ERR_NOMEM;
+        }
+        got++;
+    }
+    for (size_t i = 0, x = 0; i < m->n_closed; i++) {
         mwin *w = m->closed[i];
         if (!w->pending)
             continue;
-        if (w->dirty) {
-            /* late labels: the model section is recomputed (drift keeps its first labels) */
-            if (w->revision_emitted)
-                w->revision++;
-            if ((rc = report_window(m, w, err)) != VG_OK)
-                break;
-            if (i == m->n_closed - 1 && set_last(m, w) != VG_OK) {
-                rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-                break;
-            }
-        }
-        if (!(arr[got] = export_window(m, w, err))) {
-            rc = err ? err->code : VG_ERR_NOMEM;
-            break;
-        }
-        got++;
+        w->revision = arr[x++]->w->revision;
+        /* what the journal must keep until the window is persisted: its records the first time,
+         * the labels that revised it, and what an unconfirmed earlier job held */
+        uint64_t hold = w->label_seq;
+        if (!w->revision_emitted && w->min_seq < hold)
+            hold = w->min_seq;
+        if (w->inflight && w->hold_seq < hold)
+            hold = w->hold_seq;
+        w->hold_seq = hold;
+        w->inflight = 1;
+        w->inflight_rev = w->revision;
         w->pending = 0;
         w->dirty = 0;
         w->revision_emitted = 1;
         w->label_seq = UINT64_MAX;
     }
+    *out = arr;
+    *n = got;
+    return VG_OK;
+}
+
+int vg_window_job_run(vg_window_job *j, vg_window **out, vg_error *err) {
+    *out = NULL;
+    if (!j->w->profile)
+        return vg_error_set(err, VG_ERR_INVALID, "window job: already run");
+    mreport_in in = {j->spec, NULL, NULL, NULL, j->prev, j->w};
+    ref_in(j->ref, &in);
+    char *json;
+    vg_metric_sample *ms;
+    size_t nms;
+    int rc = mreport_build(&in, &json, &ms, &nms, err);
+    if (rc != VG_OK)
+        return rc;
+    free(j->w->report);
+    free(j->w->metrics);
+    j->w->report = json;
+    j->w->metrics = ms;
+    j->w->n_metrics = nms;
+    if (!(*out = export_window(j->spec, j->w, err)))
+        return err ? err->code : VG_ERR_NOMEM;
+    return VG_OK;
+}
+
+void vg_monitor_window_done(vg_monitor *m, const vg_window *o) {
+    mwin *w = NULL;
+    for (size_t i = 0; i < m->n_closed; i++)
+        if (m->closed[i]->key == o->key)
+            w = m->closed[i];
+    if (!w || w->revision != o->revision)
+        return; /* evicted, or a newer revision is on its way */
+    if (w->inflight && w->inflight_rev == o->revision) {
+        w->inflight = 0;
+        w->hold_seq = UINT64_MAX;
+    }
+    /* the gauges of /metrics follow the newest closed window (no memory: they stay as they were) */
+    if (w == m->closed[m->n_closed - 1])
+        (void)set_last(m, o->metrics, o->n_metrics);
+}
+
+int vg_monitor_take_windows(vg_monitor *m, vg_window ***out, size_t *n, vg_error *err) {
+    vg_window_job **jobs;
+    size_t nj;
+    *out = NULL;
+    *n = 0;
+    int rc = vg_monitor_take_jobs(m, &jobs, &nj, err);
+    if (rc != VG_OK || nj == 0)
+        return rc;
+    vg_window **arr = calloc(nj, sizeof *arr);
+    if (!arr)
+        rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; rc == VG_OK && i < nj; i++)
+        rc = vg_window_job_run(jobs[i], &arr[i], err);
+    for (size_t i = 0; i < nj; i++)
+        vg_window_job_free(jobs[i]);
+    free(jobs);
     if (rc != VG_OK) {
-        for (size_t i = 0; i < got; i++)
+        /* the windows stay in flight: the journal keeps their records */
+        for (size_t i = 0; arr && i < nj; i++)
             vg_window_free(arr[i]);
         free(arr);
         return rc;
     }
+    /* the caller persists what it takes: as before the split, taken means done */
+    for (size_t i = 0; i < nj; i++)
+        vg_monitor_window_done(m, arr[i]);
     *out = arr;
-    *n = got;
+    *n = nj;
     return VG_OK;
 }
 
@@ -1150,7 +1349,7 @@ int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err
         m->last_closed_key = w->key;
         m->has_closed = 1;
         m->st.last_closed_end_ms = w->end_ms;
-        if (set_last(m, w) != VG_OK)
+        if (set_last(m, w->metrics, w->n_metrics) != VG_OK)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
     if (s->window_count > 0 && (uint64_t)(w->key + 1) * s->window_count > m->count_ordinal)
@@ -1166,6 +1365,7 @@ int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err
         memmove(m->closed, m->closed + 1, (m->n_closed - 1) * sizeof *m->closed);
         m->n_closed--;
     }
+    compact_closed(m);
     return VG_OK;
 }
 
@@ -1184,6 +1384,12 @@ uint64_t vg_monitor_min_open_seq(const vg_monitor *m) {
             s = w->min_seq;
         if (w->label_seq < s)
             s = w->label_seq;
+    }
+    /* and so do windows taken as jobs whose persistence is not yet confirmed */
+    for (size_t i = 0; i < m->n_closed; i++) {
+        const mwin *w = m->closed[i];
+        if (w->inflight && w->hold_seq < s)
+            s = w->hold_seq;
     }
     return s;
 }
@@ -1246,7 +1452,8 @@ char *vg_monitor_open_report(vg_monitor *m, vg_error *err) {
         goto nomem;
     {
         const mwin *prev = m->n_closed ? m->closed[m->n_closed - 1] : NULL;
-        mreport_in in = {s, m->reference, m->ref_eval, m->ref_eval_note, prev, t};
+        mreport_in in = {s, NULL, NULL, NULL, prev, t};
+        ref_in(m->ref, &in);
         if (mreport_build(&in, &json, &ms, &nms, err) != VG_OK)
             json = NULL;
     }

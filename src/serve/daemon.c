@@ -123,6 +123,7 @@ static void model_free(serve_model *m) {
         return;
     free(m->restored);
     vg_monitor_free(m->mon);
+    pthread_cond_destroy(&m->persist_cv);
     pthread_mutex_destroy(&m->mu);
     free(m->name);
     free(m);
@@ -134,6 +135,12 @@ static serve_model *model_new(vg_monitor *mon) {
         return NULL;
     m->name = strdup(vg_monitor_spec(mon)->name);
     if (!m->name || pthread_mutex_init(&m->mu, NULL)) {
+        free(m->name);
+        free(m);
+        return NULL;
+    }
+    if (pthread_cond_init(&m->persist_cv, NULL)) {
+        pthread_mutex_destroy(&m->mu);
         free(m->name);
         free(m);
         return NULL;
@@ -341,38 +348,83 @@ static int persist_window(vg_serve *s, const char *model, const vg_window *w, in
     return rc;
 }
 
+/* Waits (m->mu held, released while waiting) until no thread is persisting m's windows. */
+static void wait_persisting(serve_model *m) {
+    while (m->persisting)
+        pthread_cond_wait(&m->persist_cv, &m->mu);
+}
+
 int serve_model_persist(vg_serve *s, serve_model *m, int64_t now_ms, int flush, json_t *keys,
                         vg_error *err) {
+    /* One thread at a time persists a model's windows, in order (a later take may hold a newer
+     * revision of a window an earlier one persists). A flush waits for it; otherwise, while
+     * another thread persists, the windows closed here stay pending for the next call (the next
+     * batch or the tick): waiting would stall the model's ingestion as the lock did. */
+    if (flush)
+        wait_persisting(m);
     int rc = vg_monitor_advance(m->mon, now_ms, flush, err);
     if (rc < 0)
         return rc;
-    vg_window **w = NULL;
+    if (m->persisting)
+        return 0;
+    vg_window_job **jobs = NULL;
     size_t n = 0;
-    rc = vg_monitor_take_windows(m->mon, &w, &n, err);
+    rc = vg_monitor_take_jobs(m->mon, &jobs, &n, err);
     if (rc != VG_OK)
         return rc;
+    vg_window **done = n ? calloc(n, sizeof *done) : NULL;
+    size_t nd = 0;
     int failed = 0;
+    if (n && !done) {
+        /* the windows stay in flight: the journal keeps their records for the next restart */
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory persisting windows");
+        failed = 1;
+    }
+    /* The reports (seconds for a large window) are computed and stored with the model's lock
+     * released, so that its ingestion goes on; the monitor keeps the windows' journal records
+     * until vg_monitor_window_done. A flush (the flush API, a replaced spec) keeps the lock:
+     * its caller needs the monitor unchanged until it returns. m->gone cannot change while
+     * persisting is set (delete and replace wait for it). */
+    int unlocked = n > 0 && !flush;
+    if (unlocked) {
+        m->persisting = 1;
+        pthread_mutex_unlock(&m->mu);
+    }
     for (size_t i = 0; i < n; i++) {
+        vg_window *w = NULL;
         if (!failed && !m->gone) {
             vg_error e;
             vg_error_clear(&e);
-            if (persist_window(s, m->name, w[i], now_ms, &e) != VG_OK) {
+            if (vg_window_job_run(jobs[i], &w, &e) != VG_OK ||
+                persist_window(s, m->name, w, now_ms, &e) != VG_OK) {
                 /* the journal keeps the records (no prune below); the next restart rebuilds */
-                vg_serve_log(VG_LOG_ERROR, "model %s: window %lld not persisted: %s", m->name,
-                             (long long)w[i]->key, e.msg);
+                vg_serve_log(VG_LOG_ERROR, "model %s: a window not persisted: %s", m->name, e.msg);
                 *err = e;
                 failed = 1;
             } else {
                 vg_serve_log(VG_LOG_DEBUG,
                              "model %s: window %lld revision %u persisted (%llu rows)", m->name,
-                             (long long)w[i]->key, w[i]->revision, (unsigned long long)w[i]->rows);
-                if (keys)
-                    json_array_append_new(keys, json_integer(w[i]->key));
+                             (long long)w->key, w->revision, (unsigned long long)w->rows);
+                done[nd++] = w;
+                w = NULL;
             }
         }
-        vg_window_free(w[i]);
+        vg_window_free(w);
+        vg_window_job_free(jobs[i]);
     }
-    free(w);
+    free(jobs);
+    if (unlocked) {
+        pthread_mutex_lock(&m->mu);
+        m->persisting = 0;
+        pthread_cond_broadcast(&m->persist_cv);
+    }
+    for (size_t i = 0; i < nd; i++) {
+        vg_monitor_window_done(m->mon, done[i]);
+        if (keys)
+            json_array_append_new(keys, json_integer(done[i]->key));
+        vg_window_free(done[i]);
+    }
+    free(done);
     if (failed)
         return err->code ? err->code : VG_ERR_IO;
     if (m->gone)
@@ -476,6 +528,7 @@ int serve_model_delete(vg_serve *s, const char *name, vg_error *err) {
         return vg_error_set(err, VG_ERR_INVALID, "no model '%s'", name);
     }
     pthread_mutex_lock(&m->mu);
+    wait_persisting(m); /* or its windows would be stored after the deletion */
     m->gone = 1;
     int rc = vg_store_delete_model(s->store, name, err);
     remove_reference_files(s, name);

@@ -28,6 +28,10 @@ typedef struct serve_model {
     vg_monitor *mon;
     unsigned refs; /* under vg_serve.reg_mu: the registry's reference plus one per user */
     int gone;      /* deleted or replaced: users finish, nothing more is persisted */
+    /* a thread computes and persists window reports with mu released (serve_model_persist):
+     * others that would persist, replace or delete wait on persist_cv (with mu) */
+    int persisting;
+    pthread_cond_t persist_cv;
     /* after a restart, the samples of the last persisted window (from the store's series),
      * shown by /metrics until the monitor closes a window of its own */
     vg_metric_sample *restored;

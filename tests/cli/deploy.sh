@@ -258,7 +258,7 @@ if cc -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototy
     "$T/loadgen" --spec --model bench --window 10s >"$T/spec.json"
     check_eq "loadgen --spec is a model spec" \
         "$(jget spec.json '(d["name"], d["task"], len(d["features"]), d["window"]["duration"])')" \
-        '["bench", "binary", 10, "10s"]'
+        '["bench", "binary", 20, "10s"]'
 else
     fail "bench/loadgen.c builds warning-free" "$(err_line)"
 fi

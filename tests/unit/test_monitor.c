@@ -894,6 +894,137 @@ static void test_restore_late_label(void **state) {
     vg_monitor_free(b);
 }
 
+/* Reports computed as jobs, outside the monitor: the same report as take_windows gives, the
+ * journal held until the caller confirms, the old reference alive while a job uses it, and a
+ * job that outlives its monitor. */
+static void feed_two_windows(vg_monitor *m) {
+    char body[4096];
+    size_t o = 0;
+    for (int i = 0; i < 8; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "j%d", i);
+        char *r = record(id, T0 + i * 60000, 30 + 3 * i, i % 2 ? "north" : "south",
+                         i % 3 ? 0.8 : 0.3, i < 4 ? (i % 2 ? "1" : "0") : NULL);
+        o += (size_t)snprintf(body + o, sizeof body - o, "%s\n", r);
+        free(r);
+    }
+    assert_int_equal(feed(m, body, T0, 1, 0, NULL), 0);
+    char *r = record("k0", T0 + HOUR + 10 * 60000, 50, "north", 0.6, NULL);
+    assert_int_equal(feed(m, r, T0, 2, 0, NULL), 0);
+    free(r);
+}
+
+static void test_window_jobs(void **state) {
+    (void)state;
+    vg_error err;
+    uint64_t rng = 5;
+    char *csv = malloc(100000);
+    size_t o = (size_t)sprintf(csv, "age,region,vip,note,prediction,label\n");
+    for (int i = 0; i < 300; i++) {
+        double p = t_uniform(&rng);
+        o += (size_t)sprintf(csv + o, "%.6f,%s,false,x,%.6f,%d\n", 40 + 10 * t_normal(&rng),
+                             i % 2 ? "north" : "south", p, t_uniform(&rng) < p);
+    }
+    char *path = t_tempfile(".csv", csv, o);
+    vg_monitor *a = new_monitor(SPEC), *b = new_monitor(SPEC);
+    assert_int_equal(vg_monitor_set_reference_file(a, path, &err), VG_OK);
+    assert_int_equal(vg_monitor_set_reference_file(b, path, &err), VG_OK);
+    feed_two_windows(a);
+    feed_two_windows(b);
+    assert_int_equal(vg_monitor_advance(a, T0, 0, &err), 1);
+    assert_int_equal(vg_monitor_advance(b, T0, 0, &err), 1);
+    size_t nb;
+    vg_window **wb = take(b, &nb);
+    assert_int_equal(nb, 1);
+
+    vg_window_job **j1, **j2;
+    size_t n1, n2;
+    assert_int_equal(vg_monitor_take_jobs(a, &j1, &n1, &err), VG_OK);
+    assert_int_equal(n1, 1);
+    /* taken but not confirmed: the window's records (seq 1) stay in the journal */
+    assert_int_equal(vg_monitor_min_open_seq(a), 1);
+    /* nothing more to take meanwhile */
+    assert_int_equal(vg_monitor_take_jobs(a, &j2, &n2, &err), VG_OK);
+    assert_int_equal(n2, 0);
+    /* a new reference while the job holds the old one (ASan: the old stays alive) */
+    assert_int_equal(vg_monitor_set_reference_profile(a, wb[0]->profile, &err), VG_OK);
+    /* a late label revises the window while the first job is out: a second job, revision 2 */
+    assert_int_equal(feed(a, "{\"id\": \"j5\", \"label\": 1}", T0, 3, 1, NULL), 0);
+    assert_int_equal(vg_monitor_take_jobs(a, &j2, &n2, &err), VG_OK);
+    assert_int_equal(n2, 1);
+
+    vg_window *w1 = NULL, *w2 = NULL;
+    assert_int_equal(vg_window_job_run(j1[0], &w1, &err), VG_OK);
+    assert_int_equal(vg_window_job_run(j1[0], &w2, &err), VG_ERR_INVALID); /* once */
+    assert_null(w2);
+    vg_window_job_free(j1[0]);
+    free(j1);
+    /* the same window, report and rows as take_windows gives */
+    assert_int_equal(w1->key, T0);
+    assert_int_equal(w1->revision, 1);
+    assert_int_equal(w1->rows, 8);
+    assert_int_equal(w1->labelled, 4);
+    assert_string_equal(w1->report_json, wb[0]->report_json);
+    assert_int_equal(w1->rows_blob_len, wb[0]->rows_blob_len);
+    assert_memory_equal(w1->rows_blob, wb[0]->rows_blob, w1->rows_blob_len);
+    assert_int_equal(w1->n_metrics, wb[0]->n_metrics);
+    /* confirming the stale revision 1 releases nothing: revision 2 still needs seq 1 and 3 */
+    vg_monitor_window_done(a, w1);
+    assert_int_equal(vg_monitor_min_open_seq(a), 1);
+
+    assert_int_equal(vg_window_job_run(j2[0], &w2, &err), VG_OK);
+    vg_window_job_free(j2[0]);
+    free(j2);
+    assert_int_equal(w2->revision, 2);
+    assert_int_equal(w2->labelled, 5);
+    vg_monitor_window_done(a, w2);
+    /* persisted: only the open window (seq 2) holds the journal */
+    assert_int_equal(vg_monitor_min_open_seq(a), 2);
+    size_t nl;
+    const vg_metric_sample *last = vg_monitor_last_metrics(a, &nl);
+    assert_int_equal(nl, w2->n_metrics);
+    assert_memory_equal(last, w2->metrics, nl * sizeof *last);
+
+    /* a job outlives its monitor; window T0, no longer the newest, is kept encoded and a late
+     * label still revises it */
+    assert_int_equal(vg_monitor_advance(a, T0, 1, &err), 1);
+    assert_int_equal(feed(a, "{\"id\": \"j6\", \"label\": 0}", T0, 4, 1, NULL), 0);
+    assert_int_equal(vg_monitor_take_jobs(a, &j1, &n1, &err), VG_OK);
+    assert_int_equal(n1, 2);
+    vg_monitor_free(a);
+    vg_window *w3 = NULL, *w4 = NULL;
+    assert_int_equal(vg_window_job_run(j1[0], &w4, &err), VG_OK);
+    assert_int_equal(vg_window_job_run(j1[1], &w3, &err), VG_OK);
+    vg_window_job_free(j1[0]);
+    vg_window_job_free(j1[1]);
+    free(j1);
+    assert_int_equal(w4->key, T0);
+    assert_int_equal(w4->revision, 3);
+    assert_int_equal(w4->labelled, 6);
+    assert_int_equal(w4->profile->rows, 8);
+    assert_int_equal(w3->key, T0 + HOUR);
+    json_t *rep = json_loads(w3->report_json, 0, NULL);
+    assert_non_null(rep);
+    json_t *drift = json_object_get(rep, "drift");
+    assert_true(json_is_object(json_object_get(drift, "previous")));
+    assert_true(json_is_object(json_object_get(drift, "reference")));
+    json_decref(rep);
+    rep = json_loads(w4->report_json, 0, NULL);
+    drift = json_object_get(rep, "drift");
+    assert_true(json_is_object(json_object_get(drift, "reference")));
+    json_decref(rep);
+    vg_window_free(w4);
+
+    vg_window_free(w1);
+    vg_window_free(w2);
+    vg_window_free(w3);
+    free_windows(wb, nb);
+    vg_monitor_free(b);
+    unlink(path);
+    free(path);
+    free(csv);
+}
+
 static void test_strings_and_caps(void **state) {
     (void)state;
     vg_monitor *m = new_monitor("{\"name\": \"s\", \"task\": \"binary\", \"max_join\": 3, "
@@ -1256,6 +1387,7 @@ int main(void) {
         cmocka_unit_test(test_report_numbers),
         cmocka_unit_test(test_label_escaping),
         cmocka_unit_test(test_restore_late_label),
+        cmocka_unit_test(test_window_jobs),
         cmocka_unit_test(test_strings_and_caps),
         cmocka_unit_test(test_decode_structure),
         cmocka_unit_test(test_parse_mutations),
