@@ -256,9 +256,11 @@ int vg_alert_config_export_prometheus(const vg_alert_config *c, int64_t window_m
         const char *s = sel.s ? sel.s : "";
         printf_(&o, "      # rule '%s' (line %d)\n", r->name, r->line);
         if (r->for_windows)
-            printf_(&o, "      # for_windows: %u approximated as %u x %s\n", r->for_windows,
-                    r->for_windows,
+            printf_(&o, "      # for_windows: %u approximated as for: %u x %s\n", r->for_windows,
+                    r->for_windows - 1,
                     window_ms > 0 ? "the window length" : "the evaluation interval");
+        else if (r->for_ms && window_ms > 0)
+            puts_(&o, "      # for: less one window (the value shows when its window closes)\n");
         if (r->has_clear)
             printf_(&o,
                     "      # clear_threshold %g (hysteresis) has no Prometheus equivalent: the "
@@ -289,7 +291,11 @@ int vg_alert_config_export_prometheus(const vg_alert_config *c, int64_t window_m
         free(ex.s);
         free(sel.s);
         puts_(&o, "\"\n");
-        int64_t f = r->for_windows ? (int64_t)r->for_windows * unit : r->for_ms;
+        /* Prometheus sees a window's value only once the window has closed, and from then on
+         * for its whole length: N windows in a row are (N - 1) windows after the first shows,
+         * and vigia's `for` (counted from the start of the first window) one window less */
+        int64_t f = r->for_windows ? (int64_t)(r->for_windows - 1) * unit
+                                   : r->for_ms - (window_ms > 0 ? window_ms : 0);
         if (f > 0) {
             duration(d, sizeof d, f);
             printf_(&o, "        for: %s\n", d);
