@@ -648,6 +648,46 @@ static void test_export(void **state) {
     vg_alert_config_free(c);
 }
 
+/* docs/alerting.md's worked example, window by window */
+static void test_worked_example(void **state) {
+    (void)state;
+    vg_alert_engine *e =
+        engine("notifiers:\n  - {name: oncall, type: log}\n"
+               "rules:\n  - name: feature_drift\n    model: 'credit-*'\n    feature: '*'\n"
+               "    metric: drift_score\n    match: {baseline: reference, method: psi}\n"
+               "    op: '>'\n    threshold: 0.2\n    clear_threshold: 0.1\n    for: 2h\n"
+               "    severity: warning\n    labels: {team: risk}\n    annotations:\n"
+               "      summary: '{{feature}} drifted on {{model}} (PSI {{value}} > {{threshold}})'\n"
+               "    notify: [oncall]\n");
+    const double psi[] = {0.05, 0.31, 0.27, 0.14, 0.06, 0.04};
+    const char *want[] = {"", "inactive>pending", "pending>firing", "", "firing>resolved", ""};
+    const char *summary[] = {NULL,
+                             NULL,
+                             "income drifted on credit-eu (PSI 0.27 > 0.2)",
+                             NULL,
+                             "income drifted on credit-eu (PSI 0.06 > 0.1)",
+                             NULL};
+    for (int k = 0; k < 6; k++) {
+        vg_metric_sample s = S("drift_score", INC, psi[k]);
+        trans t = win(e, "credit-eu", 8 + k, &s, 1);
+        char got[64] = "";
+        if (t.n)
+            snprintf(got, sizeof got, "%s>%s", vg_alert_state_name(t.v[0].from),
+                     vg_alert_state_name(t.v[0].state));
+        assert_true(t.n <= 1);
+        assert_string_equal(got, want[k]);
+        if (summary[k]) {
+            assert_string_equal(t.v[0].annotations[0].value, summary[k]);
+            assert_int_equal(t.v[0].n_labels, 7);
+            assert_string_equal(vg_alert_kv_get_test(t.v[0].labels, 7, "team"), "risk");
+        }
+        if (k == 1)
+            assert_int_equal(t.v[0].active_since_ms, 9 * H);
+        vg_alert_array_free(t.v, t.n);
+    }
+    vg_alert_engine_free(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors),
@@ -661,6 +701,7 @@ int main(void) {
         cmocka_unit_test(test_restore_without_refire),
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_export),
+        cmocka_unit_test(test_worked_example),
     };
     return cmocka_run_group_tests_name("alert", tests, NULL, NULL);
 }
