@@ -311,7 +311,7 @@ int vg_alert_engine_ack(vg_alert_engine *e, const char *fingerprint, vg_error *e
 
 /* Silences: add (copied; assigns s->id when empty, written back to `s`), expire (by id: ends at
  * now_ms; VG_ERR_INVALID if unknown), list (copies; caller clears each and frees the array).
- * Silences past their end are dropped by add and by eval after a day. */
+ * Silences are dropped by eval a day after their end. */
 int vg_alert_engine_add_silence(vg_alert_engine *e, vg_alert_silence *s, vg_error *err);
 int vg_alert_engine_expire_silence(vg_alert_engine *e, const char *id, int64_t now_ms,
                                    vg_error *err);

@@ -99,6 +99,10 @@ static void test_parse_errors(void **state) {
     expect_error("alerts:\n  evaluation_interval: soon\n", "evaluation_interval:", "bad duration",
                  NULL);
     expect_error("rules:\n  - name: r1\n   bad", "rules.yaml:", "YAML", NULL);
+    expect_error("notifiers:\n  - {name: l, type: log}\nrules: 5\n",
+                 "rules.yaml:3:8: rules: expected a list", NULL, NULL);
+    expect_error("alerts:\n  rule:\n    - name: r1\n",
+                 "rules.yaml:2:3:", "alerts: unknown key 'rule'", NULL);
 }
 
 static const char *example =
