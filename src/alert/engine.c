@@ -405,6 +405,18 @@ int vg_alert_engine_eval(vg_alert_engine *e, vg_alert_eval_kind kind, const char
         *out = NULL, *n_out = 0;
     if (!model)
         return vg_error_set(err, VG_ERR_INVALID, "alert evaluation without a model name");
+    /* malformed labels are refused before any state changes, so an error loses nothing */
+    for (size_t si = 0; si < n_samples; si++) {
+        vg_alert_kv *kv = NULL;
+        size_t nkv = 0;
+        int prc = vg_alert_labels_parse(samples[si].labels, &kv, &nkv);
+        vg_alert_kv_free(kv, nkv);
+        if (prc == VG_ERR_NOMEM)
+            return vg_error_set(err, prc, "out of memory");
+        if (prc != VG_OK)
+            return vg_error_set(err, prc, "metric sample %zu (%s) has malformed labels '%s'", si,
+                                samples[si].name, samples[si].labels);
+    }
     drop_old_silences(e, now_ms);
     for (size_t ri = 0; rc == VG_OK && ri < e->cfg->n_rules; ri++) {
         const vg_alert_rule *r = &e->cfg->rules[ri];
@@ -421,9 +433,7 @@ int vg_alert_engine_eval(vg_alert_engine *e, vg_alert_eval_kind kind, const char
             vg_alert_kv *kv = NULL;
             size_t nkv = 0;
             if (vg_alert_labels_parse(s->labels, &kv, &nkv) != VG_OK) {
-                rc = VG_ERR_PARSE;
-                vg_error_set(err, rc, "metric sample %s has malformed labels '%s'", s->name,
-                             s->labels);
+                rc = VG_ERR_NOMEM; /* the labels parsed above */
                 break;
             }
             if (!sample_matches(r, kv, nkv)) {

@@ -366,6 +366,15 @@ static void test_for_duration_and_absence(void **state) {
     assert_int_equal(t.n, 1);
     expect_trans(t, 0, VG_ALERT_PENDING, VG_ALERT_INACTIVE);
     vg_alert_array_free(t.v, t.n);
+    /* malformed labels: an error, and nothing changes */
+    vg_metric_sample badl = S("window_rows", "feature=age", 1);
+    vg_alert *bv;
+    size_t bn;
+    vg_error err;
+    assert_int_equal(
+        vg_alert_engine_eval(e, VG_ALERT_EVAL_WINDOW, "m", &badl, 1, 0, 1, 2, &bv, &bn, &err),
+        VG_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "malformed labels 'feature=age'"));
     /* a value on the safe side is simply not an alert */
     t = win(e, "m", 6, &high, 1);
     assert_int_equal(t.n, 0);
