@@ -317,6 +317,42 @@ static void test_for_windows_and_hysteresis(void **state) {
     vg_alert_engine_free(e);
 }
 
+/* late labels revise a closed window: the same window again is not one more window */
+static void test_revisions(void **state) {
+    (void)state;
+    vg_alert_engine *e = engine(example);
+    vg_metric_sample s = S("drift_score", AGE, 0.5);
+    trans t = win(e, "credit-a", 0, &s, 1);
+    expect_trans(t, 0, VG_ALERT_INACTIVE, VG_ALERT_PENDING);
+    vg_alert_array_free(t.v, t.n);
+    s.value = 0.6; /* revision of window 0: still pending (for_windows 2 needs window 1) */
+    t = win(e, "credit-a", 0, &s, 1);
+    assert_int_equal(t.n, 0);
+    vg_alert_array_free(t.v, t.n);
+    t = win(e, "credit-a", 0, NULL, 0); /* a revision without the sample is not an absence */
+    assert_int_equal(t.n, 0);
+    vg_alert_array_free(t.v, t.n);
+    t = win(e, "credit-a", 1, &s, 1);
+    expect_trans(t, 0, VG_ALERT_PENDING, VG_ALERT_FIRING);
+    vg_alert_array_free(t.v, t.n);
+    s.value = 0.0; /* window 0 revised again, now below: older history, no effect */
+    t = win(e, "credit-a", 0, &s, 1);
+    assert_int_equal(t.n, 0);
+    vg_alert_array_free(t.v, t.n);
+    t = win(e, "credit-a", 1, &s, 1); /* window 1 revised below the clear threshold: resolves */
+    expect_trans(t, 0, VG_ALERT_FIRING, VG_ALERT_RESOLVED);
+    assert_int_equal(t.v[0].at_ms, 2 * H);
+    vg_alert_array_free(t.v, t.n);
+    /* a revision that puts a pending alert under the threshold sends it back to inactive */
+    s.value = 0.5;
+    vg_alert_array_free(win(e, "credit-a", 2, &s, 1).v, 1);
+    s.value = 0.01;
+    t = win(e, "credit-a", 2, &s, 1);
+    expect_trans(t, 0, VG_ALERT_PENDING, VG_ALERT_INACTIVE);
+    vg_alert_array_free(t.v, t.n);
+    vg_alert_engine_free(e);
+}
+
 static void test_flapping(void **state) {
     (void)state;
     vg_alert_engine *e = engine(example);
@@ -707,6 +743,7 @@ int main(void) {
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_for_windows_and_hysteresis),
+        cmocka_unit_test(test_revisions),
         cmocka_unit_test(test_flapping),
         cmocka_unit_test(test_for_duration_and_absence),
         cmocka_unit_test(test_immediate_and_ops),
