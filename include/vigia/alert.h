@@ -282,10 +282,10 @@ int vg_alert_engine_replace_config(vg_alert_engine *e, vg_alert_config *cfg, int
  * `for` is counted in the time of evaluations: event time for windows (the condition holds since
  *  the start of the first window meeting it; it fires when to_ms - active_since >= for), wall
  *  time for interval evaluations. for_windows counts consecutive in-scope evaluations meeting the
- *  condition. An in-scope instance without a sample: pending goes back to inactive; firing stays
- *  firing until absent_resolve such evaluations in a row, then resolves. A window evaluated
- *  again with the same bounds (its revision after late labels) updates the values without
- *  counting as another window; the revision of an older window (both bounds earlier than the
+ *  condition. An in-scope instance without a sample keeps its state (and its count) until
+ *  absent_resolve such evaluations in a row: then pending goes back to inactive, firing resolves. A
+ * window evaluated again with the same bounds (its revision after late labels) updates the values
+ * without counting as another window; the revision of an older window (both bounds earlier than the
  *  instance's last) leaves the instance alone.
  * now_ms is the wall time (fired_at, resolved_at, silences). Transitions come out in *out, in
  * rule order; caller frees them with vg_alert_array_free. */

@@ -336,10 +336,15 @@ static int step_absent(vg_alert_engine *e, tlist *t, const vg_alert_rule *r, vg_
     *drop = 0;
     in->absent++;
     switch (in->state) {
-    case VG_ALERT_PENDING: /* the run of consecutive evaluations is broken */
-        in->state = VG_ALERT_INACTIVE;
-        *drop = 1;
-        return emit(e, t, r, in, prev, to_ms, now_ms);
+    case VG_ALERT_PENDING:
+        /* kept, as a firing alert is: metrics that need labels (model_metric) are missing from
+         * a window until late labels revise it, and that must not restart every `for` */
+        if (r->absent_resolve && in->absent >= r->absent_resolve) {
+            in->state = VG_ALERT_INACTIVE;
+            *drop = 1;
+            return emit(e, t, r, in, prev, to_ms, now_ms);
+        }
+        return VG_OK;
     case VG_ALERT_FIRING:
         if (r->absent_resolve && in->absent >= r->absent_resolve) {
             in->state = VG_ALERT_RESOLVED;

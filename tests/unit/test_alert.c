@@ -394,13 +394,31 @@ static void test_for_duration_and_absence(void **state) {
     assert_int_equal(t.n, 1);
     expect_trans(t, 0, VG_ALERT_FIRING, VG_ALERT_RESOLVED);
     vg_alert_array_free(t.v, t.n);
-    /* a pending alert without a sample goes back to inactive */
+    /* a pending alert without a sample stays pending, and goes back to inactive after
+     * absent_resolve (2) evaluations without one */
     t = win(e, "m", 4, &low, 1);
     expect_trans(t, 0, VG_ALERT_RESOLVED, VG_ALERT_PENDING);
     vg_alert_array_free(t.v, t.n);
     t = win(e, "m", 5, NULL, 0);
+    assert_int_equal(t.n, 0);
+    vg_alert_array_free(t.v, t.n);
+    t = win(e, "m", 6, NULL, 0);
     assert_int_equal(t.n, 1);
     expect_trans(t, 0, VG_ALERT_PENDING, VG_ALERT_INACTIVE);
+    vg_alert_array_free(t.v, t.n);
+    /* one window missing inside a run: `for` counts the event time since the first window */
+    t = win(e, "m", 7, &low, 1);
+    expect_trans(t, 0, VG_ALERT_INACTIVE, VG_ALERT_PENDING);
+    vg_alert_array_free(t.v, t.n);
+    t = win(e, "m", 8, NULL, 0);
+    assert_int_equal(t.n, 0);
+    vg_alert_array_free(t.v, t.n);
+    t = win(e, "m", 9, &low, 1);
+    expect_trans(t, 0, VG_ALERT_PENDING, VG_ALERT_FIRING);
+    assert_int_equal(t.v[0].active_since_ms, 7 * H);
+    vg_alert_array_free(t.v, t.n);
+    t = win(e, "m", 10, &high, 1);
+    expect_trans(t, 0, VG_ALERT_FIRING, VG_ALERT_RESOLVED);
     vg_alert_array_free(t.v, t.n);
     /* malformed labels: an error, and nothing changes */
     vg_metric_sample badl = S("window_rows", "feature=age", 1);
@@ -412,7 +430,7 @@ static void test_for_duration_and_absence(void **state) {
         VG_ERR_PARSE);
     assert_non_null(strstr(err.msg, "malformed labels 'feature=age'"));
     /* a value on the safe side is simply not an alert */
-    t = win(e, "m", 6, &high, 1);
+    t = win(e, "m", 11, &high, 1);
     assert_int_equal(t.n, 0);
     vg_alert_array_free(t.v, t.n);
     /* an interval evaluation does not touch window rules; the daemon-level rule uses wall
@@ -435,7 +453,7 @@ static void test_for_duration_and_absence(void **state) {
     assert_int_equal(v[0].state, VG_ALERT_FIRING);
     vg_alert_array_free(v, n);
     /* a window evaluation does not count the daemon-level rule as absent */
-    t = win(e, "m", 7, &high, 1);
+    t = win(e, "m", 12, &high, 1);
     assert_int_equal(t.n, 0);
     vg_alert_array_free(t.v, t.n);
     OK(vg_alert_engine_alerts(e, 0, 0, &v, &n, NULL));
