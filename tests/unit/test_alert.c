@@ -99,6 +99,12 @@ static void test_parse_errors(void **state) {
     expect_error("alerts:\n  evaluation_interval: soon\n", "evaluation_interval:", "bad duration",
                  NULL);
     expect_error("rules:\n  - name: r1\n   bad", "rules.yaml:", "YAML", NULL);
+    expect_error("rules:\n  - name: r1\n    metric: drift_score\n    threshold: 1\n"
+                 "    match: {a: x}\n    match: {b: y}\n",
+                 "rules.yaml:6:5: rule 'r1': match: given twice (also at line 5)", NULL, NULL);
+    expect_error("rules:\n  - name: r1\n    metric: drift_score\n    threshold: 1\n"
+                 "    match: {8x: y}\n",
+                 "rule 'r1': match.8x: '8x' is not a valid label name", NULL, NULL);
     expect_error("notifiers:\n  - {name: l, type: log}\nrules: 5\n",
                  "rules.yaml:3:8: rules: expected a list", NULL, NULL);
     expect_error("alerts:\n  rule:\n    - name: r1\n",
