@@ -177,10 +177,6 @@ static int nomem(ctx *x) {
     return vg_error_set(x->err, VG_ERR_NOMEM, "out of memory");
 }
 
-static const char *scalar(const yaml_node_t *n) {
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
 static yaml_node_t *node(ctx *x, int id) {
     return yaml_document_get_node(x->doc, id);
 }
@@ -190,7 +186,7 @@ static const yaml_node_t *map_get(ctx *x, const yaml_node_t *map, const char *ke
         return NULL;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
-        const char *k = scalar(node(x, p->key));
+        const char *k = vg_yaml_scalar(node(x, p->key));
         if (k && !strcmp(k, key))
             return node(x, p->value);
     }
@@ -199,9 +195,9 @@ static const yaml_node_t *map_get(ctx *x, const yaml_node_t *map, const char *ke
 
 /* A key given twice in one mapping: YAML parsers disagree on which wins, so it is an error. */
 static int dup_key(ctx *x, const yaml_node_t *map, const yaml_node_pair_t *p) {
-    const char *k = scalar(node(x, p->key));
+    const char *k = vg_yaml_scalar(node(x, p->key));
     for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-        const char *kq = scalar(node(x, q->key));
+        const char *kq = vg_yaml_scalar(node(x, q->key));
         if (k && kq && !strcmp(k, kq))
             return fail(x, node(x, p->key), k, "given twice (also at line %lu)",
                         (unsigned long)node(x, q->key)->start_mark.line + 1);
@@ -224,7 +220,7 @@ static size_t seq_len(const yaml_node_t *n) {
 }
 
 static int get_string(ctx *x, const yaml_node_t *v, const char *field, char **out) {
-    const char *s = scalar(v);
+    const char *s = vg_yaml_scalar(v);
     if (!s || !*s)
         return fail(x, v, field, "expected a non-empty string");
     free(*out);
@@ -234,7 +230,7 @@ static int get_string(ctx *x, const yaml_node_t *v, const char *field, char **ou
 }
 
 static int get_number(ctx *x, const yaml_node_t *v, const char *field, double *out) {
-    const char *s = scalar(v);
+    const char *s = vg_yaml_scalar(v);
     char *end;
     errno = 0;
     double d = s ? strtod(s, &end) : NAN;
@@ -246,7 +242,7 @@ static int get_number(ctx *x, const yaml_node_t *v, const char *field, double *o
 
 static int get_uint(ctx *x, const yaml_node_t *v, const char *field, uint32_t lo, uint32_t hi,
                     uint32_t *out) {
-    const char *s = scalar(v);
+    const char *s = vg_yaml_scalar(v);
     char *end;
     errno = 0;
     unsigned long long u = s && *s != '-' ? strtoull(s, &end, 10) : 0;
@@ -258,7 +254,7 @@ static int get_uint(ctx *x, const yaml_node_t *v, const char *field, uint32_t lo
 }
 
 static int get_duration(ctx *x, const yaml_node_t *v, const char *field, int64_t *out) {
-    const char *s = scalar(v);
+    const char *s = vg_yaml_scalar(v);
     if (vg_alert_parse_duration(s, out) != VG_OK)
         return fail(x, v, field, "bad duration '%s' (expected e.g. 30s, 5m, 2h, 1h30m, 1d)",
                     s ? s : "(not a scalar)");
@@ -291,7 +287,7 @@ static int get_template_map(ctx *x, const yaml_node_t *v, const char *field, vg_
         return fail(x, v, field, "expected a mapping of name: template");
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
         const yaml_node_t *kn = node(x, p->key), *vn = node(x, p->value);
-        const char *k = scalar(kn), *val = scalar(vn);
+        const char *k = vg_yaml_scalar(kn), *val = vg_yaml_scalar(vn);
         char why[256], f[160];
         if (!k || !*k)
             return fail(x, kn, field, "keys must be plain names");
@@ -335,7 +331,7 @@ static int parse_op(const char *s, vg_alert_op *op) {
 
 static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_config *c,
                       vg_alert_rule *r) {
-    const char *nm = scalar(map_get(x, rn, "name"));
+    const char *nm = vg_yaml_scalar(map_get(x, rn, "name"));
     if (nm && *nm)
         snprintf(x->who, sizeof x->who, "rule '%s'", nm);
     else
@@ -350,7 +346,7 @@ static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_conf
     for (yaml_node_pair_t *p = rn->data.mapping.pairs.start;
          rc == VG_OK && p < rn->data.mapping.pairs.top; p++) {
         const yaml_node_t *kn = node(x, p->key), *v = node(x, p->value);
-        const char *k = scalar(kn);
+        const char *k = vg_yaml_scalar(kn);
         if (!k)
             return fail(x, kn, NULL, "keys must be plain names");
         if ((rc = dup_key(x, rn, p)) != VG_OK)
@@ -380,7 +376,7 @@ static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_conf
             for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
                  rc == VG_OK && q < v->data.mapping.pairs.top; q++) {
                 const yaml_node_t *mk = node(x, q->key), *mv = node(x, q->value);
-                const char *l = scalar(mk), *s = scalar(mv);
+                const char *l = vg_yaml_scalar(mk), *s = vg_yaml_scalar(mv);
                 char why[256], f[160];
                 snprintf(f, sizeof f, "match.%s", l ? l : "?");
                 if (!l || !*l || !s)
@@ -399,9 +395,9 @@ static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_conf
             }
         } else if (!strcmp(k, "op") || !strcmp(k, "comparison")) {
             opn = v;
-            if (parse_op(scalar(v), &r->op) != VG_OK)
+            if (parse_op(vg_yaml_scalar(v), &r->op) != VG_OK)
                 rc = fail(x, v, k, "bad comparison '%s' (expected >, >=, <, <=, == or !=)",
-                          scalar(v) ? scalar(v) : "(not a scalar)");
+                          vg_yaml_scalar(v) ? vg_yaml_scalar(v) : "(not a scalar)");
         } else if (!strcmp(k, "threshold")) {
             thr = v;
             rc = get_number(x, v, k, &r->threshold);
@@ -418,7 +414,7 @@ static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_conf
         } else if (!strcmp(k, "absent_resolve"))
             rc = get_uint(x, v, k, 0, 1000000, &r->absent_resolve);
         else if (!strcmp(k, "severity")) {
-            const char *s = scalar(v);
+            const char *s = vg_yaml_scalar(v);
             if (s && !strcmp(s, "critical"))
                 r->severity = VG_ALERT_CRITICAL;
             else if (s && !strcmp(s, "warning"))
@@ -497,7 +493,7 @@ static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_conf
 
 static int parse_notifier(ctx *x, const yaml_node_t *nn, size_t index, vg_alert_config *c,
                           vg_alert_notifier *n) {
-    const char *nm = scalar(map_get(x, nn, "name"));
+    const char *nm = vg_yaml_scalar(map_get(x, nn, "name"));
     if (nm && *nm)
         snprintf(x->who, sizeof x->who, "notifier '%s'", nm);
     else
@@ -511,7 +507,7 @@ static int parse_notifier(ctx *x, const yaml_node_t *nn, size_t index, vg_alert_
     if (nn->type != YAML_MAPPING_NODE)
         return fail(x, nn, NULL, "expected a mapping (name:, type:, ...)");
     const yaml_node_t *typen = map_get(x, nn, "type");
-    const char *type = scalar(typen);
+    const char *type = vg_yaml_scalar(typen);
     if (!typen)
         return fail(x, nn, "type", "missing (webhook, alertmanager, exec or log)");
     if (type && !strcmp(type, "webhook"))
@@ -531,7 +527,7 @@ static int parse_notifier(ctx *x, const yaml_node_t *nn, size_t index, vg_alert_
     for (yaml_node_pair_t *p = nn->data.mapping.pairs.start;
          rc == VG_OK && p < nn->data.mapping.pairs.top; p++) {
         const yaml_node_t *kn = node(x, p->key), *v = node(x, p->value);
-        const char *k = scalar(kn);
+        const char *k = vg_yaml_scalar(kn);
         int net = n->type == VG_NOTIFY_WEBHOOK || n->type == VG_NOTIFY_ALERTMANAGER;
         if (!k)
             return fail(x, kn, NULL, "keys must be plain names");
@@ -570,9 +566,9 @@ static int parse_notifier(ctx *x, const yaml_node_t *nn, size_t index, vg_alert_
                 return nomem(x);
             for (size_t i = 0; rc == VG_OK && i < m; i++) {
                 const yaml_node_t *it = node(x, v->data.sequence.items.start[i]);
-                if (!scalar(it))
+                if (!vg_yaml_scalar(it))
                     return fail(x, it, k, "expected a string");
-                if (!(n->argv[i] = strdup(scalar(it))))
+                if (!(n->argv[i] = strdup(vg_yaml_scalar(it))))
                     return nomem(x);
                 n->argc++;
             }
@@ -604,7 +600,7 @@ static int parse_section(ctx *x, const yaml_node_t *sec, int strict, vg_alert_co
     for (yaml_node_pair_t *p = sec->data.mapping.pairs.start;
          rc == VG_OK && p < sec->data.mapping.pairs.top; p++) {
         const yaml_node_t *kn = node(x, p->key), *v = node(x, p->value);
-        const char *k = scalar(kn);
+        const char *k = vg_yaml_scalar(kn);
         if (!k)
             continue;
         if ((rc = dup_key(x, sec, p)) != VG_OK)
@@ -679,7 +675,7 @@ int vg_alert_config_load(const char *path, const void *data, size_t len, const c
             rc = fail(&x, sec, "alerts", "expected a mapping (rules:, notifiers:, ...)");
         else
             rc = parse_section(&x, sec ? sec : root, sec != NULL, c);
-    } else if (root && !(root->type == YAML_SCALAR_NODE && !*scalar(root)))
+    } else if (root && !(root->type == YAML_SCALAR_NODE && !*vg_yaml_scalar(root)))
         rc = fail(&x, root, NULL, "expected a mapping with rules: and notifiers:");
     yaml_document_delete(&doc);
     if (rc != VG_OK) {
