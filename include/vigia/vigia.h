@@ -5,6 +5,7 @@
 #ifndef VIGIA_H
 #define VIGIA_H
 
+#include "vigia/alert.h"
 #include "vigia/check.h"
 #include "vigia/compare.h"
 #include "vigia/config.h"
