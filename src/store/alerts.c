@@ -156,8 +156,8 @@ int vg_store_alert_kv_list(vg_store *s, const char *kind, vg_store_alert_kv **ou
     *n = 0;
     pthread_mutex_lock(&s->lock);
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT id, json, expires_ms FROM alert_kv WHERE kind = ?1 ORDER BY id", &st,
-                  err);
+    int rc =
+        prep(s, "SELECT id, json, expires_ms FROM alert_kv WHERE kind = ?1 ORDER BY id", &st, err);
     vg_store_alert_kv *v = NULL;
     size_t cnt = 0, cap = 0;
     if (rc == VG_OK) {
