@@ -380,7 +380,9 @@ bad_start() { # NAME RULE_TEXT EXPECT_REGEX
     timeout 20 "$VIGIA" serve --listen 127.0.0.1:0 --data-dir "$T/data2" --config serve.yaml \
         >/dev/null 2>bad.err
     local rc=$?
-    if [ $rc = 2 ] && grep -qE "$3" bad.err; then
+    if grep -qE 'Sanitizer|runtime error:' bad.err; then
+        fail "$1" "sanitizer report: $(grep -m1 -E 'Sanitizer|runtime error' bad.err)"
+    elif [ $rc = 2 ] && grep -qE "$3" bad.err; then
         pass "$1"
     else
         fail "$1" "exit $rc: $(head -3 bad.err)"
