@@ -52,7 +52,7 @@ typedef struct resend_mark {
 struct serve_alerting {
     pthread_mutex_t mu;
     vg_alert_engine *eng;
-    int64_t last_interval_ms;
+    int64_t last_interval_ms, last_expire_ms;
     model_rate *rates;
     size_t n_rates;
     notify_count *counts;
@@ -321,6 +321,16 @@ void serve_alerting_tick(vg_serve *s, int64_t now_ms) {
     pthread_mutex_unlock(&a->mu);
     if (!due)
         return;
+    /* the history and the finished outbox follow the windows' retention (checked at most
+     * once a minute: a delete over the history table) */
+    serve_live l = serve_get_live(s);
+    if (l.retention_ms > 0 && now_ms - a->last_expire_ms >= 60000) {
+        a->last_expire_ms = now_ms;
+        vg_error e;
+        vg_error_clear(&e);
+        if (vg_store_alert_expire(s->store, now_ms - l.retention_ms, &e) < 0)
+            vg_serve_log(VG_LOG_WARN, "alerting: retention: %s", e.msg);
+    }
     size_t nm = 0;
     char **names = serve_model_names(s, &nm);
     for (size_t i = 0; names && i < nm; i++) {

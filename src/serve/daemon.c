@@ -884,7 +884,8 @@ void vg_serve_stop(vg_serve *s) {
         serve_model_release(s, m);
     }
     free(s->models);
-    serve_alerting_stop(s); /* after the last windows were evaluated, before the store closes */
+    /* after the last windows were evaluated, before the store closes */
+    serve_alerting_stop(s);
     vg_store_close(s->store); /* drains the journal writer */
     serve_stats_free(s);
     vg_serve_config_clear(&s->cfg);

@@ -399,3 +399,25 @@ int64_t vg_store_outbox_count(vg_store *s) {
     pthread_mutex_unlock(&s->lock);
     return n;
 }
+
+int vg_store_alert_expire(vg_store *s, int64_t cutoff_ms, vg_error *err) {
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, "DELETE FROM alert_history WHERE at_ms < ?1", &st, err);
+    int n = 0;
+    if (rc == VG_OK) {
+        sqlite3_bind_int64(st, 1, cutoff_ms);
+        rc = run(s, st, "expiring the alert history", err);
+        n += sqlite3_changes(s->db);
+    }
+    /* delivered and given-up notifications: their outcome is in the history */
+    if (rc == VG_OK &&
+        (rc = prep(s, "DELETE FROM alert_outbox WHERE done_ms IS NOT NULL AND done_ms < ?1", &st,
+                   err)) == VG_OK) {
+        sqlite3_bind_int64(st, 1, cutoff_ms);
+        rc = run(s, st, "expiring the outbox", err);
+        n += sqlite3_changes(s->db);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc == VG_OK ? n : rc;
+}

@@ -198,5 +198,8 @@ int vg_store_outbox_update(vg_store *s, int64_t id, int done, uint32_t attempts,
                            const char *result, const vg_store_alert_event *record, vg_error *err);
 /* Entries pending; a negative VG_ERR_* on failure. */
 int64_t vg_store_outbox_count(vg_store *s);
+/* Deletes history events older than cutoff_ms and the outbox entries done before it (the
+ * daemon's retention); returns how many rows went, or a negative VG_ERR_*. */
+int vg_store_alert_expire(vg_store *s, int64_t cutoff_ms, vg_error *err);
 
 #endif
