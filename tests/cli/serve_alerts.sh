@@ -143,6 +143,12 @@ alerts:
       labels: {team: risk}
       annotations: {summary: "{{feature}} drifted on {{model}} (value {{value}}, threshold {{threshold}})"}
       notify: [hook, am, script, stderr]
+    - name: rejects
+      metric: records_rejected_share
+      op: ">"
+      threshold: 0.5
+      severity: critical
+      notify: [stderr]
 $1
 EOF
 }
@@ -267,6 +273,20 @@ if command -v promtool >/dev/null; then
         fail "/metrics parses with promtool" "$(head -5 promtool.out)"
 fi
 
+# the interval evaluation (daemon-level samples): a batch of bad records fires "rejects"
+echo '[{"id": "bad1", "features": {"age": "old", "region": "a"}, "prediction": 0.5}]' >bad.json
+post_json /v1/models/m/predictions bad.json
+check_http "a bad batch is rejected" 400
+rejects_firing() {
+    api GET "/v1/alerts?rule=rejects"
+    grep -q '"state": *"firing"' "$T/resp"
+}
+if wait_for 10 rejects_firing; then
+    pass "interval evaluation: records_rejected_share fires"
+else
+    fail "interval evaluation: records_rejected_share fires" "$(head -c 300 "$T/resp")"
+fi
+
 # ---- 2. restart while firing: no second notification ----
 stop_daemon
 [ "$STOP_RC" = 0 ] && pass "SIGTERM while firing: exit 0" || fail "SIGTERM while firing: exit 0" "rc $STOP_RC"
@@ -325,7 +345,7 @@ fi
 
 # ---- 4. the API ----
 api GET /v1/rules
-"$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [r["name"] for r in j["rules"]] == ["age_drift"], j' "$T/resp" &&
+"$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [r["name"] for r in j["rules"]] == ["age_drift", "rejects"], j' "$T/resp" &&
     pass "GET /v1/rules" || fail "GET /v1/rules" "$(head -c 300 "$T/resp")"
 api POST /v1/silences -H 'Content-Type: application/json' \
     --data '{"matchers": {"alertname": "age_drift"}, "duration": "1h", "createdBy": "test", "comment": "maintenance"}'
@@ -370,7 +390,7 @@ else
     fail "reload with an unknown metric: refused, naming rule and field" "$(grep -m3 -i 'reload\|sighup' "$SERVE_LOG")"
 fi
 api GET /v1/rules
-"$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [r["name"] for r in j["rules"]] == ["age_drift"], j' "$T/resp" &&
+"$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [r["name"] for r in j["rules"]] == ["age_drift", "rejects"], j' "$T/resp" &&
     pass "failed reload keeps the previous rules" || fail "failed reload keeps the previous rules" "$(head -c 300 "$T/resp")"
 stop_daemon
 [ "$STOP_RC" = 0 ] && pass "SIGTERM: exit 0" || fail "SIGTERM: exit 0" "rc $STOP_RC"
