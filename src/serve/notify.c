@@ -102,10 +102,11 @@ static int64_t mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* argv[0] as a path: itself when it has a '/', else the first executable PATH entry. */
+/* argv[0] as a path: itself when it has a '/', else the first executable PATH entry; NULL
+ * when not executable (found before fork, so the message says so rather than exit 127). */
 static char *resolve(const char *prog) {
     if (strchr(prog, '/'))
-        return strdup(prog);
+        return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
     const char *path = getenv("PATH");
     if (!path)
         path = "/usr/local/bin:/usr/bin:/bin";
