@@ -282,8 +282,11 @@ int vg_alert_engine_replace_config(vg_alert_engine *e, vg_alert_config *cfg, int
  * `for` is counted in the time of evaluations: event time for windows (the condition holds since
  *  the start of the first window meeting it; it fires when to_ms - active_since >= for), wall
  *  time for interval evaluations. for_windows counts consecutive in-scope evaluations meeting the
- *  condition. An in-scope instance without a sample: pending goes back to inactive; firing stays
- *  firing until absent_resolve such evaluations in a row, then resolves.
+ *  condition. An in-scope instance without a sample keeps its state (and its count) until
+ *  absent_resolve such evaluations in a row: then pending goes back to inactive, firing resolves. A
+ * window evaluated again with the same bounds (its revision after late labels) updates the values
+ * without counting as another window; the revision of an older window (both bounds earlier than the
+ *  instance's last) leaves the instance alone.
  * now_ms is the wall time (fired_at, resolved_at, silences). Transitions come out in *out, in
  * rule order; caller frees them with vg_alert_array_free. */
 typedef enum vg_alert_eval_kind {
@@ -311,7 +314,7 @@ int vg_alert_engine_ack(vg_alert_engine *e, const char *fingerprint, vg_error *e
 
 /* Silences: add (copied; assigns s->id when empty, written back to `s`), expire (by id: ends at
  * now_ms; VG_ERR_INVALID if unknown), list (copies; caller clears each and frees the array).
- * Silences past their end are dropped by add and by eval after a day. */
+ * Silences are dropped by eval a day after their end. */
 int vg_alert_engine_add_silence(vg_alert_engine *e, vg_alert_silence *s, vg_error *err);
 int vg_alert_engine_expire_silence(vg_alert_engine *e, const char *id, int64_t now_ms,
                                    vg_error *err);

@@ -321,6 +321,7 @@ int vg_alert_engine_state_json(const vg_alert_engine *e, char **json, vg_error *
         json_object_set_new(o, "active_since_ms", json_integer(in->active_since));
         json_object_set_new(o, "fired_at_ms", json_integer(in->fired_at));
         json_object_set_new(o, "resolved_at_ms", json_integer(in->resolved_at));
+        json_object_set_new(o, "last_from_ms", json_integer(in->last_from));
         json_object_set_new(o, "last_at_ms", json_integer(in->last_at));
         json_object_set_new(o, "count", json_integer(in->count));
         json_object_set_new(o, "absent", json_integer(in->absent));
@@ -393,6 +394,7 @@ int vg_alert_engine_restore_json(vg_alert_engine *e, const char *json, size_t le
         in->active_since = (int64_t)json_integer_value(json_object_get(v, "active_since_ms"));
         in->fired_at = (int64_t)json_integer_value(json_object_get(v, "fired_at_ms"));
         in->resolved_at = (int64_t)json_integer_value(json_object_get(v, "resolved_at_ms"));
+        in->last_from = (int64_t)json_integer_value(json_object_get(v, "last_from_ms"));
         in->last_at = (int64_t)json_integer_value(json_object_get(v, "last_at_ms"));
         in->count = (uint32_t)json_integer_value(json_object_get(v, "count"));
         in->absent = (uint32_t)json_integer_value(json_object_get(v, "absent"));

@@ -264,7 +264,8 @@ static void remove_inst(vg_alert_engine *e, size_t i) {
 
 /* Steps one instance that has a sample with `value`. Sets *drop when it went inactive. */
 static int step(vg_alert_engine *e, tlist *t, const vg_alert_rule *r, vg_alert_inst *in,
-                double value, int64_t from_ms, int64_t to_ms, int64_t now_ms, int *drop) {
+                double value, int64_t from_ms, int64_t to_ms, int64_t now_ms, int again,
+                int *drop) {
     int cond = compare(value, r->op, r->threshold);
     vg_alert_state prev = in->state;
     int rc = VG_OK;
@@ -272,6 +273,7 @@ static int step(vg_alert_engine *e, tlist *t, const vg_alert_rule *r, vg_alert_i
     in->value = value;
     in->absent = 0;
     in->last_at = to_ms;
+    in->last_from = from_ms;
     switch (in->state) {
     case VG_ALERT_INACTIVE:
     case VG_ALERT_RESOLVED:
@@ -299,7 +301,7 @@ static int step(vg_alert_engine *e, tlist *t, const vg_alert_rule *r, vg_alert_i
             *drop = 1;
             return emit(e, t, r, in, prev, to_ms, now_ms);
         }
-        in->count++;
+        in->count += !again;
         in->threshold = r->threshold;
         if (for_met(r, in, to_ms)) {
             in->state = VG_ALERT_FIRING;
@@ -312,7 +314,7 @@ static int step(vg_alert_engine *e, tlist *t, const vg_alert_rule *r, vg_alert_i
         double clear = r->has_clear ? r->clear_threshold : r->threshold;
         int holds = r->has_clear ? compare(value, r->op, clear) || cond : cond;
         if (holds) {
-            in->count++;
+            in->count += !again;
             in->threshold = r->threshold;
             return VG_OK;
         }
@@ -334,10 +336,15 @@ static int step_absent(vg_alert_engine *e, tlist *t, const vg_alert_rule *r, vg_
     *drop = 0;
     in->absent++;
     switch (in->state) {
-    case VG_ALERT_PENDING: /* the run of consecutive evaluations is broken */
-        in->state = VG_ALERT_INACTIVE;
-        *drop = 1;
-        return emit(e, t, r, in, prev, to_ms, now_ms);
+    case VG_ALERT_PENDING:
+        /* kept, as a firing alert is: metrics that need labels (model_metric) are missing from
+         * a window until late labels revise it, and that must not restart every `for` */
+        if (r->absent_resolve && in->absent >= r->absent_resolve) {
+            in->state = VG_ALERT_INACTIVE;
+            *drop = 1;
+            return emit(e, t, r, in, prev, to_ms, now_ms);
+        }
+        return VG_OK;
     case VG_ALERT_FIRING:
         if (r->absent_resolve && in->absent >= r->absent_resolve) {
             in->state = VG_ALERT_RESOLVED;
@@ -405,6 +412,18 @@ int vg_alert_engine_eval(vg_alert_engine *e, vg_alert_eval_kind kind, const char
         *out = NULL, *n_out = 0;
     if (!model)
         return vg_error_set(err, VG_ERR_INVALID, "alert evaluation without a model name");
+    /* malformed labels are refused before any state changes, so an error loses nothing */
+    for (size_t si = 0; si < n_samples; si++) {
+        vg_alert_kv *kv = NULL;
+        size_t nkv = 0;
+        int prc = vg_alert_labels_parse(samples[si].labels, &kv, &nkv);
+        vg_alert_kv_free(kv, nkv);
+        if (prc == VG_ERR_NOMEM)
+            return vg_error_set(err, prc, "out of memory");
+        if (prc != VG_OK)
+            return vg_error_set(err, prc, "metric sample %zu (%s) has malformed labels '%s'", si,
+                                samples[si].name, samples[si].labels);
+    }
     drop_old_silences(e, now_ms);
     for (size_t ri = 0; rc == VG_OK && ri < e->cfg->n_rules; ri++) {
         const vg_alert_rule *r = &e->cfg->rules[ri];
@@ -421,9 +440,7 @@ int vg_alert_engine_eval(vg_alert_engine *e, vg_alert_eval_kind kind, const char
             vg_alert_kv *kv = NULL;
             size_t nkv = 0;
             if (vg_alert_labels_parse(s->labels, &kv, &nkv) != VG_OK) {
-                rc = VG_ERR_PARSE;
-                vg_error_set(err, rc, "metric sample %s has malformed labels '%s'", s->name,
-                             s->labels);
+                rc = VG_ERR_NOMEM; /* the labels parsed above */
                 break;
             }
             if (!sample_matches(r, kv, nkv)) {
@@ -458,15 +475,21 @@ int vg_alert_engine_eval(vg_alert_engine *e, vg_alert_eval_kind kind, const char
             if (in->seen) /* the same label set twice in one evaluation: the first counts */
                 continue;
             in->seen = 1;
+            /* a window evaluated again (its revision after late labels) replaces its values
+             * without counting as one more window; the revision of an older one is history */
+            int again = in->last_at && from_ms == in->last_from && to_ms == in->last_at;
+            if (in->last_at && to_ms < in->last_at && from_ms < in->last_from)
+                continue;
             int drop;
-            rc = step(e, &t, r, in, s->value, from_ms, to_ms, now_ms, &drop);
+            rc = step(e, &t, r, in, s->value, from_ms, to_ms, now_ms, again, &drop);
             if (drop)
                 remove_inst(e, (size_t)(in - e->v));
         }
         for (size_t i = 0; rc == VG_OK && i < e->n;) {
             vg_alert_inst *in = &e->v[i];
             int drop = 0;
-            if (in->rule_idx == ri && !strcmp(in->model, model) && !in->seen)
+            if (in->rule_idx == ri && !strcmp(in->model, model) && !in->seen &&
+                !(in->last_at && to_ms <= in->last_at && from_ms <= in->last_from))
                 rc = step_absent(e, &t, r, in, to_ms, now_ms, &drop);
             if (in->rule_idx == ri && !strcmp(in->model, model))
                 in->seen = 1; /* so a later rule pass does not see stale flags */

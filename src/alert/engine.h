@@ -15,9 +15,10 @@ typedef struct vg_alert_inst {
     size_t n_slabels;
     vg_alert_state state;
     double value, threshold;
-    int64_t active_since, fired_at, resolved_at, last_at;
-    uint32_t count;  /* consecutive evaluations meeting the condition */
-    uint32_t absent; /* consecutive in-scope evaluations without a sample */
+    int64_t active_since, fired_at, resolved_at;
+    int64_t last_from, last_at; /* bounds of the last evaluation that had a sample */
+    uint32_t count;             /* consecutive evaluations meeting the condition */
+    uint32_t absent;            /* consecutive in-scope evaluations without a sample */
     int acked;
     int seen; /* scratch of one evaluation */
 } vg_alert_inst;

@@ -565,7 +565,9 @@ static int parse_notifier(ctx *x, const yaml_node_t *nn, size_t index, vg_alert_
     return VG_OK;
 }
 
-static int parse_section(ctx *x, const yaml_node_t *sec, vg_alert_config *c) {
+/* `strict`: the alerts: section of a daemon config, where every key must be known; the top
+ * level of a rules file may hold other things (a daemon config without alerts:). */
+static int parse_section(ctx *x, const yaml_node_t *sec, int strict, vg_alert_config *c) {
     const yaml_node_t *rules = NULL, *notifiers = NULL;
     int rc = VG_OK;
     for (yaml_node_pair_t *p = sec->data.mapping.pairs.start;
@@ -584,6 +586,11 @@ static int parse_section(ctx *x, const yaml_node_t *sec, vg_alert_config *c) {
                 rc = fail(x, v, k, "must be at least 100ms");
         } else if (!strcmp(k, "absent_resolve"))
             rc = get_uint(x, v, k, 0, 1000000, &c->absent_resolve);
+        else if (strict)
+            rc = fail(x, kn, "alerts",
+                      "unknown key '%s' (expected rules, notifiers, evaluation_interval, "
+                      "absent_resolve)",
+                      k);
     }
     if (rc != VG_OK)
         return rc;
@@ -601,6 +608,7 @@ static int parse_section(ctx *x, const yaml_node_t *sec, vg_alert_config *c) {
                 return rc;
         }
     }
+    x->who[0] = 0;
     if (rules) {
         if (rules->type != YAML_SEQUENCE_NODE)
             return fail(x, rules, "rules", "expected a list of rules");
@@ -637,7 +645,7 @@ int vg_alert_config_load(const char *path, const void *data, size_t len, const c
         if (sec && sec->type != YAML_MAPPING_NODE)
             rc = fail(&x, sec, "alerts", "expected a mapping (rules:, notifiers:, ...)");
         else
-            rc = parse_section(&x, sec ? sec : root, c);
+            rc = parse_section(&x, sec ? sec : root, sec != NULL, c);
     } else if (root && !(root->type == YAML_SCALAR_NODE && !*scalar(root)))
         rc = fail(&x, root, NULL, "expected a mapping with rules: and notifiers:");
     yaml_document_delete(&doc);

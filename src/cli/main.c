@@ -20,6 +20,7 @@ static const char usage[] =
     "  check              check data against a suite of constraints (exit 1 on failure)\n"
     "  suggest            propose a constraint suite from a baseline dataset\n"
     "  serve              run the monitoring daemon (HTTP API, Prometheus /metrics)\n"
+    "  rules              check alerting rules, export them as Prometheus rules\n"
     "\n"
     "options:\n"
     "  -h, --help         show this help (or `vigia <command> --help`)\n"
@@ -58,6 +59,8 @@ int main(int argc, char **argv) {
         return vg_cli_suggest(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve"))
         return vg_cli_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "rules"))
+        return vg_cli_rules(argc - 1, argv + 1);
     fprintf(stderr, "vigia: unknown command '%s'\n\n%s", cmd, usage);
     return VG_EXIT_ERROR;
 }
