@@ -246,8 +246,9 @@ void serve_alerting_stop(vg_serve *s) {
 
 void serve_alerting_window(vg_serve *s, const char *model, const vg_window *w, int64_t now_ms) {
     struct serve_alerting *a = s->alerting;
-    /* a revision (late labels) is the same window again: counting it would advance `for` */
-    if (!a || w->revision > 1)
+    /* a revision (late labels) is evaluated too: the engine recognizes the window by its
+     * bounds and updates values (model metrics appear then) without counting it again */
+    if (!a)
         return;
     vg_alert *t = NULL;
     size_t n = 0;
