@@ -376,6 +376,16 @@ check_http "DELETE /v1/silences/{id}: 200" 200
 api DELETE /v1/silences/nope
 check_http "DELETE of an unknown silence: 404" 404
 
+# the daemon's own config exports to Prometheus rules that promtool accepts
+if command -v promtool >/dev/null; then
+    if timeout 20 "$VIGIA" rules export --format prometheus --window 1h -o exported.yml serve.yaml 2>export.err &&
+        promtool check rules exported.yml >promtool_rules.out 2>&1; then
+        pass "rules export of the daemon config: promtool check rules accepts it"
+    else
+        fail "rules export of the daemon config: promtool check rules accepts it" "$(cat export.err; tail -5 promtool_rules.out 2>/dev/null)"
+    fi
+fi
+
 # ---- 5. bad rules ----
 cp serve.yaml good.yaml
 write_config "
