@@ -129,22 +129,16 @@ static int fail(ctx *x, const yaml_node_t *n, const char *fmt, ...)
     ;
 
 static int fail(ctx *x, const yaml_node_t *n, const char *fmt, ...) {
-    char msg[400];
+    char msg[VG_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return vg_error_set(x->err, VG_ERR_PARSE, "%s:%lu:%lu: %s", x->path,
-                        (unsigned long)n->start_mark.line + 1,
-                        (unsigned long)n->start_mark.column + 1, msg);
+    return vg_yaml_fail(x->err, x->path, n, "%s", msg);
 }
 
 static int nomem(ctx *x) {
     return vg_error_set(x->err, VG_ERR_NOMEM, "out of memory");
-}
-
-static const char *scalar(const yaml_node_t *n) {
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
 static const char *node_kind(const yaml_node_t *n) {
@@ -181,7 +175,7 @@ static const char *keep(ctx *x, const char *s, size_t len) {
  * almost always a mistake worth pointing at. */
 static int get_number(ctx *x, const yaml_node_t *n, const char *kind, const char *key, double lo,
                       double hi, double *out) {
-    const char *s = scalar(n);
+    const char *s = vg_yaml_scalar(n);
     if (!s)
         return fail(x, n, "%s: %s: expected a number, found %s", kind, key, node_kind(n));
     if (n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
@@ -200,7 +194,7 @@ static int get_number(ctx *x, const yaml_node_t *n, const char *kind, const char
 
 static int get_name(ctx *x, const yaml_node_t *n, const char *kind, const char *key,
                     const char **out) {
-    const char *s = scalar(n);
+    const char *s = vg_yaml_scalar(n);
     if (!s || !*s)
         return fail(x, n, "%s: %s: expected a name, found %s", kind, key,
                     s ? "an empty value" : node_kind(n));
@@ -211,7 +205,7 @@ static int get_name(ctx *x, const yaml_node_t *n, const char *kind, const char *
 
 static int one_of(ctx *x, const yaml_node_t *n, const char *kind, const char *key,
                   const char *const *names, size_t count, const char *listed, size_t *out) {
-    const char *s = scalar(n);
+    const char *s = vg_yaml_scalar(n);
     for (size_t i = 0; s && i < count; i++)
         if (names[i] && !strcmp(names[i], s)) {
             *out = i;
@@ -223,7 +217,7 @@ static int one_of(ctx *x, const yaml_node_t *n, const char *kind, const char *ke
 /* An allowed value in its canonical text, as vg_samples keys the data's values: numbers by
  * value (1 = 1.0 = "1"), booleans as true/false, text as written. */
 static int get_value(ctx *x, const yaml_node_t *n, const char **out) {
-    const char *s = scalar(n);
+    const char *s = vg_yaml_scalar(n);
     if (!s)
         return fail(x, n, "allowed_values: values: expected a list of values, found %s in it",
                     node_kind(n));
@@ -306,7 +300,7 @@ static int parse_key(ctx *x, vg_constraint *c, size_t key, const yaml_node_t *v)
         return rc;
     case K_VALUES: return get_values(x, v, c);
     case K_METHOD: {
-        const char *s = scalar(v), *m = s ? vg_compare_method_name(s) : NULL;
+        const char *s = vg_yaml_scalar(v), *m = s ? vg_compare_method_name(s) : NULL;
         if (!m)
             return fail(x, v, "drift: method: unknown drift method '%.60s' (see docs/compare.md)",
                         s ? s : node_kind(v));
@@ -364,13 +358,13 @@ static int parse_constraint(ctx *x, const yaml_node_t *n, vg_constraint *c) {
     /* the kind first, wherever it is written, since it decides which keys are allowed */
     const yaml_node_t *kind_node = NULL;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        const char *key = scalar(yaml_document_get_node(x->doc, p->key));
+        const char *key = vg_yaml_scalar(yaml_document_get_node(x->doc, p->key));
         if (key && !strcmp(key, "kind"))
             kind_node = yaml_document_get_node(x->doc, p->value);
     }
     if (!kind_node)
         return fail(x, n, "constraint without a kind (kind: row_count, column_present, type, ...)");
-    const char *ks = scalar(kind_node);
+    const char *ks = vg_yaml_scalar(kind_node);
     size_t k = 0;
     while (k < VG_CHECK_NKINDS && !(ks && !strcmp(ks, kind_names[k])))
         k++;
@@ -386,7 +380,7 @@ static int parse_constraint(ctx *x, const yaml_node_t *n, vg_constraint *c) {
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         const yaml_node_t *kn = yaml_document_get_node(x->doc, p->key);
         const yaml_node_t *vn = yaml_document_get_node(x->doc, p->value);
-        const char *key = scalar(kn);
+        const char *key = vg_yaml_scalar(kn);
         if (!kn || !vn)
             return fail(x, n, "%s: a broken mapping", kind);
         size_t i = 0;
@@ -432,7 +426,7 @@ static int parse_root(ctx *x, const yaml_node_t *root) {
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
          p++) {
         const yaml_node_t *kn = yaml_document_get_node(x->doc, p->key);
-        const char *key = scalar(kn);
+        const char *key = vg_yaml_scalar(kn);
         if (!kn)
             return fail(x, root, "a broken mapping");
         if (!key || strcmp(key, "constraints") != 0)

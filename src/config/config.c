@@ -41,13 +41,7 @@ typedef struct {
 static int fail(ctx *x, const yaml_node_t *n, const char *fmt, const char *a, const char *b) {
     char msg[256];
     snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
-    return vg_error_set(x->err, VG_ERR_PARSE, "%s:%lu:%lu: %s", x->path,
-                        (unsigned long)n->start_mark.line + 1,
-                        (unsigned long)n->start_mark.column + 1, msg);
-}
-
-static const char *scalar(const yaml_node_t *n) {
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+    return vg_yaml_fail(x->err, x->path, n, "%s", msg);
 }
 
 static char *keep(ctx *x, const char *s) {
@@ -67,7 +61,7 @@ static char *keep(ctx *x, const char *s) {
 }
 
 static int get_method(ctx *x, const yaml_node_t *n, const char **out) {
-    const char *s = scalar(n), *m = s ? vg_compare_method_name(s) : NULL;
+    const char *s = vg_yaml_scalar(n), *m = s ? vg_compare_method_name(s) : NULL;
     if (!m)
         return fail(x, n, "unknown drift method '%s' (see docs/compare.md)", s ? s : "(not a name)",
                     NULL);
@@ -77,7 +71,7 @@ static int get_method(ctx *x, const yaml_node_t *n, const char **out) {
 
 static int get_number(ctx *x, const yaml_node_t *n, const char *key, double lo, double hi,
                       double *out) {
-    const char *s = scalar(n);
+    const char *s = vg_yaml_scalar(n);
     char *end;
     errno = 0;
     double v = s ? strtod(s, &end) : NAN;
@@ -105,7 +99,7 @@ static int each_name(ctx *x, const yaml_node_t *n, const char *key, const char *
             n->type == YAML_SEQUENCE_NODE
                 ? yaml_document_get_node(x->doc, n->data.sequence.items.start[i])
                 : n;
-        const char *s = scalar(it);
+        const char *s = vg_yaml_scalar(it);
         if (!s || !*s)
             return fail(x, it ? it : n, "%s: expected a column name or a list of them", key, NULL);
         if (!(l[(*count)++] = keep(x, s)))
@@ -124,7 +118,7 @@ static int each_pair(ctx *x, const yaml_node_t *map, const char *what, pair_fn f
          p++) {
         const yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
         const yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
-        const char *key = scalar(k);
+        const char *key = vg_yaml_scalar(k);
         if (!key)
             return fail(x, k, "%s: keys must be plain names", what, NULL);
         int rc = f(x, key, k, v, arg);
@@ -248,7 +242,7 @@ static int compare_pair(ctx *x, const char *key, const yaml_node_t *k, const yam
         return rc;
     }
     if (!strcmp(key, "correction")) {
-        const char *s = scalar(v);
+        const char *s = vg_yaml_scalar(v);
         c->has_correction = 1;
         if (s && !strcmp(s, "none"))
             c->correction = VG_CORRECTION_NONE;

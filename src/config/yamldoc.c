@@ -34,3 +34,18 @@ int vg_yaml_load(const char *path, const void *data, size_t len, const char *nam
         fclose(f);
     return rc;
 }
+
+int vg_yaml_fail(vg_error *err, const char *path, const yaml_node_t *n, const char *fmt, ...) {
+    char msg[VG_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return vg_error_set(err, VG_ERR_PARSE, "%s:%lu:%lu: %s", path,
+                        (unsigned long)n->start_mark.line + 1,
+                        (unsigned long)n->start_mark.column + 1, msg);
+}
+
+const char *vg_yaml_scalar(const yaml_node_t *n) {
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}

@@ -6,6 +6,7 @@
 #ifndef VG_CONFIG_YAMLDOC_H
 #define VG_CONFIG_YAMLDOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <yaml.h>
 
@@ -17,5 +18,16 @@
  * ("name:line:column: YAML syntax error: ..."). */
 int vg_yaml_load(const char *path, const void *data, size_t len, const char *name,
                  yaml_document_t *doc, vg_error *err);
+
+/* Sets err to VG_ERR_PARSE with "path:line:column: " (the node's position) and the formatted
+ * message, and returns VG_ERR_PARSE: the one way every YAML reader names a bad node. */
+int vg_yaml_fail(vg_error *err, const char *path, const yaml_node_t *n, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* The text of a scalar node, or NULL for anything else (and for NULL). */
+const char *vg_yaml_scalar(const yaml_node_t *n);
 
 #endif

@@ -33,10 +33,13 @@ typedef struct jscan {
     size_t n, cap;
 } jscan;
 
+#define JS_MAX_DEPTH 64 /* nesting of arrays and objects: the scanner recurses */
+
 void js_free(jscan *s);
 /* Parses one JSON value of buf starting at *pos (leading white space skipped) into s->tok
  * (replacing its contents) and advances *pos past it. On a syntax error returns VG_ERR_PARSE
- * with *pos at the offending byte. */
+ * with *pos at the offending byte; VG_ERR_LIMIT (*pos likewise) for values nested deeper than
+ * JS_MAX_DEPTH. */
 int js_parse(jscan *s, const char *buf, size_t len, size_t *pos);
 /* The decoded bytes of string token t into dst (room for t->len bytes); returns the length, or
  * (size_t)-1 for an invalid escape. */

@@ -11,8 +11,6 @@
 
 #include "internal.h"
 
-#define JS_MAX_DEPTH 64
-
 void js_free(jscan *s) {
     free(s->tok);
     s->tok = NULL;
@@ -141,7 +139,7 @@ static int scan_value(jscan *s, const char *b, size_t len, size_t *p, int depth)
     if (i >= len)
         return VG_ERR_PARSE;
     if (depth > JS_MAX_DEPTH)
-        return VG_ERR_PARSE;
+        return VG_ERR_LIMIT; /* its own code, so that the message can say why */
     char c = b[i];
     int t, rc;
     switch (c) {

@@ -741,13 +741,16 @@ done:
     return VG_OK;
 syntax : {
     uint64_t line, col;
+    char deep[64];
+    snprintf(deep, sizeof deep, " (nested deeper than %d levels)", JS_MAX_DEPTH);
     js_where(body, len, p, &line, &col);
     vg_error_set(err, VG_ERR_PARSE, "body is not valid %s: line %llu, column %llu%s",
                  array ? "JSON" : "NDJSON (one JSON object per line)", (unsigned long long)line,
                  (unsigned long long)col,
-                 p >= len          ? " (unexpected end)"
-                 : body[p] == '\n' ? " (unexpected end of line)"
-                                   : "");
+                 rc == VG_ERR_LIMIT ? deep
+                 : p >= len         ? " (unexpected end)"
+                 : body[p] == '\n'  ? " (unexpected end of line)"
+                                    : "");
     rc = VG_ERR_PARSE;
     goto fail;
 }

@@ -315,6 +315,16 @@ void api_reference(vg_serve *s, const serve_request *q, serve_reply *r) {
     else if (!strcmp(mt, "application/x-ndjson") || !strcmp(mt, "application/jsonl") ||
              !strcmp(mt, "application/json"))
         format = "ndjson";
+    if (!format && !strcmp(mt, "application/octet-stream")) {
+        /* the type is right, the bytes are not: a 415 "not application/octet-stream" would
+         * contradict itself */
+        serve_reply_error(r, 400, "invalid",
+                          "an application/octet-stream reference must be a .vgp profile (vigia "
+                          "profile data.csv -o ref.vgp); this body does not start with its magic "
+                          "bytes");
+        unlock_model(s, m);
+        return;
+    }
     if (!format) {
         serve_reply_error(r, 415, "unsupported_media_type",
                           "a reference is text/csv, application/x-ndjson or a .vgp profile "
@@ -350,9 +360,9 @@ void api_reference(vg_serve *s, const serve_request *q, serve_reply *r) {
 static json_t *rejects_json(const vg_monitor_rejects *rj) {
     json_t *a = json_array();
     for (size_t i = 0; i < rj->n; i++)
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)rj->items[i].index,
-                                           "field", rj->items[i].field, "reason",
-                                           rj->items[i].reason));
+        json_array_append_new(a, json_pack("{s:I,s:o,s:o}", "index", (json_int_t)rj->items[i].index,
+                                           "field", serve_json_text(rj->items[i].field), "reason",
+                                           serve_json_text(rj->items[i].reason)));
     return a;
 }
 
@@ -695,8 +705,9 @@ void api_series(vg_serve *s, const serve_request *q, serve_reply *r) {
         json_t *pts = series_points(s, q->model, metric, labels, from, to, r);
         if (pts)
             serve_reply_json(r, 200,
-                             json_pack("{s:s,s:s,s:s,s:o}", "model", q->model, "metric", metric,
-                                       "labels", labels, "points", pts));
+                             json_pack("{s:s,s:o,s:o,s:o}", "model", q->model, "metric",
+                                       serve_json_text(metric), "labels", serve_json_text(labels),
+                                       "points", pts));
         return;
     }
     /* no labels given: every series of that name, one per label set */
@@ -723,8 +734,9 @@ void api_series(vg_serve *s, const serve_request *q, serve_reply *r) {
     free(names);
     free(lbl);
     if (ok)
-        serve_reply_json(
-            r, 200, json_pack("{s:s,s:s,s:o}", "model", q->model, "metric", metric, "series", a));
+        serve_reply_json(r, 200,
+                         json_pack("{s:s,s:o,s:o}", "model", q->model, "metric",
+                                   serve_json_text(metric), "series", a));
     else
         json_decref(a);
 }
@@ -749,10 +761,10 @@ void api_rejected(vg_serve *s, const serve_request *q, serve_reply *r) {
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
             a,
-            json_pack("{s:I,s:o,s:s,s:I,s:s,s:s,s:s}", "id", (json_int_t)d[i].id, "received",
+            json_pack("{s:I,s:o,s:s,s:I,s:o,s:o,s:o}", "id", (json_int_t)d[i].id, "received",
                       json_time(d[i].received_ms), "kind", d[i].kind ? d[i].kind : "", "index",
-                      (json_int_t)d[i].batch_index, "field", d[i].field ? d[i].field : "", "reason",
-                      d[i].reason ? d[i].reason : "", "record", d[i].record ? d[i].record : ""));
+                      (json_int_t)d[i].batch_index, "field", serve_json_text(d[i].field), "reason",
+                      serve_json_text(d[i].reason), "record", serve_json_text(d[i].record)));
     json_t *o = json_pack("{s:s,s:I,s:o}", "model", q->model, "total",
                           (json_int_t)vg_store_count_dead(s->store, q->model), "rejected", a);
     if (n && n == limit)

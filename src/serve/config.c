@@ -148,23 +148,17 @@ static int fail(ctx *x, const yaml_node_t *n, const char *fmt, ...)
     ;
 
 static int fail(ctx *x, const yaml_node_t *n, const char *fmt, ...) {
-    char msg[384];
+    char msg[VG_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return vg_error_set(x->err, VG_ERR_PARSE, "%s:%lu:%lu: %s", x->path,
-                        (unsigned long)n->start_mark.line + 1,
-                        (unsigned long)n->start_mark.column + 1, msg);
-}
-
-static const char *scalar(const yaml_node_t *n) {
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+    return vg_yaml_fail(x->err, x->path, n, "%s", msg);
 }
 
 static int get_uint(ctx *x, const yaml_node_t *n, const char *key, uint64_t lo, uint64_t hi,
                     uint64_t *out) {
-    const char *s = scalar(n);
+    const char *s = vg_yaml_scalar(n);
     char *end;
     errno = 0;
     unsigned long long v = s && *s && *s != '-' ? strtoull(s, &end, 10) : 0;
@@ -177,7 +171,7 @@ static int get_uint(ctx *x, const yaml_node_t *n, const char *key, uint64_t lo, 
 
 static int get_duration(ctx *x, const yaml_node_t *n, const char *key, int allow_zero,
                         int64_t *out) {
-    const char *s = scalar(n);
+    const char *s = vg_yaml_scalar(n);
     int64_t ms = 0;
     if (!s || vg_parse_duration_ms(s, &ms) != VG_OK || ms < 0 || (!allow_zero && ms == 0))
         return fail(x, n, "%s: expected a duration such as \"30d\", \"1h\", \"1s\" or \"250ms\"",
@@ -228,7 +222,7 @@ static json_t *to_json(ctx *x, yaml_node_t *n, int depth) {
         json_t *o = json_object();
         for (yaml_node_pair_t *p = n->data.mapping.pairs.start; o && p < n->data.mapping.pairs.top;
              p++) {
-            const char *k = scalar(yaml_document_get_node(x->doc, p->key));
+            const char *k = vg_yaml_scalar(yaml_document_get_node(x->doc, p->key));
             json_t *v = to_json(x, yaml_document_get_node(x->doc, p->value), depth + 1);
             if (!k || !v || json_object_set_new(o, k, v)) {
                 json_decref(o);
@@ -304,7 +298,7 @@ static int walk(ctx *x, vg_serve_config *c) {
          p++) {
         yaml_node_t *kn = yaml_document_get_node(x->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
-        const char *k = scalar(kn);
+        const char *k = vg_yaml_scalar(kn);
         if (!k)
             return fail(x, kn, "expected a setting name");
         if (!strcmp(k, "alerts")) {
@@ -317,7 +311,7 @@ static int walk(ctx *x, vg_serve_config *c) {
                 return rc;
             continue;
         }
-        const char *s = scalar(v);
+        const char *s = vg_yaml_scalar(v);
         if (!s)
             return fail(x, v, "%s: expected a single value", k);
         uint64_t u;

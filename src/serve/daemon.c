@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/utf8.h"
 #include "internal.h"
 #include "vigia/profile.h"
 #include "vigia/version.h"
@@ -58,13 +59,48 @@ void serve_reply_json(serve_reply *r, unsigned status, json_t *j) {
     r->type = "application/json";
 }
 
+json_t *serve_json_text(const char *s) {
+    if (!s)
+        s = "";
+    size_t n = strlen(s);
+    if (vg_utf8_valid(s, n))
+        return json_stringn(s, n);
+    /* at most 3 bytes (U+FFFD) out per byte in */
+    char *o = malloc(3 * n + 1);
+    if (!o)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t L = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
+        if (L && i + L <= n && vg_utf8_valid(s + i, L)) {
+            memcpy(o + k, s + i, L);
+            k += L;
+            i += L;
+        } else {
+            memcpy(o + k, "\xEF\xBF\xBD", 3);
+            k += 3;
+            i++;
+        }
+    }
+    json_t *j = json_stringn(o, k);
+    free(o);
+    return j;
+}
+
 void serve_reply_error(serve_reply *r, unsigned status, const char *code, const char *fmt, ...) {
     char msg[VG_ERROR_MSG_MAX + 256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    serve_reply_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+    serve_reply_json(
+        r, status,
+        json_pack("{s:{s:s,s:o}}", "error", "code", code, "message", serve_json_text(msg)));
     r->status = status;
 }
 

@@ -396,6 +396,35 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
     vg_serve_log(VG_LOG_WARN, "http: %s", msg);
 }
 
+static int hex_digit(char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Percent-decodes the path and the query arguments in place, as MHD's own unescaper does, except
+ * that "%00" stays as it is: decoded, a NUL would end the C string early and
+ * /v1/models/credit%00/anything would reach /v1/models/credit. Kept, it makes the name invalid
+ * (404). */
+static size_t unescape(void *cls, struct MHD_Connection *con, char *str) {
+    (void)cls;
+    (void)con;
+    size_t w = 0;
+    for (size_t r = 0; str[r];) {
+        int hi, lo;
+        if (str[r] == '%' && (hi = hex_digit(str[r + 1])) >= 0 &&
+            (lo = hex_digit(str[r + 2])) >= 0 && (hi | lo) != 0) {
+            str[w++] = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            str[w++] = str[r++];
+        }
+    }
+    str[w] = '\0';
+    return w;
+}
+
 int serve_http_start(vg_serve *s, vg_error *err) {
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof hints);
@@ -411,11 +440,11 @@ int serve_http_start(vg_serve *s, vg_error *err) {
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->mhd = MHD_start_daemon(flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
-                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-                              ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
-                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+    s->mhd = MHD_start_daemon(
+        flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+        s->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->mhd)
         return vg_error_set(err, VG_ERR_IO,

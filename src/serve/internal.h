@@ -91,6 +91,10 @@ typedef struct serve_reply {
 
 /* Serializes j (stolen) as the body with Content-Type application/json. */
 void serve_reply_json(serve_reply *r, unsigned status, json_t *j);
+/* A JSON string of s (NULL: ""), each byte of s that is not part of valid UTF-8 replaced by
+ * U+FFFD: client bytes (a key, a URL, a rejected record) reach messages and dead letters, and
+ * jansson refuses invalid UTF-8, which would drop them silently. NULL only when out of memory. */
+json_t *serve_json_text(const char *s);
 /* {"error": {"code": code, "message": ...}} */
 void serve_reply_error(serve_reply *r, unsigned status, const char *code, const char *fmt, ...)
 #if defined(__GNUC__)
