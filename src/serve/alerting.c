@@ -21,6 +21,7 @@
  * Locking: `mu` guards the engine and the counters. It is taken with a model's mu held (windows
  * are evaluated as they are persisted) and is never held while delivering.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -1004,9 +1005,21 @@ void api_alerts(vg_serve *s, const serve_request *q, serve_reply *r) {
 void api_alert_history(vg_serve *s, const serve_request *q, serve_reply *r) {
     const char *al = serve_query(q, "alert"), *rule = serve_query(q, "rule");
     const char *bs = serve_query(q, "before"), *ls = serve_query(q, "limit");
-    int64_t before = bs ? strtoll(bs, NULL, 10) : 0;
-    long long limit = ls ? strtoll(ls, NULL, 10) : 100;
-    if (limit <= 0 || limit > 10000 || before < 0) {
+    char *end = NULL;
+    int bad = 0;
+    int64_t before = 0;
+    long long limit = 100;
+    if (bs) {
+        errno = 0;
+        before = strtoll(bs, &end, 10);
+        bad |= !*bs || *end || errno;
+    }
+    if (ls) {
+        errno = 0;
+        limit = strtoll(ls, &end, 10);
+        bad |= !*ls || *end || errno;
+    }
+    if (bad || limit <= 0 || limit > 10000 || before < 0) {
         serve_reply_error(r, 400, "invalid",
                           "limit must be between 1 and 10000 and before a positive event id");
         return;

@@ -274,7 +274,8 @@ if command -v promtool >/dev/null; then
 fi
 
 # the interval evaluation (daemon-level samples): a batch of bad records fires "rejects"
-echo '[{"id": "bad1", "features": {"age": "old", "region": "a"}, "prediction": 0.5}]' >bad.json
+# (500 bad records: more than the last window's 200 good ones, should they share an interval)
+"$PY" -c 'import json; json.dump([{"id": "bad%d" % i, "features": {"age": "old", "region": "a"}, "prediction": 0.5} for i in range(500)], open("bad.json", "w"))'
 post_json /v1/models/m/predictions bad.json
 check_http "a bad batch is rejected" 400
 rejects_firing() {
@@ -371,6 +372,16 @@ api POST /v1/alerts/0000000000000000/ack
 check_http "ack of an unknown alert: 404" 404
 api GET "/v1/alerts/history?alert=$FP&limit=50"
 grep -q '"kind": *"ack"' "$T/resp" && pass "ack recorded in the history" || fail "ack recorded in the history" "$(head -c 400 "$T/resp")"
+api GET "/v1/alerts/history?limit=abc"
+check_http "history with a bad limit: 400" 400
+api GET "/v1/alerts/history?before=-1"
+check_http "history with a negative before: 400" 400
+api GET "/v1/alerts/history?limit=2"
+"$PY" -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert len(j["events"]) == 2 and j["next_before"] == j["events"][1]["id"], j
+' "$T/resp" && pass "history pages with limit and next_before" || fail "history pages with limit and next_before" "$(head -c 300 "$T/resp")"
 api DELETE "/v1/silences/$SID"
 check_http "DELETE /v1/silences/{id}: 200" 200
 api DELETE /v1/silences/nope
