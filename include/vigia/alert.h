@@ -209,9 +209,9 @@ typedef struct vg_alert {
     double value;     /* the last value seen (NaN if none yet) */
     double threshold; /* the threshold the value was compared with (clear one when clearing) */
     int64_t active_since_ms; /* start of the condition (event time of its first window) */
-    int64_t fired_at_ms;     /* evaluation time it fired, 0 if not */
-    int64_t resolved_at_ms;  /* evaluation time it resolved, 0 if not */
-    int64_t at_ms;           /* evaluation time of this snapshot/transition */
+    int64_t fired_at_ms;     /* wall time (now_ms) it fired, 0 if not */
+    int64_t resolved_at_ms;  /* wall time it resolved, 0 if not */
+    int64_t at_ms;           /* time of the evaluation: window end (event time), or now */
     uint32_t count;          /* consecutive evaluations meeting the condition */
     int silenced;            /* a silence matches (at the evaluation time) */
     char silence_id[40];     /* the first matching silence, "" if none */

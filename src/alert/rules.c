@@ -197,6 +197,28 @@ static const yaml_node_t *map_get(ctx *x, const yaml_node_t *map, const char *ke
     return NULL;
 }
 
+/* A key given twice in one mapping: YAML parsers disagree on which wins, so it is an error. */
+static int dup_key(ctx *x, const yaml_node_t *map, const yaml_node_pair_t *p) {
+    const char *k = scalar(node(x, p->key));
+    for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+        const char *kq = scalar(node(x, q->key));
+        if (k && kq && !strcmp(k, kq))
+            return fail(x, node(x, p->key), k, "given twice (also at line %lu)",
+                        (unsigned long)node(x, q->key)->start_mark.line + 1);
+    }
+    return VG_OK;
+}
+
+static int label_name_ok(const char *k) {
+    if (!*k)
+        return 0;
+    for (const char *c = k; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' ||
+              (c > k && *c >= '0' && *c <= '9')))
+            return 0;
+    return 1;
+}
+
 static size_t seq_len(const yaml_node_t *n) {
     return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 }
@@ -276,10 +298,10 @@ static int get_template_map(ctx *x, const yaml_node_t *v, const char *field, vg_
         snprintf(f, sizeof f, "%s.%s", field, k);
         if (!val)
             return fail(x, vn, f, "expected a string template");
-        for (const char *c = k; *c; c++)
-            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' ||
-                  (c > k && *c >= '0' && *c <= '9')))
-                return fail(x, kn, f, "'%s' is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)", k);
+        if (!label_name_ok(k))
+            return fail(x, kn, f, "'%s' is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)", k);
+        if (dup_key(x, v, p) != VG_OK)
+            return VG_ERR_PARSE;
         if (vg_alert_tmpl_check(val, why, sizeof why) != VG_OK)
             return fail(x, vn, f, "bad template: %s", why);
         if (vg_alert_kv_set(kv, n, k, val) != VG_OK)
@@ -331,6 +353,8 @@ static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_conf
         const char *k = scalar(kn);
         if (!k)
             return fail(x, kn, NULL, "keys must be plain names");
+        if ((rc = dup_key(x, rn, p)) != VG_OK)
+            return rc;
         if (!strcmp(k, "name"))
             rc = get_string(x, v, k, &r->name);
         else if (!strcmp(k, "model"))
@@ -361,6 +385,11 @@ static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_conf
                 snprintf(f, sizeof f, "match.%s", l ? l : "?");
                 if (!l || !*l || !s)
                     return fail(x, mv, f, "expected label: value");
+                if (!label_name_ok(l))
+                    return fail(x, mk, f, "'%s' is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)",
+                                l);
+                if ((rc = dup_key(x, v, q)) != VG_OK)
+                    return rc;
                 rc = vg_alert_matcher_from_spec(&r->match[r->n_match], l, s, why, sizeof why);
                 if (rc == VG_ERR_PARSE)
                     return fail(x, mv, f, "%s", why);
@@ -506,6 +535,8 @@ static int parse_notifier(ctx *x, const yaml_node_t *nn, size_t index, vg_alert_
         int net = n->type == VG_NOTIFY_WEBHOOK || n->type == VG_NOTIFY_ALERTMANAGER;
         if (!k)
             return fail(x, kn, NULL, "keys must be plain names");
+        if ((rc = dup_key(x, nn, p)) != VG_OK)
+            return rc;
         if (!strcmp(k, "type"))
             continue;
         if (!strcmp(k, "name"))
@@ -576,6 +607,8 @@ static int parse_section(ctx *x, const yaml_node_t *sec, int strict, vg_alert_co
         const char *k = scalar(kn);
         if (!k)
             continue;
+        if ((rc = dup_key(x, sec, p)) != VG_OK)
+            return rc;
         if (!strcmp(k, "rules"))
             rules = v;
         else if (!strcmp(k, "notifiers"))

@@ -99,6 +99,12 @@ static void test_parse_errors(void **state) {
     expect_error("alerts:\n  evaluation_interval: soon\n", "evaluation_interval:", "bad duration",
                  NULL);
     expect_error("rules:\n  - name: r1\n   bad", "rules.yaml:", "YAML", NULL);
+    expect_error("rules:\n  - name: r1\n    metric: drift_score\n    threshold: 1\n"
+                 "    match: {a: x}\n    match: {b: y}\n",
+                 "rules.yaml:6:5: rule 'r1': match: given twice (also at line 5)", NULL, NULL);
+    expect_error("rules:\n  - name: r1\n    metric: drift_score\n    threshold: 1\n"
+                 "    match: {8x: y}\n",
+                 "rule 'r1': match.8x: '8x' is not a valid label name", NULL, NULL);
     expect_error("notifiers:\n  - {name: l, type: log}\nrules: 5\n",
                  "rules.yaml:3:8: rules: expected a list", NULL, NULL);
     expect_error("alerts:\n  rule:\n    - name: r1\n",
@@ -755,6 +761,51 @@ static void test_worked_example(void **state) {
     vg_alert_engine_free(e);
 }
 
+/* Property: an engine saved and restored (a daemon restart) at random points produces exactly
+ * the transitions of one that ran without interruption, over random windows with absences and
+ * revisions: nothing is lost and nothing fires twice. */
+static void test_restart_property(void **state) {
+    (void)state;
+    uint64_t seed = 42;
+    vg_alert_engine *a = engine(example), *b = engine(example);
+    const char *feats[] = {INC, AGE, "baseline=\"reference\",feature=\"amount\",method=\"psi\""};
+    size_t total = 0;
+    int k = 0;
+    for (int step_i = 0; step_i < 400; step_i++) {
+        vg_metric_sample s[4];
+        size_t n = 0;
+        for (int f = 0; f < 3; f++)
+            if (t_uniform(&seed) < 0.85)
+                s[n++] = S("drift_score", feats[f], t_uniform(&seed) * 0.35);
+        if (t_uniform(&seed) < 0.9)
+            s[n++] = S("window_rows", "", t_uniform(&seed) < 0.5 ? 5 : 50);
+        int kk = t_uniform(&seed) < 0.15 && k > 0 ? k - 1 : k++; /* sometimes a revision */
+        trans ta = win(a, "credit-x", kk, s, n), tb = win(b, "credit-x", kk, s, n);
+        assert_int_equal(ta.n, tb.n);
+        for (size_t i = 0; i < ta.n; i++) {
+            assert_string_equal(ta.v[i].fingerprint, tb.v[i].fingerprint);
+            assert_int_equal(ta.v[i].from, tb.v[i].from);
+            assert_int_equal(ta.v[i].state, tb.v[i].state);
+            assert_true(ta.v[i].value == tb.v[i].value);
+            assert_int_equal(ta.v[i].fired_at_ms, tb.v[i].fired_at_ms);
+        }
+        total += ta.n;
+        vg_alert_array_free(ta.v, ta.n);
+        vg_alert_array_free(tb.v, tb.n);
+        if (t_uniform(&seed) < 0.3) { /* restart b */
+            char *js;
+            OK(vg_alert_engine_state_json(b, &js, NULL));
+            vg_alert_engine_free(b);
+            b = engine(example);
+            OK(vg_alert_engine_restore_json(b, js, strlen(js), NULL));
+            free(js);
+        }
+    }
+    assert_true(total > 50); /* the sequence did exercise the state machine */
+    vg_alert_engine_free(a);
+    vg_alert_engine_free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors),
@@ -767,6 +818,7 @@ int main(void) {
         cmocka_unit_test(test_immediate_and_ops),
         cmocka_unit_test(test_silences),
         cmocka_unit_test(test_restore_without_refire),
+        cmocka_unit_test(test_restart_property),
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_worked_example),
