@@ -19,6 +19,7 @@
 
 #include "../config/yamldoc.h"
 #include "internal.h"
+#include "vigia/alert.h"
 
 int vg_serve_config_default(vg_serve_config *c) {
     memset(c, 0, sizeof *c);
@@ -50,6 +51,7 @@ void vg_serve_config_clear(vg_serve_config *c) {
         free(c->models[i].name);
     }
     free(c->models);
+    vg_alert_config_free(c->alerts);
     memset(c, 0, sizeof *c);
 }
 
@@ -136,6 +138,7 @@ typedef struct {
     const char *path;
     yaml_document_t *doc;
     vg_error *err;
+    int has_alerts;
 } ctx;
 
 static int fail(ctx *x, const yaml_node_t *n, const char *fmt, ...)
@@ -298,6 +301,10 @@ static int walk(ctx *x, vg_serve_config *c) {
         const char *k = vg_yaml_scalar(kn);
         if (!k)
             return fail(x, kn, "expected a setting name");
+        if (!strcmp(k, "alerts")) {
+            x->has_alerts = 1; /* read by vg_alert_config_load after the walk (load below) */
+            continue;
+        }
         if (!strcmp(k, "models")) {
             int rc = get_models(x, v, c);
             if (rc != VG_OK)
@@ -353,7 +360,7 @@ static int walk(ctx *x, vg_serve_config *c) {
             return fail(x, kn,
                         "unknown setting '%s' (expected listen, data_dir, threads, "
                         "max_body_bytes, max_records_per_batch, batch_mode, retention, tick, "
-                        "log_level or models)",
+                        "log_level, models or alerts)",
                         k);
         }
         if (rc != VG_OK)
@@ -373,9 +380,12 @@ static int load(const char *path, const char *data, size_t len, const char *name
         vg_serve_config_clear(c);
         return rc;
     }
-    ctx x = {path ? path : name, &doc, err};
+    ctx x = {path ? path : name, &doc, err, 0};
     rc = walk(&x, c);
     yaml_document_delete(&doc);
+    /* the rules and notifiers (docs/alerting.md), with errors naming the rule and field */
+    if (rc == VG_OK && x.has_alerts)
+        rc = vg_alert_config_load(path, data, len, name, &c->alerts, err);
     if (rc != VG_OK)
         vg_serve_config_clear(c);
     return rc;

@@ -405,6 +405,7 @@ int serve_model_persist(vg_serve *s, serve_model *m, int64_t now_ms, int flush, 
                 vg_serve_log(VG_LOG_DEBUG,
                              "model %s: window %lld revision %u persisted (%llu rows)", m->name,
                              (long long)w->key, w->revision, (unsigned long long)w->rows);
+                serve_alerting_window(s, m->name, w, now_ms);
                 done[nd++] = w;
                 w = NULL;
             }
@@ -533,6 +534,8 @@ int serve_model_delete(vg_serve *s, const char *name, vg_error *err) {
     int rc = vg_store_delete_model(s->store, name, err);
     remove_reference_files(s, name);
     pthread_mutex_unlock(&m->mu);
+    if (rc == VG_OK)
+        serve_alerting_drop_model(s, name);
     pthread_mutex_unlock(&s->admin_mu);
     serve_model_release(s, m);
     return rc;
@@ -786,6 +789,7 @@ static void *tick_main(void *arg) {
         pthread_mutex_unlock(&s->tick_mu);
         int64_t now = serve_now_ms();
         tick_models(s, now);
+        serve_alerting_tick(s, now);
         /* retention: a hundredth of the retention apart, at most a minute (a delete over the
          * windows table; a short retention, as in tests, is then enforced within ticks) */
         int64_t every = l.retention_ms / 100 < 60000 ? l.retention_ms / 100 : 60000;
@@ -828,6 +832,8 @@ int vg_serve_start(vg_serve_config *cfg, vg_serve **out, vg_error *err) {
     s->start_time = (double)ts.tv_sec + ts.tv_nsec / 1e9;
     vg_serve_log_set_level(s->cfg.log_level);
     int rc = vg_store_open(s->cfg.data_dir, &s->store, err);
+    if (rc == VG_OK)
+        rc = serve_alerting_start(s, err);
     if (rc == VG_OK)
         rc = serve_http_start(s, err);
     if (rc != VG_OK) {
@@ -922,6 +928,8 @@ void vg_serve_reload(vg_serve *s, vg_serve_config *cfg) {
     o->retention_ms = cfg->retention_ms;
     o->tick_ms = cfg->tick_ms;
     o->log_level = cfg->log_level;
+    struct vg_alert_config *alerts = cfg->alerts;
+    cfg->alerts = NULL;
     /* the models list is swapped too; the registry keeps models the new config drops */
     vg_serve_model_conf *models = o->models;
     size_t n_models = o->n_models;
@@ -934,6 +942,7 @@ void vg_serve_reload(vg_serve *s, vg_serve_config *cfg) {
     for (size_t i = 0; i < o->n_models; i++)
         config_model(s, &o->models[i]);
     vg_serve_config_clear(cfg);
+    serve_alerting_reload(s, alerts);
     pthread_mutex_lock(&s->tick_mu);
     pthread_cond_signal(&s->tick_cv); /* a new tick takes effect now */
     pthread_mutex_unlock(&s->tick_mu);
@@ -964,6 +973,8 @@ void vg_serve_stop(vg_serve *s) {
         serve_model_release(s, m);
     }
     free(s->models);
+    /* after the last windows were evaluated, before the store closes */
+    serve_alerting_stop(s);
     vg_store_close(s->store); /* drains the journal writer */
     serve_stats_free(s);
     vg_serve_config_clear(&s->cfg);

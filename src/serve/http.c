@@ -35,6 +35,12 @@ typedef enum {
     R_WINDOW_PROFILE,
     R_SERIES,
     R_REJECTED,
+    R_RULES, /* alerting (alerting.c) */
+    R_ALERTS,
+    R_ALERT_HISTORY,
+    R_ALERT_ACK,
+    R_SILENCES,
+    R_SILENCE,
     R_HEALTHZ,
     R_READYZ,
     R_METRICS,
@@ -59,6 +65,12 @@ static const struct {
     [R_WINDOW_PROFILE] = {"/v1/models/{model}/windows/{key}/profile", "GET", "GET, HEAD", 0},
     [R_SERIES] = {"/v1/models/{model}/series", "GET", "GET, HEAD", 0},
     [R_REJECTED] = {"/v1/models/{model}/rejected", "GET", "GET, HEAD", 0},
+    [R_RULES] = {"/v1/rules", "GET", "GET, HEAD", 0},
+    [R_ALERTS] = {"/v1/alerts", "GET", "GET, HEAD", 0},
+    [R_ALERT_HISTORY] = {"/v1/alerts/history", "GET", "GET, HEAD", 0},
+    [R_ALERT_ACK] = {"/v1/alerts/{id}/ack", "POST", "POST", 1},
+    [R_SILENCES] = {"/v1/silences", "GET POST", "GET, HEAD, POST", 1},
+    [R_SILENCE] = {"/v1/silences/{id}", "GET DELETE", "GET, HEAD, DELETE", 0},
     [R_HEALTHZ] = {"/healthz", "GET", "GET, HEAD", 0},
     [R_READYZ] = {"/readyz", "GET", "GET, HEAD", 0},
     [R_METRICS] = {"/metrics", "GET", "GET, HEAD", 0},
@@ -105,6 +117,30 @@ static route_id match(const char *url, request *r) {
         return R_READYZ;
     if (n == 1 && !strcmp(segs[0], "metrics"))
         return R_METRICS;
+    if (n >= 2 && !strcmp(segs[0], "v1") && strcmp(segs[1], "models")) {
+        /* the alerting routes: {id} (an alert fingerprint or a silence id) goes in key */
+        if (n == 2 && !strcmp(segs[1], "rules"))
+            return R_RULES;
+        if (!strcmp(segs[1], "alerts")) {
+            if (n == 2)
+                return R_ALERTS;
+            if (n == 3 && !strcmp(segs[2], "history"))
+                return R_ALERT_HISTORY;
+            if (n == 4 && !strcmp(segs[3], "ack")) {
+                memcpy(r->key, segs[2], SEG_MAX);
+                return R_ALERT_ACK;
+            }
+        }
+        if (!strcmp(segs[1], "silences")) {
+            if (n == 2)
+                return R_SILENCES;
+            if (n == 3) {
+                memcpy(r->key, segs[2], SEG_MAX);
+                return R_SILENCE;
+            }
+        }
+        return R_OTHER;
+    }
     if (n < 2 || strcmp(segs[0], "v1") || strcmp(segs[1], "models"))
         return R_OTHER;
     if (n == 2)
@@ -251,6 +287,12 @@ static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method
     case R_WINDOW_PROFILE: api_window_profile(s, &q, r); break;
     case R_SERIES: api_series(s, &q, r); break;
     case R_REJECTED: api_rejected(s, &q, r); break;
+    case R_RULES: api_rules(s, &q, r); break;
+    case R_ALERTS: api_alerts(s, &q, r); break;
+    case R_ALERT_HISTORY: api_alert_history(s, &q, r); break;
+    case R_ALERT_ACK: api_alert_ack(s, &q, r); break;
+    case R_SILENCES: api_silences(s, &q, r); break;
+    case R_SILENCE: api_silence(s, &q, r); break;
     default: serve_reply_error(r, 404, "not_found", "no such endpoint"); break;
     }
 }

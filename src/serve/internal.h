@@ -81,6 +81,7 @@ struct vg_serve {
     pthread_mutex_t stats_mu;
     serve_route_stats *routes;
     size_t n_routes;
+    struct serve_alerting *alerting; /* alerting.c: rules, states, the notification sender */
 };
 
 /* A handler's answer. body is malloc'd (or NULL for none). */
@@ -166,5 +167,30 @@ void api_window(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_window_profile(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_series(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_rejected(vg_serve *s, const serve_request *q, serve_reply *r);
+
+/* ---- alerting (alerting.c: evaluation, persistence, API; notify.c: delivery) ----
+ * Its lock (inside struct serve_alerting) is a leaf but for the store: it may be taken with a
+ * model's mu held (windows are evaluated as they are persisted). */
+/* After the store is open: the engine over cfg.alerts (taken), its state restored from the
+ * store, the sender thread started. */
+int serve_alerting_start(vg_serve *s, vg_error *err);
+/* Stops the sender (an attempt in progress finishes) and frees everything. NULL-safe. */
+void serve_alerting_stop(vg_serve *s);
+/* A closed window of model: its samples evaluated, transitions persisted with their outbox. */
+void serve_alerting_window(vg_serve *s, const char *model, const vg_window *w, int64_t now_ms);
+/* From the tick thread: the interval evaluation when due (daemon-level samples). */
+void serve_alerting_tick(vg_serve *s, int64_t now_ms);
+/* A model deleted: its alerts are dropped (firing ones resolved). */
+void serve_alerting_drop_model(vg_serve *s, const char *model);
+/* A reload: the new rules (taken; NULL: no alerts section, i.e. no rules). */
+void serve_alerting_reload(vg_serve *s, struct vg_alert_config *cfg);
+/* The alert families of /metrics (malloc'd text, "" when none; NULL on no memory). */
+char *serve_alerting_metrics(vg_serve *s);
+void api_rules(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_alerts(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_alert_history(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_alert_ack(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_silences(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_silence(vg_serve *s, const serve_request *q, serve_reply *r);
 
 #endif

@@ -363,6 +363,14 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
     family(&b, "journal_commit_seconds_total", "counter", "Time spent committing the journal");
     put(&b, "vigia_journal_commit_seconds_total %.9g\n", js.journal_commit_seconds);
 
+    /* alerting (alerting.c) */
+    char *alerts = serve_alerting_metrics(s);
+    if (alerts)
+        put(&b, "%s", alerts);
+    else
+        b.failed = 1;
+    free(alerts);
+
     /* the last closed window's samples, one family per name */
     size_t total = 0;
     for (size_t i = 0; i < n; i++)

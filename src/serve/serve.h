@@ -44,6 +44,7 @@ typedef struct vg_serve_config {
     int log_level;           /* VG_LOG_INFO */
     size_t n_models;
     vg_serve_model_conf *models;
+    struct vg_alert_config *alerts; /* the alerts: section (vigia/alert.h), NULL when none */
 } vg_serve_config;
 
 /* The defaults (no file). */

@@ -34,6 +34,9 @@
  * ever stored even after prune deleted every entry, so vg_store_next_seq never reuses one.
  * points is WITHOUT ROWID: small rows always looked up by (model, name, labels, key). NaN
  * values are stored as NULL (SQLite has no NaN) and read back as NaN. */
+/* alerts.c: the tables of alert states, history, outbox, silences and acknowledgements */
+extern const char vg_store_alerts_schema[];
+
 static const char *const migrations[] = {
     /* 0 -> 1 */
     "CREATE TABLE models ("
@@ -88,6 +91,8 @@ static const char *const migrations[] = {
     " kind INTEGER NOT NULL,"
     " data BLOB NOT NULL);"
     "CREATE INDEX journal_model ON journal(model_id, seq);",
+    /* 1 -> 2: alerting (src/store/alerts.c) */
+    vg_store_alerts_schema,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -144,4 +144,62 @@ typedef struct vg_store_stats {
 } vg_store_stats;
 void vg_store_get_stats(vg_store *s, vg_store_stats *st);
 
+/* ---- alerting (alerts.c): states, history, outbox, silences, acknowledgements ----
+ * The alerting code keeps its state as JSON it owns; the store only promises atomicity:
+ * vg_store_alert_commit writes keyed rows, history events and outbox entries in one
+ * transaction, so a transition and the notifications it causes are durable together. */
+typedef struct vg_store_alert_kv {
+    const char *kind, *id; /* e.g. "state", "silence", "ack" */
+    const char *json;      /* NULL in a commit: delete the row */
+    int64_t expires_ms;    /* 0: none (informational; the caller expires) */
+} vg_store_alert_kv;
+typedef struct vg_store_alert_event {
+    int64_t id, at_ms; /* id assigned by the store; at_ms 0: now */
+    const char *alert_id, *rule, *model;
+    const char *kind;  /* "transition", "notification", "ack", ... */
+    const char *state; /* the alert's state after the event, or the notification's result */
+    const char *json;  /* the whole event */
+} vg_store_alert_event;
+typedef struct vg_store_outbox_new {
+    ptrdiff_t event; /* index in the commit's events of the event it notifies, or -1 */
+    const char *notifier, *payload;
+} vg_store_outbox_new;
+typedef struct vg_store_alert_tx {
+    const vg_store_alert_kv *kv;
+    size_t n_kv;
+    const vg_store_alert_event *events;
+    size_t n_events;
+    const vg_store_outbox_new *outbox;
+    size_t n_outbox;
+} vg_store_alert_tx;
+int vg_store_alert_commit(vg_store *s, const vg_store_alert_tx *tx, vg_error *err);
+/* Rows of one kind, by id; the strings are malloc'd: free with vg_store_alert_kv_free. */
+int vg_store_alert_kv_list(vg_store *s, const char *kind, vg_store_alert_kv **out, size_t *n,
+                           vg_error *err);
+void vg_store_alert_kv_free(vg_store_alert_kv *v, size_t n);
+/* History newest first, optionally of one alert and/or rule, with id < before (0: no bound),
+ * at most limit (0: all); strings malloc'd: free with vg_store_alert_events_free. */
+int vg_store_alert_history(vg_store *s, const char *alert_id, const char *rule, int64_t before,
+                           size_t limit, vg_store_alert_event **out, size_t *n, vg_error *err);
+void vg_store_alert_events_free(vg_store_alert_event *v, size_t n);
+typedef struct vg_store_outbox {
+    int64_t id, event_id, created_ms, next_ms;
+    uint32_t attempts;
+    char *notifier, *payload;
+} vg_store_outbox;
+/* Undelivered entries, oldest first, at most limit (0: all). */
+int vg_store_outbox_pending(vg_store *s, size_t limit, vg_store_outbox **out, size_t *n,
+                            vg_error *err);
+void vg_store_outbox_free(vg_store_outbox *v, size_t n);
+/* Records an attempt on entry id: done 1 takes it out of the pending set (delivered, or given
+ * up), done 0 keeps it for a retry at next_ms; result is the last outcome (NULL: none). record,
+ * when not NULL, is appended to the history in the same transaction. */
+int vg_store_outbox_update(vg_store *s, int64_t id, int done, uint32_t attempts, int64_t next_ms,
+                           const char *result, const vg_store_alert_event *record, vg_error *err);
+/* Entries pending; a negative VG_ERR_* on failure. */
+int64_t vg_store_outbox_count(vg_store *s);
+/* Deletes history events older than cutoff_ms and the outbox entries done before it (the
+ * daemon's retention); returns how many rows went, or a negative VG_ERR_*. */
+int vg_store_alert_expire(vg_store *s, int64_t cutoff_ms, vg_error *err);
+
 #endif
