@@ -110,7 +110,9 @@ int vg_model_spec_parse(const char *json, size_t len, vg_model_spec **out, vg_er
 char *vg_model_spec_json(const vg_model_spec *s);
 void vg_model_spec_free(vg_model_spec *s);
 
-/* Durations such as "90s", "15m", "1h", "7d", "250ms" or a plain number of seconds. */
+/* Durations such as "90s", "15m", "1h", "7d", "2w", "250ms", a sequence of them ("1h30m"), or a
+ * plain number of seconds; the one syntax of every duration vigia reads (specs, daemon config,
+ * alert rules). */
 int vg_parse_duration_ms(const char *s, int64_t *ms);
 /* RFC 3339 ("2026-01-01T10:00:00Z", "...T10:00:00.250+02:00") to milliseconds since the epoch. */
 int vg_parse_rfc3339_ms(const char *s, int64_t *ms);

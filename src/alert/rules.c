@@ -6,6 +6,7 @@
  * only read well-formed structures: metric names against the catalogue, templates, durations,
  * globs, regexes, notifier references.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
@@ -52,46 +53,9 @@ const char *vg_alert_severity_name(vg_alert_severity s) {
 }
 
 int vg_alert_parse_duration(const char *s, int64_t *ms) {
-    if (!s || !*s)
+    /* one duration syntax for the whole daemon: the model specs' (vigia/monitor.h) */
+    if (!s || isspace((unsigned char)*s) || vg_parse_duration_ms(s, ms) != VG_OK || *ms > 1e15)
         return VG_ERR_PARSE;
-    char *end;
-    errno = 0;
-    double bare = strtod(s, &end);
-    if (!*end) { /* a bare number of seconds */
-        if (errno || !(bare >= 0) || bare > 1e12)
-            return VG_ERR_PARSE;
-        *ms = (int64_t)llround(bare * 1000);
-        return VG_OK;
-    }
-    /* a sequence of NUMBER UNIT, as Go and Prometheus write durations */
-    double total = 0;
-    const char *p = s;
-    while (*p) {
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || errno || !(v >= 0))
-            return VG_ERR_PARSE;
-        p = end;
-        double unit;
-        if (!strncmp(p, "ms", 2))
-            unit = 1, p += 2;
-        else if (*p == 's')
-            unit = 1000, p++;
-        else if (*p == 'm')
-            unit = 60000, p++;
-        else if (*p == 'h')
-            unit = 3600000, p++;
-        else if (*p == 'd')
-            unit = 86400000, p++;
-        else if (*p == 'w')
-            unit = 7 * 86400000.0, p++;
-        else
-            return VG_ERR_PARSE;
-        total += v * unit;
-    }
-    if (total > 1e15)
-        return VG_ERR_PARSE;
-    *ms = (int64_t)llround(total);
     return VG_OK;
 }
 

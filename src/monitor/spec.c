@@ -31,31 +31,43 @@ int vg_parse_duration_ms(const char *s, int64_t *ms) {
     const char *p = s;
     while (isspace((unsigned char)*p))
         p++;
-    if (!isdigit((unsigned char)*p) && *p != '.')
+    if (!*p)
         return VG_ERR_INVALID;
-    char *end;
-    double x = strtod(p, &end);
-    if (end == p || !isfinite(x) || x < 0)
+    /* a plain number is seconds; otherwise a sequence of NUMBER UNIT ("1h30m"), as Go and
+     * Prometheus write durations */
+    double total = 0;
+    int first = 1;
+    while (*p) {
+        if (!isdigit((unsigned char)*p) && *p != '.')
+            return VG_ERR_INVALID;
+        char *end;
+        double x = strtod(p, &end);
+        if (end == p || !isfinite(x) || x < 0)
+            return VG_ERR_INVALID;
+        p = end;
+        double unit;
+        if (first && *p == '\0')
+            unit = 1000;
+        else if (strncmp(p, "ms", 2) == 0)
+            unit = 1, p += 2;
+        else if (*p == 's')
+            unit = 1000, p++;
+        else if (*p == 'm')
+            unit = 60e3, p++;
+        else if (*p == 'h')
+            unit = 3600e3, p++;
+        else if (*p == 'd')
+            unit = 86400e3, p++;
+        else if (*p == 'w')
+            unit = 7 * 86400e3, p++;
+        else
+            return VG_ERR_INVALID;
+        total += x * unit;
+        first = 0;
+    }
+    if (total > 9.2e18)
         return VG_ERR_INVALID;
-    double unit = 1000; /* a plain number is seconds */
-    if (strcmp(end, "ms") == 0)
-        unit = 1;
-    else if (strcmp(end, "s") == 0 || *end == '\0')
-        unit = 1000;
-    else if (strcmp(end, "m") == 0)
-        unit = 60e3;
-    else if (strcmp(end, "h") == 0)
-        unit = 3600e3;
-    else if (strcmp(end, "d") == 0)
-        unit = 86400e3;
-    else if (strcmp(end, "w") == 0)
-        unit = 7 * 86400e3;
-    else
-        return VG_ERR_INVALID;
-    double v = x * unit;
-    if (v > 9.2e18)
-        return VG_ERR_INVALID;
-    *ms = (int64_t)llround(v);
+    *ms = (int64_t)llround(total);
     return VG_OK;
 }
 

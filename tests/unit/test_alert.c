@@ -212,6 +212,16 @@ static void test_durations(void **state) {
     assert_int_equal(vg_alert_parse_duration("-5s", &ms), VG_ERR_PARSE);
     assert_int_equal(vg_alert_parse_duration("5 s", &ms), VG_ERR_PARSE);
     assert_int_equal(vg_alert_parse_duration("3y", &ms), VG_ERR_PARSE);
+    assert_int_equal(vg_alert_parse_duration("1h30", &ms), VG_ERR_PARSE);
+    /* the same syntax as model specs and the daemon config (vg_parse_duration_ms) */
+    OK(vg_parse_duration_ms("1h30m", &ms));
+    assert_int_equal(ms, 90 * 60000);
+    OK(vg_parse_duration_ms("2w", &ms));
+    assert_int_equal(ms, 14 * 24 * H);
+    OK(vg_parse_duration_ms("1m30s250ms", &ms));
+    assert_int_equal(ms, 90250);
+    assert_int_equal(vg_parse_duration_ms("1h 30m", &ms), VG_ERR_INVALID);
+    assert_int_equal(vg_parse_duration_ms("30m1", &ms), VG_ERR_INVALID);
 }
 
 /* ---- the state machine ---- */
