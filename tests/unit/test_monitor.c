@@ -4,6 +4,8 @@
  * checked against the library functions computed independently.
  */
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <zlib.h>
 
 #include "testutil.h"
@@ -963,6 +965,96 @@ static void test_recheck(void **state) {
     vg_monitor_free(m);
 }
 
+/* Parse runs without the caller's lock, concurrently with apply and advance (monitor.h,
+ * Threads): a thread parses a record of window 10:00 over and over while this one applies
+ * batches that close windows. Once parse has seen window 10:00 closed it never accepts the
+ * record again (the closed key only grows), and a batch it parsed before the close is caught
+ * by recheck. Run under ThreadSanitizer this is also the data-race check of the parse path. */
+typedef struct parse_race {
+    vg_monitor *m;
+    const char *body;
+    atomic_int stop;
+    int accepted, late, regressed, failed;
+} parse_race;
+
+static void *parse_race_thread(void *arg) {
+    parse_race *pr = arg;
+    int seen_late = 0;
+    while (!atomic_load(&pr->stop)) {
+        vg_monitor_batch *b = NULL;
+        vg_monitor_rejects rj = {0};
+        vg_error err;
+        if (vg_monitor_parse_predictions(pr->m, pr->body, strlen(pr->body), T0, &b, &rj, &err) !=
+            VG_OK) {
+            pr->failed++;
+            break;
+        }
+        if (vg_monitor_batch_size(b) == 1) {
+            pr->accepted++;
+            if (seen_late)
+                pr->regressed++;
+        } else if (rj.n == 1 && !strncmp(rj.items[0].reason, "late", 4)) {
+            pr->late++;
+            seen_late = 1;
+        } else {
+            pr->failed++;
+        }
+        vg_monitor_batch_free(b);
+        vg_monitor_rejects_free(&rj);
+    }
+    return NULL;
+}
+
+static void test_parse_concurrent(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor(SPEC);
+    vg_error err;
+    char *early = record("e", T0 + 60000, 40, "north", 0.5, NULL);
+    vg_monitor_batch *pre = NULL;
+    vg_monitor_rejects prj = {0};
+    assert_int_equal(vg_monitor_parse_predictions(m, early, strlen(early), T0, &pre, &prj, &err),
+                     VG_OK);
+    assert_int_equal(vg_monitor_batch_size(pre), 1);
+    parse_race pr = {m, early, 0, 0, 0, 0, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, parse_race_thread, &pr), 0);
+    int closed = 0;
+    for (int i = 0; i < 200; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%d", i);
+        /* a record every 30 minutes of event time: a window closes every other batch */
+        int64_t ts = T0 + 10 * 60000 + i * HOUR / 2; /* arriving now */
+        char *r = record(id, ts, 30, "south", 0.5, NULL);
+        size_t rejected = feed(m, r, ts, (uint64_t)i + 1, 0, NULL);
+        free(r);
+        int n = vg_monitor_advance(m, ts, 0, &err);
+        if (rejected || n < 0) {
+            atomic_store(&pr.stop, 1); /* a failed assertion must not leave the thread running */
+            pthread_join(th, NULL);
+            fail_msg("batch %d: %zu rejected, advance %d", i, rejected, n);
+        }
+        closed += n;
+        size_t nw;
+        vg_window **w = take(m, &nw);
+        free_windows(w, nw);
+    }
+    atomic_store(&pr.stop, 1);
+    pthread_join(th, NULL);
+    assert_true(closed >= 90);
+    assert_int_equal(pr.failed, 0);
+    assert_int_equal(pr.regressed, 0);
+    assert_true(pr.late > 0); /* the last parses, at least, saw window 10:00 closed */
+    /* the batch parsed before any window closed: recheck makes its record a late reject */
+    assert_int_equal(vg_monitor_recheck(m, pre, &prj, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_size(pre), 0);
+    assert_int_equal(prj.n, 1);
+    expect_reject(&prj, 0, 0, "timestamp", "late: window 2026-01-01T10:00:00Z closed");
+    vg_monitor_batch_free(pre);
+    vg_monitor_rejects_free(&prj);
+    free(early);
+    vg_monitor_free(m);
+}
+
 static void test_restore_late_label(void **state) {
     (void)state;
     vg_monitor *a = new_monitor(SPEC);
@@ -1508,6 +1600,7 @@ int main(void) {
         cmocka_unit_test(test_label_escaping),
         cmocka_unit_test(test_restore_late_label),
         cmocka_unit_test(test_recheck),
+        cmocka_unit_test(test_parse_concurrent),
         cmocka_unit_test(test_window_jobs),
         cmocka_unit_test(test_strings_and_caps),
         cmocka_unit_test(test_decode_structure),
