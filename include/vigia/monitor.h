@@ -173,6 +173,11 @@ int vg_monitor_parse_predictions(const vg_monitor *m, const char *body, size_t l
 /* The same for {"id", "label"} records (optional "timestamp"). */
 int vg_monitor_parse_labels(const vg_monitor *m, const char *body, size_t len, int64_t now_ms,
                             vg_monitor_batch **out, vg_monitor_rejects *rejects, vg_error *err);
+/* Records without a timestamp take now_ms as their event time, and the batch as its arrival
+ * time (label TTLs). A caller that parses outside its lock calls it under the lock, before
+ * vg_monitor_recheck, with the time read there: arrival times then follow the order of apply,
+ * as when parse ran under the lock, and such records are never late. Before apply only. */
+void vg_monitor_batch_restamp(vg_monitor_batch *b, int64_t now_ms);
 /* For a batch parsed without the caller's lock (see Threads above): with the lock, right
  * before vg_monitor_apply, moves every record whose window has closed since parse out of b
  * into *rejects (not NULL), exactly as parse would have rejected it: field "timestamp", reason

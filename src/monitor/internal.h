@@ -66,8 +66,9 @@ typedef struct mrec {
     int64_t ts_ms;
     int64_t wkey; /* window, assigned by apply; MREC_UNASSIGNED before */
     uint8_t pred_kind;
-    uint8_t skip; /* replay: the record's window is closed */
-    mtext pred;   /* prediction text (number as written, or the class) */
+    uint8_t skip;       /* replay: the record's window is closed */
+    uint8_t ts_arrival; /* no "timestamp": ts_ms is the arrival time (vg_monitor_batch_restamp) */
+    mtext pred;         /* prediction text (number as written, or the class) */
     mtext label;
     uint32_t cell0;
     /* where parse found it, for vg_monitor_recheck's rejects (not encoded: a decoded batch

@@ -503,6 +503,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
     mrec *r = &b->rec[b->n];
     memset(r, 0, sizeof *r);
     r->ts_ms = now_ms;
+    r->ts_arrival = 1;
     r->wkey = MREC_UNASSIGNED;
     r->cell0 = (uint32_t)b->ncells;
     mtext *cells = b->labels ? NULL : &b->cells[b->ncells];
@@ -532,6 +533,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
             if (has_ts)
                 return !fail(w, "timestamp", "duplicate key");
             has_ts = 1;
+            r->ts_arrival = 0;
             if (!check_timestamp(body, v, &r->ts_ms, w))
                 return 0;
             /* one clock far ahead would move the watermark past every open window, and every
@@ -786,6 +788,13 @@ int vg_monitor_parse_predictions(const vg_monitor *m, const char *body, size_t l
 int vg_monitor_parse_labels(const vg_monitor *m, const char *body, size_t len, int64_t now_ms,
                             vg_monitor_batch **out, vg_monitor_rejects *rejects, vg_error *err) {
     return parse_body(m, 1, body, len, now_ms, out, rejects, err);
+}
+
+void vg_monitor_batch_restamp(vg_monitor_batch *b, int64_t now_ms) {
+    b->now_ms = now_ms;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->rec[i].ts_arrival && b->rec[i].wkey == MREC_UNASSIGNED)
+            b->rec[i].ts_ms = now_ms;
 }
 
 /* ---- recheck --------------------------------------------------------------------------------- */

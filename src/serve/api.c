@@ -455,6 +455,7 @@ void api_records(vg_serve *s, const serve_request *q, serve_reply *r, int labels
         vg_monitor_rejects_free(&rj);
         if (!(m = lock_model(s, q->model, r)))
             return;
+        now = serve_now_ms();
         if ((rc = parse_records(m->mon, q, now, labels, &b, &rj, &e)) != VG_OK) {
             unlock_model(s, m);
             vg_monitor_batch_free(b);
@@ -462,9 +463,16 @@ void api_records(vg_serve *s, const serve_request *q, serve_reply *r, int labels
             serve_reply_vg_error(r, &e);
             return;
         }
-    } else if ((rc = vg_monitor_recheck(m->mon, b, &rj, &e)) != VG_OK) {
+    } else {
+        /* records without a timestamp arrive now, in the order of apply (never late), as
+         * when parse ran under the lock */
+        now = serve_now_ms();
+        vg_monitor_batch_restamp(b, now);
         /* windows closed since parse: their records are rejected as late, as parse would have
          * (so that reject mode below refuses the whole batch, and apply never sees them) */
+        rc = vg_monitor_recheck(m->mon, b, &rj, &e);
+    }
+    if (rc != VG_OK) {
         unlock_model(s, m);
         vg_monitor_batch_free(b);
         vg_monitor_rejects_free(&rj);

@@ -862,7 +862,9 @@ static void test_recheck(void **state) {
     char *l2 = record("late2", T0 + 59 * 60000, 44, "north", 0.6, NULL);
     const char *bad = "{\"id\": \"x\", \"features\": {\"region\": \"north\"}, \"prediction\": 0.5}";
     char body[4096];
-    snprintf(body, sizeof body, "%s\n%s\n%s\n%s\n%s\n", k0, bad, l1, k1, l2);
+    /* index 5 has no timestamp: its event time is its arrival, T0 at parse */
+    const char *arr = "{\"id\": \"arr\", \"features\": {\"age\": 46}, \"prediction\": 0.1}";
+    snprintf(body, sizeof body, "%s\n%s\n%s\n%s\n%s\n%s\n", k0, bad, l1, k1, l2, arr);
     free(k0);
     free(l1);
     free(k1);
@@ -870,10 +872,10 @@ static void test_recheck(void **state) {
     vg_monitor_batch *b = NULL;
     vg_monitor_rejects rj = {0};
     assert_int_equal(vg_monitor_parse_predictions(m, body, strlen(body), T0, &b, &rj, &err), VG_OK);
-    assert_int_equal(vg_monitor_batch_size(b), 4);
+    assert_int_equal(vg_monitor_batch_size(b), 5);
     assert_int_equal(rj.n, 1);
     assert_int_equal(vg_monitor_recheck(m, b, &rj, &err), VG_OK);
-    assert_int_equal(vg_monitor_batch_size(b), 4);
+    assert_int_equal(vg_monitor_batch_size(b), 5);
     assert_int_equal(rj.n, 1);
 
     /* meanwhile another batch moves the watermark to 11:06: window 10:00 closes */
@@ -887,8 +889,10 @@ static void test_recheck(void **state) {
     assert_int_equal(w[0]->rows, 1);
     free_windows(w, nw);
 
+    /* under the lock: "arr" arrives now (11:07), so it is not late; the others are */
+    vg_monitor_batch_restamp(b, T0 + HOUR + 7 * 60000);
     assert_int_equal(vg_monitor_recheck(m, b, &rj, &err), VG_OK);
-    assert_int_equal(vg_monitor_batch_size(b), 2);
+    assert_int_equal(vg_monitor_batch_size(b), 3);
     assert_int_equal(rj.n, 3);
     expect_reject(&rj, 0, 1, "features.age", "required");
     expect_reject(&rj, 1, 2, "timestamp", "late: window 2026-01-01T10:00:00Z closed");
@@ -898,7 +902,7 @@ static void test_recheck(void **state) {
     assert_int_equal(strncmp(rj.items[1].reason, "late", 4), 0);
     /* a second recheck finds nothing more */
     assert_int_equal(vg_monitor_recheck(m, b, &rj, &err), VG_OK);
-    assert_int_equal(vg_monitor_batch_size(b), 2);
+    assert_int_equal(vg_monitor_batch_size(b), 3);
     assert_int_equal(rj.n, 3);
 
     /* the compacted batch round-trips through the journal codec, before and after apply */
@@ -907,7 +911,7 @@ static void test_recheck(void **state) {
     vg_monitor_batch *d = NULL;
     assert_int_equal(vg_monitor_batch_encode(b, &e1, &n1, &err), VG_OK);
     assert_int_equal(vg_monitor_batch_decode(m, e1, n1, &d, &err), VG_OK);
-    assert_int_equal(vg_monitor_batch_size(d), 2);
+    assert_int_equal(vg_monitor_batch_size(d), 3);
     assert_int_equal(vg_monitor_batch_encode(d, &e2, &n2, &err), VG_OK);
     assert_int_equal(n1, n2);
     assert_memory_equal(e1, e2, n1);
@@ -925,14 +929,14 @@ static void test_recheck(void **state) {
     free(e2);
     vg_monitor_batch_free(b);
 
-    /* apply saw no late record: the two kept joined window 11:00 with "w" */
+    /* apply saw no late record: the three kept joined window 11:00 with "w" */
     vg_monitor_stats st;
     vg_monitor_get_stats(m, &st);
-    assert_int_equal(st.records_accepted, 4);
+    assert_int_equal(st.records_accepted, 5);
     assert_int_equal(st.records_late, 0);
-    assert_int_equal(st.open_rows, 3);
+    assert_int_equal(st.open_rows, 4);
     /* the decoded batch replays into a fresh monitor restored after window 10:00 as the
-     * original did: the same two records, the same features (cells moved with them) */
+     * original did: the same three records, the same features (cells moved with them) */
     vg_monitor *m2 = new_monitor(SPEC);
     assert_int_equal(vg_monitor_apply(m2, d, 3, 1, &err), VG_OK);
     vg_monitor_batch_free(d);
@@ -940,16 +944,18 @@ static void test_recheck(void **state) {
     w = take(m2, &nw);
     assert_int_equal(nw, 1);
     assert_int_equal(w[0]->key, T0 + HOUR);
-    assert_int_equal(w[0]->rows, 2);
+    assert_int_equal(w[0]->rows, 3);
     const vg_profile *p = w[0]->profile;
-    assert_int_equal(p->rows, 2);
+    assert_int_equal(p->rows, 3);
     const vg_column *age = NULL;
     for (size_t j = 0; j < p->ncols; j++)
         if (!strcmp(p->cols[j]->name, "age"))
             age = p->cols[j];
     assert_non_null(age);
-    assert_int_equal(vg_column_count(age), 2);
-    assert_true(age->moments.min == 41 && age->moments.max == 43); /* k0 and k1, not 42, 44 */
+    assert_int_equal(vg_column_count(age), 3);
+    /* k0, k1 and arr, not 42 or 44: the cells moved with their records */
+    assert_true(age->moments.min == 41 && age->moments.max == 46);
+    assert_true(vg_moments_mean(&age->moments) > 43.33 && vg_moments_mean(&age->moments) < 43.34);
     free_windows(w, nw);
     vg_monitor_free(m2);
 
