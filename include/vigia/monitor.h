@@ -2,8 +2,18 @@
  * Continuous monitoring of one deployed model, in memory: the engine of `vigia serve`, and the
  * part of libvigia an inference server embeds. It does no I/O and starts no thread; the caller
  * (the daemon in src/serve/, or an embedding application) serializes calls on one monitor, makes
- * batches durable (journal) and persists closed windows. docs/monitor.md documents the JSON
- * shapes (spec, records, window report, metric samples); docs/api.md the HTTP API.
+ * batches durable (journal) and persists closed windows.
+ *
+ * Threads: vg_monitor_parse_predictions and vg_monitor_parse_labels may run without the
+ * caller's lock, concurrently with each other and with any other call on the same monitor
+ * (apply, advance, restore, take_jobs, ...) but not with vg_monitor_free: the spec they read is
+ * immutable for the monitor's life, and the one mutable thing they read (the last closed
+ * window, for the lateness check) is read atomically. A window may then close between parse
+ * and apply: vg_monitor_recheck, under the lock right before apply, moves the records that
+ * became late to the rejects. Every other call, vg_monitor_recheck included, is serialized by
+ * the caller (one at a time on one monitor); vg_window_job_run needs no lock (see below).
+ * docs/monitor.md documents the JSON shapes (spec, records, window report, metric samples);
+ * docs/api.md the HTTP API.
  *
  * A model is registered with a spec (vg_model_spec, parsed from JSON): its features with their
  * types, which of them are sensitive, the task, and how its stream is cut into windows. Records
@@ -156,13 +166,30 @@ void vg_monitor_rejects_free(vg_monitor_rejects *r); /* frees the items, not r *
 /* Parses a body of prediction records (a JSON array of objects, or NDJSON: one object per line)
  * received at now_ms. Good records go to *out (possibly empty), bad ones are appended to
  * *rejects. Records whose window has already closed are rejected ("late: window ... closed").
- * A body that is not JSON at all is VG_ERR_PARSE naming the line and column. Does not change m. */
+ * A body that is not JSON at all is VG_ERR_PARSE naming the line and column. Does not change m.
+ * The batch borrows body for vg_monitor_recheck (which copies the text of the records it
+ * rejects): keep body alive until then, or do not recheck the batch. */
 int vg_monitor_parse_predictions(const vg_monitor *m, const char *body, size_t len, int64_t now_ms,
                                  vg_monitor_batch **out, vg_monitor_rejects *rejects,
                                  vg_error *err);
 /* The same for {"id", "label"} records (optional "timestamp"). */
 int vg_monitor_parse_labels(const vg_monitor *m, const char *body, size_t len, int64_t now_ms,
                             vg_monitor_batch **out, vg_monitor_rejects *rejects, vg_error *err);
+/* Records without a timestamp take now_ms as their event time, and the batch as its arrival
+ * time (label TTLs). A caller that parses outside its lock calls it under the lock, before
+ * vg_monitor_recheck, with the time read there: arrival times then follow the order of apply,
+ * as when parse ran under the lock, and such records are never late. Before apply only. */
+void vg_monitor_batch_restamp(vg_monitor_batch *b, int64_t now_ms);
+/* For a batch parsed without the caller's lock (see Threads above): with the lock, right
+ * before vg_monitor_apply, moves every record whose window has closed since parse out of b
+ * into *rejects (not NULL), exactly as parse would have rejected it: field "timestamp", reason
+ * "late: window ... closed", its index in the body and its raw text (NULL for a decoded
+ * batch); then sorts *rejects by index (pass the list parse filled for this batch). The
+ * records kept stay in order and the batch encodes and applies as if parse had rejected the
+ * others. Label batches and count windows have nothing to recheck. On failure (NOMEM) b and
+ * *rejects are unchanged. */
+int vg_monitor_recheck(vg_monitor *m, vg_monitor_batch *b, vg_monitor_rejects *rejects,
+                       vg_error *err);
 size_t vg_monitor_batch_size(const vg_monitor_batch *b);
 void vg_monitor_batch_free(vg_monitor_batch *b);
 

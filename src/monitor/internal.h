@@ -66,10 +66,15 @@ typedef struct mrec {
     int64_t ts_ms;
     int64_t wkey; /* window, assigned by apply; MREC_UNASSIGNED before */
     uint8_t pred_kind;
-    uint8_t skip; /* replay: the record's window is closed */
-    mtext pred;   /* prediction text (number as written, or the class) */
+    uint8_t skip;       /* replay: the record's window is closed */
+    uint8_t ts_arrival; /* no "timestamp": ts_ms is the arrival time (vg_monitor_batch_restamp) */
+    mtext pred;         /* prediction text (number as written, or the class) */
     mtext label;
     uint32_t cell0;
+    /* where parse found it, for vg_monitor_recheck's rejects (not encoded: a decoded batch
+     * numbers its records 0.. and has no raw text) */
+    size_t index;            /* position in the body */
+    size_t raw_off, raw_len; /* its text in the body (batch.src) */
 } mrec;
 
 #define MREC_UNASSIGNED INT64_MIN
@@ -81,7 +86,8 @@ struct vg_monitor_batch {
     mrec *rec;
     size_t ncells, cells_cap;
     mtext *cells;
-    int64_t now_ms; /* arrival time (label TTLs) */
+    int64_t now_ms;  /* arrival time (label TTLs) */
+    const char *src; /* the body parsed (borrowed: recheck reads rejected records' text), or NULL */
     char *arena;
     size_t alen, acap;
 };
@@ -163,8 +169,11 @@ typedef struct mref {
 struct vg_monitor {
     vg_model_spec *spec;
     mref *ref; /* NULL until a reference is set */
-    int has_closed;
-    int64_t last_closed_key;
+    /* The last closed window: written by advance and restore (under the caller's lock), read
+     * by parse too, which may run concurrently without that lock (vg_monitor.h): atomic, and
+     * accessed through mon_closed_key / mon_set_closed only. */
+    _Atomic int has_closed;
+    _Atomic int64_t last_closed_key;
     int has_watermark;
     uint64_t count_ordinal; /* count windows: records assigned so far */
     mwin **open;            /* open windows, by key */
@@ -180,6 +189,20 @@ struct vg_monitor {
     const char **run_data; /* apply's scratch: a block of cells for vg_profile_add_batch */
     size_t *run_len;
 };
+
+/* The key of the last closed window into *key and 1, or 0 when no window closed yet. Safe
+ * without the caller's lock: the key is published before the flag, so a reader that sees the
+ * flag sees a key that was really the last closed one at some point (keys only grow). */
+static inline int mon_closed_key(const vg_monitor *m, int64_t *key) {
+    if (!atomic_load_explicit(&m->has_closed, memory_order_acquire))
+        return 0;
+    *key = atomic_load_explicit(&m->last_closed_key, memory_order_relaxed);
+    return 1;
+}
+static inline void mon_set_closed(vg_monitor *m, int64_t key) {
+    atomic_store_explicit(&m->last_closed_key, key, memory_order_relaxed);
+    atomic_store_explicit(&m->has_closed, 1, memory_order_release);
+}
 
 /* Window key of event time ts (time windows). */
 int64_t mwin_key(const vg_model_spec *s, int64_t ts);

@@ -621,7 +621,8 @@ static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uin
         key = r->wkey != MREC_UNASSIGNED ? r->wkey : mwin_key(s, r->ts_ms);
     }
     r->wkey = key;
-    if (m->has_closed && key <= m->last_closed_key) {
+    int64_t closed_key;
+    if (mon_closed_key(m, &closed_key) && key <= closed_key) {
         r->skip = 1; /* its window closed between parse and apply, or before a restart */
         if (!replay) {
             m->st.records_rejected++;
@@ -859,9 +860,9 @@ static int close_window(vg_monitor *m, size_t oi, vg_error *err) {
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory closing a window");
     memmove(m->open + oi, m->open + oi + 1, (m->n_open - oi - 1) * sizeof *m->open);
     m->n_open--;
-    m->has_closed = 1;
-    if (w->key > m->last_closed_key || m->st.windows_closed == 0)
-        m->last_closed_key = w->key;
+    int64_t closed_key;
+    if (!mon_closed_key(m, &closed_key) || w->key > closed_key || m->st.windows_closed == 0)
+        mon_set_closed(m, w->key);
     /* a count window flushed before it filled: the next record starts the next window */
     if (m->spec->window_count > 0 &&
         (uint64_t)(w->key + 1) * m->spec->window_count > m->count_ordinal)
@@ -1345,9 +1346,9 @@ int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err
         e->row = (uint32_t)i;
         e->expires_ms = w->end_ms + s->label_ttl_ms;
     }
-    if (!m->has_closed || w->key >= m->last_closed_key) {
-        m->last_closed_key = w->key;
-        m->has_closed = 1;
+    int64_t closed_key;
+    if (!mon_closed_key(m, &closed_key) || w->key >= closed_key) {
+        mon_set_closed(m, w->key);
         m->st.last_closed_end_ms = w->end_ms;
         if (set_last(m, w->metrics, w->n_metrics) != VG_OK)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");

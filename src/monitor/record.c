@@ -503,6 +503,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
     mrec *r = &b->rec[b->n];
     memset(r, 0, sizeof *r);
     r->ts_ms = now_ms;
+    r->ts_arrival = 1;
     r->wkey = MREC_UNASSIGNED;
     r->cell0 = (uint32_t)b->ncells;
     mtext *cells = b->labels ? NULL : &b->cells[b->ncells];
@@ -532,6 +533,7 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
             if (has_ts)
                 return !fail(w, "timestamp", "duplicate key");
             has_ts = 1;
+            r->ts_arrival = 0;
             if (!check_timestamp(body, v, &r->ts_ms, w))
                 return 0;
             /* one clock far ahead would move the watermark past every open window, and every
@@ -632,9 +634,12 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
                 snprintf(f, sizeof f, "features.%s", s->features[j].name);
                 return !fail(w, f, "required");
             }
-        if (s->window_count == 0 && m->has_closed) {
+        /* the closed key may move on meanwhile (parse runs without the caller's lock):
+         * vg_monitor_recheck catches the records it turns late before apply */
+        int64_t closed_key;
+        if (s->window_count == 0 && mon_closed_key(m, &closed_key)) {
             int64_t key = mwin_key(s, r->ts_ms);
-            if (key <= m->last_closed_key) {
+            if (key <= closed_key) {
                 char t0[40];
                 mfmt_time(key, t0, sizeof t0);
                 return !fail(w, "timestamp", "late: window %s closed", t0);
@@ -652,6 +657,7 @@ static int parse_body(const vg_monitor *m, int labels, const char *body, size_t 
     jscan js = {0};
     if (!b)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    b->src = body;
     size_t p = 0, index = 0;
     int rc = VG_OK, array = 0;
     while (p < len && (body[p] == ' ' || body[p] == '\t' || body[p] == '\n' || body[p] == '\r'))
@@ -697,7 +703,12 @@ static int parse_body(const vg_monitor *m, int labels, const char *body, size_t 
             vg_error_set(err, rc, "record %zu: a batch beyond 4 GiB of text", index);
             goto fail;
         }
-        if (got == 0) {
+        if (got == 1) {
+            mrec *r = &b->rec[b->n - 1];
+            r->index = index;
+            r->raw_off = start;
+            r->raw_len = p - start;
+        } else if (got == 0) {
             b->alen = a0;
             b->ncells = c0;
             if (rejects && add_reject(rejects, index, &w, body + start, p - start) != VG_OK)
@@ -777,6 +788,75 @@ int vg_monitor_parse_predictions(const vg_monitor *m, const char *body, size_t l
 int vg_monitor_parse_labels(const vg_monitor *m, const char *body, size_t len, int64_t now_ms,
                             vg_monitor_batch **out, vg_monitor_rejects *rejects, vg_error *err) {
     return parse_body(m, 1, body, len, now_ms, out, rejects, err);
+}
+
+void vg_monitor_batch_restamp(vg_monitor_batch *b, int64_t now_ms) {
+    b->now_ms = now_ms;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->rec[i].ts_arrival && b->rec[i].wkey == MREC_UNASSIGNED)
+            b->rec[i].ts_ms = now_ms;
+}
+
+/* ---- recheck --------------------------------------------------------------------------------- */
+
+static int cmp_reject_index(const void *a, const void *b) {
+    size_t x = ((const vg_monitor_reject *)a)->index, y = ((const vg_monitor_reject *)b)->index;
+    return x < y ? -1 : x > y;
+}
+
+int vg_monitor_recheck(vg_monitor *m, vg_monitor_batch *b, vg_monitor_rejects *rejects,
+                       vg_error *err) {
+    const vg_model_spec *s = m->spec;
+    if (!rejects)
+        return vg_error_set(err, VG_ERR_INVALID, "recheck: no list for the rejects");
+    if (b->n_features != s->n_features)
+        return vg_error_set(err, VG_ERR_INVALID, "batch of another model");
+    int64_t closed_key;
+    if (b->labels || s->window_count > 0 || !mon_closed_key(m, &closed_key))
+        return VG_OK; /* only time windows make records late, and labels never are */
+    /* first the rejects, which may fail (memory), then the batch, which cannot: a failure
+     * leaves both as they were */
+    size_t n0 = rejects->n, late = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const mrec *r = &b->rec[i];
+        int64_t key = r->wkey != MREC_UNASSIGNED ? r->wkey : mwin_key(s, r->ts_ms);
+        if (key > closed_key)
+            continue;
+        why w;
+        char t0[40];
+        mfmt_time(key, t0, sizeof t0);
+        fail(&w, "timestamp", "late: window %s closed", t0); /* the words of parse */
+        const char *raw = b->src && r->raw_len ? b->src + r->raw_off : NULL;
+        if (add_reject(rejects, r->index, &w, raw, r->raw_len) != VG_OK) {
+            for (size_t j = n0; j < rejects->n; j++)
+                free(rejects->items[j].record);
+            rejects->n = n0;
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory rechecking a batch");
+        }
+        late++;
+    }
+    if (!late)
+        return VG_OK;
+    /* compact: the records kept, and their cells, move down in order (the journal codec wants
+     * record i's cells at i * per); their texts stay where they are in the arena */
+    size_t per = s->n_features + mspec_n_proba(s), k = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        mrec *r = &b->rec[i];
+        int64_t key = r->wkey != MREC_UNASSIGNED ? r->wkey : mwin_key(s, r->ts_ms);
+        if (key <= closed_key)
+            continue;
+        if (k != i) {
+            memmove(&b->cells[k * per], &b->cells[(size_t)r->cell0], per * sizeof *b->cells);
+            b->rec[k] = *r;
+            b->rec[k].cell0 = (uint32_t)(k * per);
+        }
+        k++;
+    }
+    b->n = k;
+    b->ncells = k * per;
+    /* the rejects in body order, as parse alone would have listed them */
+    qsort(rejects->items, rejects->n, sizeof *rejects->items, cmp_reject_index);
+    return VG_OK;
 }
 
 /* ---- journal encoding
@@ -891,6 +971,7 @@ int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
         get_text(&r, &x->pred, alen);
         get_text(&r, &x->label, alen);
         x->cell0 = vg_rbuf_u32(&r);
+        x->index = (size_t)i;
         if (x->pred_kind > PK_VALUE || (!labels && (x->cell0 != i * per || !x->pred.present)) ||
             (labels && (x->pred_kind || !x->label.present)) || !x->id.present)
             r.failed = 1;

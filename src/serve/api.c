@@ -405,6 +405,12 @@ static size_t count_late(const vg_monitor_rejects *rj) {
     return n;
 }
 
+static int parse_records(vg_monitor *mon, const serve_request *q, int64_t now, int labels,
+                         vg_monitor_batch **b, vg_monitor_rejects *rj, vg_error *e) {
+    return labels ? vg_monitor_parse_labels(mon, q->body, q->body_len, now, b, rj, e)
+                  : vg_monitor_parse_predictions(mon, q->body, q->body_len, now, b, rj, e);
+}
+
 void api_records(vg_serve *s, const serve_request *q, serve_reply *r, int labels) {
     char mt[128];
     media_type(q, mt, sizeof mt);
@@ -417,16 +423,55 @@ void api_records(vg_serve *s, const serve_request *q, serve_reply *r, int labels
         return;
     }
     serve_live live = serve_get_live(s);
-    serve_model *m = lock_model(s, q->model, r);
-    if (!m)
+    /* Parsing is most of a batch's cost: it runs holding a reference to the model (its
+     * monitor stays alive) but not its lock, so that batches of one model parse on several
+     * cores; only apply is serialized. */
+    serve_model *m = serve_model_acquire(s, q->model);
+    if (!m) {
+        serve_reply_error(r, 404, "model_not_found", "no model '%s' (GET /v1/models lists them)",
+                          q->model);
         return;
+    }
     int64_t now = serve_now_ms();
     vg_monitor_batch *b = NULL;
     vg_monitor_rejects rj = {0, 0, NULL};
     vg_error e;
     vg_error_clear(&e);
-    int rc = labels ? vg_monitor_parse_labels(m->mon, q->body, q->body_len, now, &b, &rj, &e)
-                    : vg_monitor_parse_predictions(m->mon, q->body, q->body_len, now, &b, &rj, &e);
+    int rc = parse_records(m->mon, q, now, labels, &b, &rj, &e);
+    if (rc != VG_OK) {
+        serve_model_release(s, m);
+        vg_monitor_batch_free(b);
+        vg_monitor_rejects_free(&rj);
+        serve_reply_vg_error(r, &e);
+        return;
+    }
+    pthread_mutex_lock(&m->mu);
+    if (m->gone) {
+        /* replaced (a PUT of its spec: another monitor, maybe another spec) or deleted while
+         * we parsed: rare, so parse again under the lock of the model now registered */
+        unlock_model(s, m);
+        vg_monitor_batch_free(b);
+        b = NULL;
+        vg_monitor_rejects_free(&rj);
+        if (!(m = lock_model(s, q->model, r)))
+            return;
+        now = serve_now_ms();
+        if ((rc = parse_records(m->mon, q, now, labels, &b, &rj, &e)) != VG_OK) {
+            unlock_model(s, m);
+            vg_monitor_batch_free(b);
+            vg_monitor_rejects_free(&rj);
+            serve_reply_vg_error(r, &e);
+            return;
+        }
+    } else {
+        /* records without a timestamp arrive now, in the order of apply (never late), as
+         * when parse ran under the lock */
+        now = serve_now_ms();
+        vg_monitor_batch_restamp(b, now);
+        /* windows closed since parse: their records are rejected as late, as parse would have
+         * (so that reject mode below refuses the whole batch, and apply never sees them) */
+        rc = vg_monitor_recheck(m->mon, b, &rj, &e);
+    }
     if (rc != VG_OK) {
         unlock_model(s, m);
         vg_monitor_batch_free(b);

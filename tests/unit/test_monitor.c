@@ -4,6 +4,8 @@
  * checked against the library functions computed independently.
  */
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <zlib.h>
 
 #include "testutil.h"
@@ -843,6 +845,222 @@ static void test_report_numbers(void **state) {
     vg_monitor_free(m);
 }
 
+/* A batch parsed before a window closed (the daemon parses without the model's lock): recheck
+ * moves its records of the now closed window to the rejects, with their index in the body and
+ * their text, and the rest encodes, decodes and applies as if parse had rejected them. */
+static void test_recheck(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor(SPEC);
+    vg_error err;
+    char *r = record("a0", T0 + 60000, 40, "north", 0.5, NULL);
+    assert_int_equal(feed(m, r, T0, 1, 0, NULL), 0);
+    free(r);
+    /* nothing closed yet: recheck of anything is a no-op */
+    char *k0 = record("k0", T0 + HOUR + 10 * 60000, 41, "north", 0.2, NULL);
+    char *l1 = record("late1", T0 + 30 * 60000, 42, "south", 0.3, NULL);
+    char *k1 = record("k1", T0 + HOUR + 20 * 60000, 43, "south", 0.4, NULL);
+    char *l2 = record("late2", T0 + 59 * 60000, 44, "north", 0.6, NULL);
+    const char *bad = "{\"id\": \"x\", \"features\": {\"region\": \"north\"}, \"prediction\": 0.5}";
+    char body[4096];
+    /* index 5 has no timestamp: its event time is its arrival, T0 at parse */
+    const char *arr = "{\"id\": \"arr\", \"features\": {\"age\": 46}, \"prediction\": 0.1}";
+    snprintf(body, sizeof body, "%s\n%s\n%s\n%s\n%s\n%s\n", k0, bad, l1, k1, l2, arr);
+    free(k0);
+    free(l1);
+    free(k1);
+    free(l2);
+    vg_monitor_batch *b = NULL;
+    vg_monitor_rejects rj = {0};
+    assert_int_equal(vg_monitor_parse_predictions(m, body, strlen(body), T0, &b, &rj, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_size(b), 5);
+    assert_int_equal(rj.n, 1);
+    assert_int_equal(vg_monitor_recheck(m, b, &rj, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_size(b), 5);
+    assert_int_equal(rj.n, 1);
+
+    /* meanwhile another batch moves the watermark to 11:06: window 10:00 closes */
+    r = record("w", T0 + HOUR + 6 * 60000, 45, "north", 0.7, NULL);
+    assert_int_equal(feed(m, r, T0, 2, 0, NULL), 0);
+    free(r);
+    assert_int_equal(vg_monitor_advance(m, T0, 0, &err), 1);
+    size_t nw;
+    vg_window **w = take(m, &nw);
+    assert_int_equal(nw, 1);
+    assert_int_equal(w[0]->rows, 1);
+    free_windows(w, nw);
+
+    /* under the lock: "arr" arrives now (11:07), so it is not late; the others are */
+    vg_monitor_batch_restamp(b, T0 + HOUR + 7 * 60000);
+    assert_int_equal(vg_monitor_recheck(m, b, &rj, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_size(b), 3);
+    assert_int_equal(rj.n, 3);
+    expect_reject(&rj, 0, 1, "features.age", "required");
+    expect_reject(&rj, 1, 2, "timestamp", "late: window 2026-01-01T10:00:00Z closed");
+    expect_reject(&rj, 2, 4, "timestamp", "late: window 2026-01-01T10:00:00Z closed");
+    assert_non_null(strstr(rj.items[1].record, "\"late1\""));
+    assert_non_null(strstr(rj.items[2].record, "\"late2\""));
+    assert_int_equal(strncmp(rj.items[1].reason, "late", 4), 0);
+    /* a second recheck finds nothing more */
+    assert_int_equal(vg_monitor_recheck(m, b, &rj, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_size(b), 3);
+    assert_int_equal(rj.n, 3);
+
+    /* the compacted batch round-trips through the journal codec, before and after apply */
+    unsigned char *e1 = NULL, *e2 = NULL;
+    size_t n1, n2;
+    vg_monitor_batch *d = NULL;
+    assert_int_equal(vg_monitor_batch_encode(b, &e1, &n1, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_decode(m, e1, n1, &d, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_size(d), 3);
+    assert_int_equal(vg_monitor_batch_encode(d, &e2, &n2, &err), VG_OK);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(e1, e2, n1);
+    free(e1);
+    free(e2);
+    vg_monitor_batch_free(d);
+    d = NULL;
+    assert_int_equal(vg_monitor_apply(m, b, 3, 0, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_encode(b, &e1, &n1, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_decode(m, e1, n1, &d, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_encode(d, &e2, &n2, &err), VG_OK);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(e1, e2, n1);
+    free(e1);
+    free(e2);
+    vg_monitor_batch_free(b);
+
+    /* apply saw no late record: the three kept joined window 11:00 with "w" */
+    vg_monitor_stats st;
+    vg_monitor_get_stats(m, &st);
+    assert_int_equal(st.records_accepted, 5);
+    assert_int_equal(st.records_late, 0);
+    assert_int_equal(st.open_rows, 4);
+    /* the decoded batch replays into a fresh monitor restored after window 10:00 as the
+     * original did: the same three records, the same features (cells moved with them) */
+    vg_monitor *m2 = new_monitor(SPEC);
+    assert_int_equal(vg_monitor_apply(m2, d, 3, 1, &err), VG_OK);
+    vg_monitor_batch_free(d);
+    assert_int_equal(vg_monitor_advance(m2, T0, 1, &err), 1);
+    w = take(m2, &nw);
+    assert_int_equal(nw, 1);
+    assert_int_equal(w[0]->key, T0 + HOUR);
+    assert_int_equal(w[0]->rows, 3);
+    const vg_profile *p = w[0]->profile;
+    assert_int_equal(p->rows, 3);
+    const vg_column *age = NULL;
+    for (size_t j = 0; j < p->ncols; j++)
+        if (!strcmp(p->cols[j]->name, "age"))
+            age = p->cols[j];
+    assert_non_null(age);
+    assert_int_equal(vg_column_count(age), 3);
+    /* k0, k1 and arr, not 42 or 44: the cells moved with their records */
+    assert_true(age->moments.min == 41 && age->moments.max == 46);
+    assert_true(vg_moments_mean(&age->moments) > 43.33 && vg_moments_mean(&age->moments) < 43.34);
+    free_windows(w, nw);
+    vg_monitor_free(m2);
+
+    /* labels are never late: nothing to recheck */
+    const char *lb = "{\"id\": \"late1\", \"label\": 1}\n";
+    vg_monitor_rejects lr = {0};
+    assert_int_equal(vg_monitor_parse_labels(m, lb, strlen(lb), T0, &b, &lr, &err), VG_OK);
+    assert_int_equal(vg_monitor_recheck(m, b, &lr, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_size(b), 1);
+    assert_int_equal(lr.n, 0);
+    vg_monitor_batch_free(b);
+    vg_monitor_rejects_free(&rj);
+    vg_monitor_free(m);
+}
+
+/* Parse runs without the caller's lock, concurrently with apply and advance (monitor.h,
+ * Threads): a thread parses a record of window 10:00 over and over while this one applies
+ * batches that close windows. Once parse has seen window 10:00 closed it never accepts the
+ * record again (the closed key only grows), and a batch it parsed before the close is caught
+ * by recheck. Run under ThreadSanitizer this is also the data-race check of the parse path. */
+typedef struct parse_race {
+    vg_monitor *m;
+    const char *body;
+    atomic_int stop;
+    int accepted, late, regressed, failed;
+} parse_race;
+
+static void *parse_race_thread(void *arg) {
+    parse_race *pr = arg;
+    int seen_late = 0;
+    while (!atomic_load(&pr->stop)) {
+        vg_monitor_batch *b = NULL;
+        vg_monitor_rejects rj = {0};
+        vg_error err;
+        if (vg_monitor_parse_predictions(pr->m, pr->body, strlen(pr->body), T0, &b, &rj, &err) !=
+            VG_OK) {
+            pr->failed++;
+            break;
+        }
+        if (vg_monitor_batch_size(b) == 1) {
+            pr->accepted++;
+            if (seen_late)
+                pr->regressed++;
+        } else if (rj.n == 1 && !strncmp(rj.items[0].reason, "late", 4)) {
+            pr->late++;
+            seen_late = 1;
+        } else {
+            pr->failed++;
+        }
+        vg_monitor_batch_free(b);
+        vg_monitor_rejects_free(&rj);
+    }
+    return NULL;
+}
+
+static void test_parse_concurrent(void **state) {
+    (void)state;
+    vg_monitor *m = new_monitor(SPEC);
+    vg_error err;
+    char *early = record("e", T0 + 60000, 40, "north", 0.5, NULL);
+    vg_monitor_batch *pre = NULL;
+    vg_monitor_rejects prj = {0};
+    assert_int_equal(vg_monitor_parse_predictions(m, early, strlen(early), T0, &pre, &prj, &err),
+                     VG_OK);
+    assert_int_equal(vg_monitor_batch_size(pre), 1);
+    parse_race pr = {m, early, 0, 0, 0, 0, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, parse_race_thread, &pr), 0);
+    int closed = 0;
+    for (int i = 0; i < 200; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%d", i);
+        /* a record every 30 minutes of event time: a window closes every other batch */
+        int64_t ts = T0 + 10 * 60000 + i * HOUR / 2; /* arriving now */
+        char *r = record(id, ts, 30, "south", 0.5, NULL);
+        size_t rejected = feed(m, r, ts, (uint64_t)i + 1, 0, NULL);
+        free(r);
+        int n = vg_monitor_advance(m, ts, 0, &err);
+        if (rejected || n < 0) {
+            atomic_store(&pr.stop, 1); /* a failed assertion must not leave the thread running */
+            pthread_join(th, NULL);
+            fail_msg("batch %d: %zu rejected, advance %d", i, rejected, n);
+        }
+        closed += n;
+        size_t nw;
+        vg_window **w = take(m, &nw);
+        free_windows(w, nw);
+    }
+    atomic_store(&pr.stop, 1);
+    pthread_join(th, NULL);
+    assert_true(closed >= 90);
+    assert_int_equal(pr.failed, 0);
+    assert_int_equal(pr.regressed, 0);
+    assert_true(pr.late > 0); /* the last parses, at least, saw window 10:00 closed */
+    /* the batch parsed before any window closed: recheck makes its record a late reject */
+    assert_int_equal(vg_monitor_recheck(m, pre, &prj, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_size(pre), 0);
+    assert_int_equal(prj.n, 1);
+    expect_reject(&prj, 0, 0, "timestamp", "late: window 2026-01-01T10:00:00Z closed");
+    vg_monitor_batch_free(pre);
+    vg_monitor_rejects_free(&prj);
+    free(early);
+    vg_monitor_free(m);
+}
+
 static void test_restore_late_label(void **state) {
     (void)state;
     vg_monitor *a = new_monitor(SPEC);
@@ -1387,6 +1605,8 @@ int main(void) {
         cmocka_unit_test(test_report_numbers),
         cmocka_unit_test(test_label_escaping),
         cmocka_unit_test(test_restore_late_label),
+        cmocka_unit_test(test_recheck),
+        cmocka_unit_test(test_parse_concurrent),
         cmocka_unit_test(test_window_jobs),
         cmocka_unit_test(test_strings_and_caps),
         cmocka_unit_test(test_decode_structure),
