@@ -28,7 +28,7 @@ endif
 LIB_SRC  := $(wildcard src/base/*.c src/sketch/*.c src/profile/*.c src/io/*.c src/report/*.c \
               src/stats/*.c src/drift/*.c src/quality/*.c src/perf/*.c \
               src/fairness/*.c src/estimate/*.c src/config/*.c src/evaluate/*.c \
-              src/check/*.c src/monitor/*.c src/alert/*.c)
+              src/check/*.c src/monitor/*.c src/alert/*.c src/pii/*.c)
 # the daemon: linked into the CLI (and its unit tests), not into libvigia
 SERVE_SRC := $(wildcard src/store/*.c src/serve/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c) $(SERVE_SRC)

@@ -21,6 +21,7 @@
 #include "vigia/moments.h"
 #include "vigia/monitor.h"
 #include "vigia/perf.h"
+#include "vigia/pii.h"
 #include "vigia/profile.h"
 #include "vigia/quality.h"
 #include "vigia/reader.h"
