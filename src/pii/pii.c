@@ -408,8 +408,26 @@ static size_t next_group(const char *s, size_t len, size_t e, int *space) {
 static int blocks_before(char c) {
     return is_alnum(c) || c == '_' || c == '@' || c == '.' || c == '-' || c == '/';
 }
+/* After a number: anything that could start another number or an e-mail glued to it (a
+ * redaction token in its place would otherwise unblock that neighbour). */
 static int blocks_after(char c) {
-    return is_alnum(c) || c == '_' || c == '@';
+    return is_alnum(c) || c == '_' || c == '@' || c == '%' || c == '+' || c == '-' || c == '(';
+}
+
+/* Whether a number starting at `start` would continue a run through a separator without a
+ * space ("12)34"): a run is cut into separate numbers only at spaces, so the same text gives
+ * the same numbers whatever the scan started from (and whatever a redaction put before it). */
+static int mid_run(const char *s, size_t len, size_t start) {
+    size_t j = start;
+    while (j > 0 && start - j < 2 && is_sep(s[j - 1]))
+        j--;
+    if (j == start || j == 0 || !is_digit(s[j - 1]))
+        return 0;
+    size_t first = start;
+    while (first < len && !is_digit(s[first]))
+        first++; /* past the '+' or '(' the span took */
+    int space;
+    return next_group(s, len, j, &space) == first && !space;
 }
 
 static int find_number(const char *s, size_t len, size_t from, vg_pii_match *m) {
@@ -425,7 +443,7 @@ static int find_number(const char *s, size_t len, size_t from, vg_pii_match *m) 
             start--;
         if (start > from && s[start] == '(' && s[start - 1] == '+')
             start--;
-        if (start > 0 && blocks_before(s[start - 1])) {
+        if ((start > 0 && blocks_before(s[start - 1])) || mid_run(s, len, start)) {
             i++;
             continue;
         }
