@@ -276,8 +276,8 @@ int vg_pii_email_ok(const char *s, size_t len) {
 /* Next e-mail at or after `from`. The local part is the run of local characters left of an
  * '@' (leading dots dropped, never before `from`); the domain the run of domain characters
  * right of it, trailing dots and hyphens dropped. */
-static int find_email(const char *s, size_t len, size_t from, vg_pii_match *m) {
-    for (size_t p = from; p < len; p++) {
+static int find_email(const char *s, size_t len, size_t from, size_t limit, vg_pii_match *m) {
+    for (size_t p = from; p < limit; p++) {
         if (s[p] != '@')
             continue;
         size_t a = p;
@@ -417,11 +417,11 @@ static int blocks_after(char c) {
 /* Whether a number starting at `start` would continue a run through a separator without a
  * space ("12)34"): a run is cut into separate numbers only at spaces, so the same text gives
  * the same numbers whatever the scan started from (and whatever a redaction put before it). */
-static int mid_run(const char *s, size_t len, size_t start) {
+static int mid_run(const char *s, size_t len, size_t from, size_t start) {
     size_t j = start;
-    while (j > 0 && start - j < 2 && is_sep(s[j - 1]))
+    while (j > from && start - j < 2 && is_sep(s[j - 1]))
         j--;
-    if (j == start || j == 0 || !is_digit(s[j - 1]))
+    if (j == start || j <= from || !is_digit(s[j - 1]))
         return 0;
     size_t first = start;
     while (first < len && !is_digit(s[first]))
@@ -430,9 +430,9 @@ static int mid_run(const char *s, size_t len, size_t start) {
     return next_group(s, len, j, &space) == first && !space;
 }
 
-static int find_number(const char *s, size_t len, size_t from, vg_pii_match *m) {
+static int find_number(const char *s, size_t len, size_t from, size_t limit, vg_pii_match *m) {
     size_t i = from;
-    while (i < len) {
+    while (i < limit) {
         if (!is_digit(s[i]) || (i > 0 && is_digit(s[i - 1]))) {
             i++;
             continue;
@@ -443,7 +443,7 @@ static int find_number(const char *s, size_t len, size_t from, vg_pii_match *m) 
             start--;
         if (start > from && s[start] == '(' && s[start - 1] == '+')
             start--;
-        if ((start > 0 && blocks_before(s[start - 1])) || mid_run(s, len, start)) {
+        if ((start > from && blocks_before(s[start - 1])) || mid_run(s, len, from, start)) {
             i++;
             continue;
         }
@@ -484,10 +484,10 @@ static int find_number(const char *s, size_t len, size_t from, vg_pii_match *m) 
 }
 
 /* Next IBAN at or after `from`: two capitals and two digits at a word start. */
-static int find_iban(const char *s, size_t len, size_t from, vg_pii_match *m) {
+static int find_iban(const char *s, size_t len, size_t from, size_t limit, vg_pii_match *m) {
     char c[34];
-    for (size_t i = from; i + 4 <= len; i++) {
-        if (!iban_prefix(s + i, len - i) || (i > 0 && (is_alnum(s[i - 1]) || s[i - 1] == '_')))
+    for (size_t i = from; i < limit && i + 4 <= len; i++) {
+        if (!iban_prefix(s + i, len - i) || (i > from && (is_alnum(s[i - 1]) || s[i - 1] == '_')))
             continue;
         size_t want = iban_length(s[i], s[i + 1]);
         if (!want)
@@ -513,11 +513,17 @@ typedef struct scanner {
     const char *s;
     size_t len, pos;
     vg_pii_match next[F_N];
-    int state[F_N]; /* 0: to compute, 1: next[] holds a match, 2: no more matches */
+    int state[F_N];   /* 0: to compute, 1: next[] holds a match, 2: no more matches */
+    size_t from[F_N]; /* the start next[] was computed from */
 } scanner;
 
-static int (*const finders[F_N])(const char *, size_t, size_t,
+static int (*const finders[F_N])(const char *, size_t, size_t, size_t,
                                  vg_pii_match *) = {find_email, find_iban, find_number};
+
+/* How far past its start a finder's start can change its answer: an '@' whose local part
+ * reaches back to the start; a number's digits after a '+(' prefix or a two-byte separator;
+ * an IBAN right at the start. */
+static const size_t probe[F_N] = {EMAIL_LOCAL_MAX + 2, 1, 5};
 
 /* The next match at or after sc->pos: the earliest start wins; on a tie, the finder order
  * (e-mail, IBAN, number) decides, so an address whose local part is digits stays an
@@ -527,8 +533,26 @@ static int scanner_next(scanner *sc, vg_pii_match *m) {
     for (int f = 0; f < F_N; f++) {
         if (sc->state[f] == 1 && sc->next[f].offset < sc->pos)
             sc->state[f] = 0; /* overlapped by the match just taken: look again */
-        if (sc->state[f] == 0)
-            sc->state[f] = finders[f](sc->s, sc->len, sc->pos, &sc->next[f]) ? 1 : 2;
+        if (sc->state[f] == 0) {
+            sc->state[f] = finders[f](sc->s, sc->len, sc->pos, sc->len, &sc->next[f]) ? 1 : 2;
+        } else if (sc->from[f] < sc->pos) {
+            /* The answer was computed from an earlier start, when the bytes before pos were
+             * text, not a taken match. A finder treats its start as a boundary (as a redaction
+             * token would be), so only candidates anchored within probe[f] bytes of pos can
+             * differ: look there again. This keeps the scan linear and its answer equal to a
+             * fresh scan of the text after the match, hence of the redacted text. */
+            size_t lim = sc->pos + probe[f];
+            if (sc->state[f] == 1 && sc->next[f].offset < lim)
+                lim = sc->next[f].offset;
+            if (lim > sc->len)
+                lim = sc->len;
+            vg_pii_match m2;
+            if (finders[f](sc->s, sc->len, sc->pos, lim, &m2)) {
+                sc->next[f] = m2;
+                sc->state[f] = 1;
+            }
+        }
+        sc->from[f] = sc->pos;
         if (sc->state[f] == 1 && (best < 0 || sc->next[f].offset < sc->next[best].offset))
             best = f;
     }

@@ -238,6 +238,10 @@ static void test_redact(void **st) {
     /* redaction output grows past the input: "a@b.cc" is 6 bytes, "[EMAIL]" 7 */
     assert_int_equal(vg_pii_redact("a@b.cc", 6, out, sizeof out, &ol, &nm, &e), VG_OK);
     assert_string_equal(out, "[EMAIL]");
+    /* a match is a boundary for what follows, as its token is (found by fuzz_pii) */
+    const char *g = "joe@ez.cr+55 11 98765-4321";
+    assert_int_equal(vg_pii_redact(g, strlen(g), out, sizeof out, &ol, &nm, &e), VG_OK);
+    assert_string_equal(out, "[EMAIL][PHONE]");
     /* no PII: copied as is; an empty input gives an empty string */
     assert_int_equal(vg_pii_redact("hello 12", 8, out, sizeof out, &ol, &nm, &e), VG_OK);
     assert_string_equal(out, "hello 12");
