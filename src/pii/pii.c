@@ -391,14 +391,16 @@ static int is_sep(char c) {
 
 /* After a digit group ending at e: the start of the next group of the same run (0 if the
  * run ends), the separator being one or two different separator characters; *space says
- * whether it holds a space (the only place a run may be cut into separate numbers). */
+ * whether the run may be cut there into separate numbers: at a space, or at a character an
+ * e-mail local part cannot hold ('(', ')', '/'), so that a number ends the same way whether
+ * an address right after it is kept or redacted. */
 static size_t next_group(const char *s, size_t len, size_t e, int *space) {
     size_t k = e;
     *space = 0;
     while (k < len && k - e < 2 && is_sep(s[k])) {
         if (k > e && s[k] == s[k - 1])
             return 0;
-        if (s[k] == ' ')
+        if (s[k] == ' ' || s[k] == '(' || s[k] == ')' || s[k] == '/')
             *space = 1;
         k++;
     }
