@@ -307,7 +307,7 @@ static int find_email(const char *s, size_t len, size_t from, size_t limit, vg_p
 /* ---- phones ---- */
 
 int vg_pii_phone_ok(const char *s, size_t len) {
-    size_t i = 0, nd = 0, groups = 0, maxg = 0, cur = 0, dots = 0, others = 0;
+    size_t i = 0, nd = 0, groups = 0, maxg = 0, ming = (size_t)-1, cur = 0, dots = 0, others = 0;
     size_t g[3] = {0, 0, 0};
     int plus = 0, open = 0, closed = 0;
     char first_sep = 0;
@@ -333,6 +333,8 @@ int vg_pii_phone_ok(const char *s, size_t len) {
                 maxg = cur;
             continue;
         }
+        if (cur && cur < ming)
+            ming = cur;
         cur = 0;
         if (c == '(') {
             if (open || (nd > 0 && !plus))
@@ -354,11 +356,14 @@ int vg_pii_phone_ok(const char *s, size_t len) {
     }
     if (open != closed || !is_digit(s[len - 1]))
         return 0;
+    if (cur < ming)
+        ming = cur;
     if (plus)
         return nd >= 8 && nd <= 15 && s[s[1] == '(' ? 2 : 1] != '0';
-    /* national: 10-11 digits split in groups of at most 5 (a plain integer is no phone), dots
+    /* national: 10-11 digits split in groups of 2 to 5 (a plain integer is no phone, nor a list
+     * of small numbers "1 2 3 4 5 6 7 8 9 10"), dots
      * only as the one separator and at least twice (one dot is a decimal) */
-    if (nd < 10 || nd > 11 || groups < 2 || maxg > 5)
+    if (nd < 10 || nd > 11 || groups < 2 || maxg > 5 || ming < 2)
         return 0;
     if (dots && (others || dots < 2 || open))
         return 0;
