@@ -6,20 +6,12 @@
  * HTTP API end to end is tests/cli/serve*.sh.
  */
 #include <arpa/inet.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "testutil.h"
 
 #include "serve/internal.h"
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int parse(const char *yaml, vg_serve_config *c, vg_error *err) {
     vg_error_clear(err);
@@ -230,7 +222,7 @@ static void test_readiness(void **state) {
     vg_serve_stop(s);
     /* stopped: nothing listens any more */
     assert_int_equal(http_status(port, "GET", "/healthz"), 0);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    t_rmtree(dir);
 }
 
 /* ---- /metrics of a daemon in process ---- */
@@ -350,7 +342,7 @@ static void test_metrics_page(void **state) {
     free(names[1]);
     free(names);
     vg_serve_stop(s);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    t_rmtree(dir);
 }
 
 int main(void) {

@@ -6,7 +6,6 @@
  * acknowledged entry. Each test runs in a fresh mkdtemp directory, removed afterwards. The
  * throughput of the journal (1 KiB and 64 KiB entries, 4 writers) is printed, not asserted.
  */
-#include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -21,28 +20,6 @@
 
 /* ---- fixture ----------------------------------------------------------------------------------
  */
-
-static int setup(void **state) {
-    char *dir = strdup("/tmp/vg_store_XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    *state = dir;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int teardown(void **state) {
-    char *dir = *state;
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(dir);
-    return 0;
-}
 
 static vg_store *open_store(const char *dir) {
     vg_store *s = NULL;
@@ -992,18 +969,20 @@ static void test_journal_throughput(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_models_and_references, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_windows, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_series, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dead_letters, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_expire_and_cascade, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_journal_concurrent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_journal_prune_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_crash_kill9, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_io_failures, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_journal_throughput, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_models_and_references, t_tmpdir_setup,
+                                        t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_windows, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_series, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_dead_letters, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_expire_and_cascade, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_journal_concurrent, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_journal_prune_reopen, t_tmpdir_setup,
+                                        t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_crash_kill9, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_schema_version, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_io_failures, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_lock, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_journal_throughput, t_tmpdir_setup, t_tmpdir_teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

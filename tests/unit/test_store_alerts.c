@@ -4,34 +4,11 @@
  * retried ones and drops delivered ones from the pending set; everything survives a reopen;
  * a version 1 database (before alerting) is migrated.
  */
-#include <ftw.h>
 #include <sqlite3.h>
 
 #include "testutil.h"
 
 #include "store/store.h"
-
-static int setup(void **state) {
-    char *dir = strdup("/tmp/vg_store_alerts_XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    *state = dir;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int teardown(void **state) {
-    char *dir = *state;
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(dir);
-    return 0;
-}
 
 static vg_store *open_store(const char *dir) {
     vg_store *s = NULL;
@@ -201,9 +178,9 @@ static void test_migrate_from_v1(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_commit_and_read, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_commit_atomic, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_and_read, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_commit_atomic, t_tmpdir_setup, t_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_from_v1, t_tmpdir_setup, t_tmpdir_teardown),
     };
     return cmocka_run_group_tests_name("store_alerts", tests, NULL, NULL);
 }

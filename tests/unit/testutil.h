@@ -1,9 +1,11 @@
 /*
- * Helpers shared by the unit tests: cmocka includes, a deterministic PRNG, and temp files.
+ * Helpers shared by the unit tests: cmocka includes, a deterministic PRNG, temp files and
+ * temp directories.
  */
 #ifndef VG_TESTUTIL_H
 #define VG_TESTUTIL_H
 
+#include <ftw.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,35 @@
 #include <cmocka.h>
 
 #include "vigia/vigia.h"
+
+static inline int t_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Removes a directory tree (a test's data directory). */
+static inline void t_rmtree(const char *dir) {
+    nftw(dir, t_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* cmocka fixtures: *state is a fresh mkdtemp directory under /tmp, removed afterwards. */
+static inline int t_tmpdir_setup(void **state) {
+    char *dir = strdup("/tmp/vg_test_XXXXXX");
+    if (!dir || !mkdtemp(dir)) {
+        free(dir);
+        return -1;
+    }
+    *state = dir;
+    return 0;
+}
+
+static inline int t_tmpdir_teardown(void **state) {
+    t_rmtree(*state);
+    free(*state);
+    return 0;
+}
 
 /* splitmix64: deterministic, so failures reproduce */
 static inline uint64_t t_rand(uint64_t *s) {
