@@ -7,7 +7,7 @@ CC       ?= cc
 SANITIZE ?=
 PKGS     := jansson zlib yaml-0.1
 # the daemon (src/serve, src/store) only: libvigia itself needs neither
-DPKGS    := libmicrohttpd sqlite3 libcurl
+DPKGS    := libmicrohttpd sqlite3 libcurl libcrypto
 PYTHON   ?= /usr/bin/python3
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

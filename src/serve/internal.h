@@ -144,6 +144,28 @@ void serve_stats_free(vg_serve *s);
 /* The /metrics page (malloc'd). */
 char *serve_metrics_text(vg_serve *s, size_t *len);
 
+/* ---- who is asking (auth.c) ---- */
+enum { SERVE_SCOPE_INGEST = 1, SERVE_SCOPE_READ = 2, SERVE_SCOPE_ADMIN = 4 };
+typedef struct serve_principal {
+    char id[48];     /* the token's public id; "anonymous" with auth off; "daemon" for its own acts */
+    char name[128];  /* the token's name (config or admin API), for the audit log */
+    unsigned scopes; /* SERVE_SCOPE_* bits */
+    char model[256]; /* "": every model; otherwise the one model the token may touch */
+    char remote[64]; /* the client's address ("" for the daemon) */
+} serve_principal;
+
+/* ---- audit log (audit.c over src/store/audit.c) ----
+ * Appends one entry to the hash-chained audit log. who NULL: the daemon itself. action is a
+ * dotted name from docs/security.md ("model.register", "model.replace", "model.delete",
+ * "reference.put", "config.reload", "silence.create", "silence.delete", "alert.ack",
+ * "alert.transition", "token.create", "token.revoke", "record.erase", "auth.failure",
+ * "auth.forbidden", "daemon.start", "daemon.stop"); target names what it acted on (a model, a
+ * rule, a token id; NULL: none); detail is a JSON object (stolen; NULL: none) that must never
+ * carry raw feature values. Never fails the caller: an append that fails is logged at error
+ * level and counted on /metrics. */
+void serve_audit(vg_serve *s, const serve_principal *who, const char *action, const char *target,
+                 json_t *detail);
+
 /* ---- API handlers (api.c) ---- */
 typedef struct serve_request {
     const char *method; /* "GET", ... */
@@ -153,6 +175,7 @@ typedef struct serve_request {
     const char *body;
     size_t body_len;
     void *con; /* the MHD connection, for query arguments */
+    const serve_principal *who; /* who is asking (never NULL once auth.c has run) */
 } serve_request;
 const char *serve_query(const serve_request *q, const char *name);
 

@@ -36,6 +36,9 @@
  * values are stored as NULL (SQLite has no NaN) and read back as NaN. */
 /* alerts.c: the tables of alert states, history, outbox, silences and acknowledgements */
 extern const char vg_store_alerts_schema[];
+/* tokens.c: API tokens (salted hashes); audit.c: the hash-chained audit log */
+extern const char vg_store_tokens_schema[];
+extern const char vg_store_audit_schema[];
 
 static const char *const migrations[] = {
     /* 0 -> 1 */
@@ -93,6 +96,10 @@ static const char *const migrations[] = {
     "CREATE INDEX journal_model ON journal(model_id, seq);",
     /* 1 -> 2: alerting (src/store/alerts.c) */
     vg_store_alerts_schema,
+    /* 2 -> 3: API tokens (src/store/tokens.c) */
+    vg_store_tokens_schema,
+    /* 3 -> 4: the audit log (src/store/audit.c) */
+    vg_store_audit_schema,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
