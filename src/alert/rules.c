@@ -24,7 +24,8 @@ static const char *const window_metrics[] = {
     "dataset_drift", "missing_share",       "unseen_category_share", "out_of_range_share",
     "model_metric",  "estimated_metric",    "fairness_ratio",        "fairness_difference",
     "window_rows",   "window_labelled_rows"};
-static const char *const daemon_metrics[] = {"records_rejected_share", "label_join_rate"};
+static const char *const daemon_metrics[] = {"records_rejected_share", "label_join_rate",
+                                             "token_rate_anomaly"};
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
@@ -329,7 +330,8 @@ static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_conf
                           "drift_detected, drift_share, dataset_drift, missing_share, "
                           "unseen_category_share, out_of_range_share, model_metric, "
                           "estimated_metric, fairness_ratio, fairness_difference, window_rows, "
-                          "window_labelled_rows, records_rejected_share, label_join_rate)",
+                          "window_labelled_rows, records_rejected_share, label_join_rate, "
+                          "token_rate_anomaly)",
                           r->metric);
         } else if (!strcmp(k, "match")) {
             if (v->type != YAML_MAPPING_NODE)

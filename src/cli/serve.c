@@ -20,6 +20,7 @@
 
 static const char help[] =
     "usage: vigia serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--threads N]\n"
+    "                   [--auth tokens|off]\n"
     "\n"
     "Run the monitoring daemon: models registered over HTTP (or in the config) receive\n"
     "predictions and delayed labels as JSON or NDJSON batches; their windows are compared to\n"
@@ -35,6 +36,10 @@ static const char help[] =
     "  -d, --data-dir DIR     where the SQLite database and references live (./vigia-data)\n"
     "  -t, --threads N        HTTP worker threads (4)\n"
     "      --log-level L      error, warn, info (default) or debug\n"
+    "      --auth MODE        tokens (default: every request but /healthz and /readyz needs\n"
+    "                         Authorization: Bearer <token>; with none configured, an admin\n"
+    "                         token is created in DATA_DIR/admin-token) or off (local\n"
+    "                         development only: refused on a non-loopback address)\n"
     "  -h, --help             show this help\n"
     "\n"
     "Flags override the config file. SIGTERM or SIGINT: stop accepting, finish requests,\n"
@@ -43,10 +48,10 @@ static const char help[] =
     "\n"
     "exit status: 0 clean shutdown, 2 usage error, bad config, or the daemon could not start\n";
 
-enum { OPT_LOG_LEVEL = 500 };
+enum { OPT_LOG_LEVEL = 500, OPT_AUTH };
 
 typedef struct {
-    const char *config, *listen, *data_dir, *log_level;
+    const char *config, *listen, *data_dir, *log_level, *auth;
     unsigned long long threads;
     int has_threads;
 } flags;
@@ -76,6 +81,8 @@ static int load_config(const flags *f, vg_serve_config *c, vg_error *err) {
         c->threads = (unsigned)f->threads;
     if (f->log_level)
         c->log_level = vg_serve_log_level_parse(f->log_level);
+    if (f->auth)
+        c->auth_off = !strcmp(f->auth, "off");
     return VG_OK;
 }
 
@@ -85,6 +92,7 @@ int vg_cli_serve(int argc, char **argv) {
                                              {"data-dir", required_argument, NULL, 'd'},
                                              {"threads", required_argument, NULL, 't'},
                                              {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+                                             {"auth", required_argument, NULL, OPT_AUTH},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     flags f;
@@ -110,6 +118,11 @@ int vg_cli_serve(int argc, char **argv) {
             if (vg_serve_log_level_parse(optarg) < 0)
                 return vg_cli_error("--log-level: '%s' is not error, warn, info or debug", optarg);
             f.log_level = optarg;
+            break;
+        case OPT_AUTH:
+            if (strcmp(optarg, "off") && strcmp(optarg, "tokens"))
+                return vg_cli_error("--auth: '%s' is not tokens or off", optarg);
+            f.auth = optarg;
             break;
         case 'h': fputs(help, stdout); return VG_EXIT_OK;
         default: return vg_cli_bad_option("serve", opt, argv);

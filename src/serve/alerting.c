@@ -361,6 +361,24 @@ void serve_alerting_tick(vg_serve *s, int64_t now_ms) {
         free(names[i]);
     }
     free(names);
+    /* daemon-wide: each token's request-rate anomaly (auth.c), under the model "(daemon)" */
+    if (s->auth) {
+        vg_metric_sample *ts = NULL;
+        size_t k = serve_auth_anomaly_samples(s->auth, &ts);
+        vg_alert *t = NULL;
+        size_t n = 0;
+        vg_error err;
+        vg_error_clear(&err);
+        pthread_mutex_lock(&a->mu);
+        if (vg_alert_engine_eval(a->eng, VG_ALERT_EVAL_INTERVAL, "(daemon)", ts, k, now_ms, now_ms,
+                                 now_ms, &t, &n, &err) != VG_OK)
+            vg_serve_log(VG_LOG_ERROR, "alerting: token_rate_anomaly: %s", err.msg);
+        else if (n)
+            commit(s, t, n, NULL, 0);
+        pthread_mutex_unlock(&a->mu);
+        vg_alert_array_free(t, n);
+        free(ts);
+    }
 }
 
 void serve_alerting_drop_model(vg_serve *s, const char *model) {

@@ -206,7 +206,7 @@ void api_models(vg_serve *s, const serve_request *q, serve_reply *r) {
     char **names = serve_model_names(s, &n);
     json_t *a = json_array();
     for (size_t i = 0; names && i < n; i++) {
-        serve_reply tmp = {0, NULL, 0, NULL, NULL};
+        serve_reply tmp = {0, NULL, 0, NULL, NULL, 0, 0, 0};
         serve_model *m = lock_model(s, names[i], &tmp);
         free(tmp.body);
         if (m) {

@@ -52,6 +52,13 @@ void vg_serve_config_clear(vg_serve_config *c) {
     }
     free(c->models);
     vg_alert_config_free(c->alerts);
+    for (size_t i = 0; i < c->n_tokens; i++) {
+        free(c->tokens[i].name);
+        free(c->tokens[i].model);
+    }
+    free(c->tokens);
+    free(c->tls_cert);
+    free(c->tls_key);
     memset(c, 0, sizeof *c);
 }
 
@@ -288,6 +295,237 @@ static int get_models(ctx *x, yaml_node_t *n, vg_serve_config *c) {
     return VG_OK;
 }
 
+/* ---- auth:, tls: and limits: (docs/serve.md) ---- */
+
+static int unhex(const char *s, size_t n, unsigned char *out) {
+    for (size_t i = 0; i < n; i++) {
+        int v = 0;
+        for (int k = 0; k < 2; k++) {
+            char ch = s[2 * i + k];
+            int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+            if (d < 0)
+                return -1;
+            v = v * 16 + d;
+        }
+        out[i] = (unsigned char)v;
+    }
+    return 0;
+}
+
+int vg_serve_token_hash_parse(const char *s, vg_serve_token_conf *t, vg_error *err) {
+    /* vg1$ + 12 + $ + 32 + $ + 64 */
+    static const char *const shape =
+        "expected \"vg1$<12 hex id>$<32 hex salt>$<64 hex sha256>\" (from `vigia token new` or "
+        "`vigia token hash`)";
+    if (strncmp(s, "vg1$", 4))
+        return vg_error_set(err, VG_ERR_INVALID, "hash: not a vg1 token hash: %s", shape);
+    size_t len = strlen(s);
+    if (len != 4 + 12 + 1 + 32 + 1 + 64 || s[16] != '$' || s[49] != '$')
+        return vg_error_set(err, VG_ERR_INVALID, "hash: wrong length or separators: %s", shape);
+    unsigned char id[6];
+    if (unhex(s + 4, 6, id) || unhex(s + 17, 16, t->salt) || unhex(s + 50, 32, t->hash))
+        return vg_error_set(err, VG_ERR_INVALID, "hash: not lowercase hexadecimal: %s", shape);
+    memcpy(t->id, s + 4, 12);
+    t->id[12] = 0;
+    return VG_OK;
+}
+
+unsigned vg_serve_scope_parse(const char *name) {
+    if (!strcmp(name, "ingest"))
+        return SERVE_SCOPE_INGEST;
+    if (!strcmp(name, "read"))
+        return SERVE_SCOPE_READ;
+    if (!strcmp(name, "admin"))
+        return SERVE_SCOPE_ADMIN;
+    return 0;
+}
+
+static int get_bool(ctx *x, const yaml_node_t *n, const char *key, int *out) {
+    const char *s = vg_yaml_scalar(n);
+    if (s && (!strcmp(s, "true") || !strcmp(s, "yes")))
+        *out = 1;
+    else if (s && (!strcmp(s, "false") || !strcmp(s, "no")))
+        *out = 0;
+    else
+        return fail(x, n, "%s: expected true or false", key);
+    return VG_OK;
+}
+
+static int get_token(ctx *x, yaml_node_t *m, size_t i, vg_serve_token_conf *t) {
+    if (m->type != YAML_MAPPING_NODE)
+        return fail(x, m, "auth.tokens[%zu]: expected a mapping {name, hash, scopes, model}", i);
+    int has_hash = 0;
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(x->doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
+        const char *k = vg_yaml_scalar(kn);
+        const char *s = vg_yaml_scalar(v);
+        if (k && !strcmp(k, "scopes")) {
+            t->scopes = 0;
+            if (v->type == YAML_SEQUENCE_NODE) {
+                for (yaml_node_item_t *it = v->data.sequence.items.start;
+                     it < v->data.sequence.items.top; it++) {
+                    yaml_node_t *e = yaml_document_get_node(x->doc, *it);
+                    const char *name = vg_yaml_scalar(e);
+                    unsigned b = name ? vg_serve_scope_parse(name) : 0;
+                    if (!b)
+                        return fail(x, e ? e : v,
+                                    "auth.tokens[%zu].scopes: expected ingest, read or admin", i);
+                    t->scopes |= b;
+                }
+            } else if (s) {
+                char buf[64];
+                snprintf(buf, sizeof buf, "%s", s);
+                for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+                     tok = strtok_r(NULL, ", ", &save)) {
+                    unsigned b = vg_serve_scope_parse(tok);
+                    if (!b)
+                        return fail(x, v,
+                                    "auth.tokens[%zu].scopes: '%s' is not ingest, read or admin",
+                                    i, tok);
+                    t->scopes |= b;
+                }
+            }
+            if (!t->scopes)
+                return fail(x, v, "auth.tokens[%zu].scopes: expected a list of ingest, read, admin",
+                            i);
+            continue;
+        }
+        if (!k || !s)
+            return fail(x, v, "auth.tokens[%zu].%s: expected a single value", i, k ? k : "?");
+        if (!strcmp(k, "name") || !strcmp(k, "model")) {
+            char **dst = !strcmp(k, "name") ? &t->name : &t->model;
+            if (!*s)
+                return fail(x, v, "auth.tokens[%zu].%s: empty", i, k);
+            free(*dst);
+            if (!(*dst = strdup(s)))
+                return vg_error_set(x->err, VG_ERR_NOMEM, "out of memory");
+        } else if (!strcmp(k, "hash")) {
+            vg_error e;
+            if (vg_serve_token_hash_parse(s, t, &e) != VG_OK)
+                return fail(x, v, "auth.tokens[%zu].%s", i, e.msg);
+            has_hash = 1;
+        } else {
+            return fail(x, kn,
+                        "auth.tokens[%zu]: unknown key '%s' (expected name, hash, scopes, model)",
+                        i, k);
+        }
+    }
+    if (!t->name)
+        return fail(x, m, "auth.tokens[%zu]: name is missing", i);
+    if (!has_hash)
+        return fail(x, m, "auth.tokens[%zu]: hash is missing (vigia token new prints one)", i);
+    if (!t->scopes)
+        return fail(x, m, "auth.tokens[%zu]: scopes is missing (ingest, read, admin)", i);
+    return VG_OK;
+}
+
+static int get_auth(ctx *x, yaml_node_t *n, vg_serve_config *c) {
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(x, n, "auth: expected a mapping (mode, tokens, public_metrics)");
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(x->doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
+        const char *k = vg_yaml_scalar(kn);
+        int rc = VG_OK;
+        if (k && !strcmp(k, "mode")) {
+            const char *s = vg_yaml_scalar(v);
+            if (s && !strcmp(s, "tokens"))
+                c->auth_off = 0;
+            else if (s && !strcmp(s, "off"))
+                c->auth_off = 1;
+            else
+                return fail(x, v, "auth.mode: expected tokens or off");
+        } else if (k && !strcmp(k, "public_metrics")) {
+            rc = get_bool(x, v, "auth.public_metrics", &c->public_metrics);
+        } else if (k && !strcmp(k, "tokens")) {
+            if (v->type != YAML_SEQUENCE_NODE)
+                return fail(x, v, "auth.tokens: expected a list of {name, hash, scopes, model}");
+            size_t count = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+            vg_serve_token_conf *t = calloc(count ? count : 1, sizeof *t);
+            if (!t)
+                return vg_error_set(x->err, VG_ERR_NOMEM, "out of memory");
+            for (size_t i = 0; i < c->n_tokens; i++) {
+                free(c->tokens[i].name);
+                free(c->tokens[i].model);
+            }
+            free(c->tokens);
+            c->tokens = t;
+            c->n_tokens = 0;
+            for (size_t i = 0; i < count; i++) {
+                yaml_node_t *m = yaml_document_get_node(x->doc, v->data.sequence.items.start[i]);
+                c->n_tokens++;
+                if ((rc = get_token(x, m ? m : v, i, &t[i])) != VG_OK)
+                    return rc;
+                for (size_t j = 0; j < i; j++)
+                    if (!strcmp(t[j].id, t[i].id))
+                        return fail(x, m, "auth.tokens[%zu]: the same token id %s as tokens[%zu]",
+                                    i, t[i].id, j);
+            }
+        } else {
+            return fail(x, kn, "auth: unknown key '%s' (expected mode, tokens, public_metrics)",
+                        k ? k : "?");
+        }
+        if (rc != VG_OK)
+            return rc;
+    }
+    return VG_OK;
+}
+
+static int get_tls(ctx *x, yaml_node_t *n, vg_serve_config *c) {
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(x, n, "tls: expected a mapping {cert: PATH, key: PATH}");
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(x->doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
+        const char *k = vg_yaml_scalar(kn), *s = vg_yaml_scalar(v);
+        char **dst = k && !strcmp(k, "cert") ? &c->tls_cert : k && !strcmp(k, "key") ? &c->tls_key
+                                                                                       : NULL;
+        if (!dst)
+            return fail(x, kn, "tls: unknown key '%s' (expected cert, key)", k ? k : "?");
+        if (!s || !*s)
+            return fail(x, v, "tls.%s: expected a file name (PEM)", k);
+        free(*dst);
+        if (!(*dst = strdup(s)))
+            return vg_error_set(x->err, VG_ERR_NOMEM, "out of memory");
+    }
+    if (!c->tls_cert || !c->tls_key)
+        return fail(x, n, "tls: both cert and key are needed");
+    return VG_OK;
+}
+
+static int get_limits(ctx *x, yaml_node_t *n, vg_serve_config *c) {
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(x, n, "limits: expected a mapping (rate, burst, max_connections)");
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(x->doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
+        const char *k = vg_yaml_scalar(kn), *s = vg_yaml_scalar(v);
+        uint64_t u;
+        int rc = VG_OK;
+        if (k && !strcmp(k, "rate")) {
+            char *end;
+            errno = 0;
+            double r = s ? strtod(s, &end) : -1;
+            if (!s || !*s || *end || errno || !(r >= 0) || r > 1e9)
+                return fail(x, v, "limits.rate: expected requests per second (0: no limit)");
+            c->rate = r;
+        } else if (k && !strcmp(k, "burst")) {
+            if ((rc = get_uint(x, v, "limits.burst", 1, 1000000000, &u)) == VG_OK)
+                c->burst = (unsigned)u;
+        } else if (k && !strcmp(k, "max_connections")) {
+            if ((rc = get_uint(x, v, "limits.max_connections", 0, 1000000, &u)) == VG_OK)
+                c->max_connections = (unsigned)u;
+        } else {
+            return fail(x, kn, "limits: unknown key '%s' (expected rate, burst, max_connections)",
+                        k ? k : "?");
+        }
+        if (rc != VG_OK)
+            return rc;
+    }
+    return VG_OK;
+}
+
 static int walk(ctx *x, vg_serve_config *c) {
     yaml_node_t *root = yaml_document_get_root_node(x->doc);
     if (!root)
@@ -303,6 +541,14 @@ static int walk(ctx *x, vg_serve_config *c) {
             return fail(x, kn, "expected a setting name");
         if (!strcmp(k, "alerts")) {
             x->has_alerts = 1; /* read by vg_alert_config_load after the walk (load below) */
+            continue;
+        }
+        if (!strcmp(k, "auth") || !strcmp(k, "tls") || !strcmp(k, "limits")) {
+            int rc = !strcmp(k, "auth") ? get_auth(x, v, c)
+                     : !strcmp(k, "tls") ? get_tls(x, v, c)
+                                         : get_limits(x, v, c);
+            if (rc != VG_OK)
+                return rc;
             continue;
         }
         if (!strcmp(k, "models")) {
@@ -360,7 +606,7 @@ static int walk(ctx *x, vg_serve_config *c) {
             return fail(x, kn,
                         "unknown setting '%s' (expected listen, data_dir, threads, "
                         "max_body_bytes, max_records_per_batch, batch_mode, retention, tick, "
-                        "log_level, models or alerts)",
+                        "log_level, models, alerts, auth, tls or limits)",
                         k);
         }
         if (rc != VG_OK)

@@ -789,6 +789,7 @@ static void *tick_main(void *arg) {
         pthread_mutex_unlock(&s->tick_mu);
         int64_t now = serve_now_ms();
         tick_models(s, now);
+        serve_auth_tick(s->auth, now);
         serve_alerting_tick(s, now);
         /* retention: a hundredth of the retention apart, at most a minute (a delete over the
          * windows table; a short retention, as in tests, is then enforced within ticks) */
@@ -831,7 +832,10 @@ int vg_serve_start(vg_serve_config *cfg, vg_serve **out, vg_error *err) {
     clock_gettime(CLOCK_REALTIME, &ts);
     s->start_time = (double)ts.tv_sec + ts.tv_nsec / 1e9;
     vg_serve_log_set_level(s->cfg.log_level);
+    atomic_init(&s->connections, 0);
     int rc = vg_store_open(s->cfg.data_dir, &s->store, err);
+    if (rc == VG_OK)
+        rc = serve_auth_start(s, err);
     if (rc == VG_OK)
         rc = serve_alerting_start(s, err);
     if (rc == VG_OK)
@@ -840,8 +844,8 @@ int vg_serve_start(vg_serve_config *cfg, vg_serve **out, vg_error *err) {
         vg_serve_stop(s);
         return rc;
     }
-    vg_serve_log(VG_LOG_INFO, "vigia %s listening on %s:%u, data in %s", vg_version(), s->cfg.host,
-                 s->port, s->cfg.data_dir);
+    vg_serve_log(VG_LOG_INFO, "vigia %s listening on %s:%u%s, data in %s", vg_version(),
+                 s->cfg.host, s->port, s->cfg.tls_cert ? " (TLS)" : "", s->cfg.data_dir);
     *out = s;
     return VG_OK;
 }
@@ -900,7 +904,32 @@ void vg_serve_reload(vg_serve *s, vg_serve_config *cfg) {
     if (o->threads != cfg->threads)
         vg_serve_log(VG_LOG_WARN, "reload: threads %u -> %u needs a restart", o->threads,
                      cfg->threads);
+    if (o->auth_off != cfg->auth_off)
+        vg_serve_log(VG_LOG_WARN, "reload: auth.mode %s -> %s needs a restart",
+                     o->auth_off ? "off" : "tokens", cfg->auth_off ? "off" : "tokens");
+    if ((o->tls_cert == NULL) != (cfg->tls_cert == NULL) ||
+        (o->tls_cert && (strcmp(o->tls_cert, cfg->tls_cert) || strcmp(o->tls_key, cfg->tls_key))))
+        vg_serve_log(VG_LOG_WARN, "reload: tls (cert, key) changed: needs a restart");
+    {
+        vg_error e;
+        vg_error_clear(&e);
+        if (serve_auth_set_config(s->auth, cfg->tokens, cfg->n_tokens, &e) != VG_OK)
+            vg_serve_log(VG_LOG_ERROR, "reload: auth.tokens: %s", e.msg);
+        else
+            vg_serve_log(VG_LOG_INFO, "reload: auth.tokens: %zu from the config", cfg->n_tokens);
+    }
     pthread_mutex_lock(&s->cfg_mu);
+    if (o->rate != cfg->rate || o->burst != cfg->burst ||
+        o->max_connections != cfg->max_connections || o->public_metrics != cfg->public_metrics)
+        vg_serve_log(VG_LOG_INFO,
+                     "reload: limits rate %g -> %g, burst %u -> %u, max_connections %u -> %u, "
+                     "auth.public_metrics %d -> %d",
+                     o->rate, cfg->rate, o->burst, cfg->burst, o->max_connections,
+                     cfg->max_connections, o->public_metrics, cfg->public_metrics);
+    o->rate = cfg->rate;
+    o->burst = cfg->burst;
+    o->max_connections = cfg->max_connections;
+    o->public_metrics = cfg->public_metrics;
     if (o->max_body_bytes != cfg->max_body_bytes)
         vg_serve_log(VG_LOG_INFO, "reload: max_body_bytes %llu -> %llu",
                      (unsigned long long)o->max_body_bytes,
@@ -977,6 +1006,8 @@ void vg_serve_stop(vg_serve *s) {
     serve_alerting_stop(s);
     vg_store_close(s->store); /* drains the journal writer */
     serve_stats_free(s);
+    serve_auth_free(s->auth);
+    serve_limits_free(s->limits);
     vg_serve_config_clear(&s->cfg);
     pthread_cond_destroy(&s->tick_cv);
     pthread_mutex_destroy(&s->cfg_mu);

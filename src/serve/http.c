@@ -16,6 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +47,8 @@ typedef enum {
     R_ALERT_ACK,
     R_SILENCES,
     R_SILENCE,
+    R_TOKENS, /* auth.c */
+    R_TOKEN,
     R_HEALTHZ,
     R_READYZ,
     R_METRICS,
@@ -71,6 +79,8 @@ static const struct {
     [R_ALERT_ACK] = {"/v1/alerts/{id}/ack", "POST", "POST", 1},
     [R_SILENCES] = {"/v1/silences", "GET POST", "GET, HEAD, POST", 1},
     [R_SILENCE] = {"/v1/silences/{id}", "GET DELETE", "GET, HEAD, DELETE", 0},
+    [R_TOKENS] = {"/v1/tokens", "GET POST", "GET, HEAD, POST", 1},
+    [R_TOKEN] = {"/v1/tokens/{id}", "GET DELETE", "GET, HEAD, DELETE", 0},
     [R_HEALTHZ] = {"/healthz", "GET", "GET, HEAD", 0},
     [R_READYZ] = {"/readyz", "GET", "GET, HEAD", 0},
     [R_METRICS] = {"/metrics", "GET", "GET, HEAD", 0},
@@ -90,6 +100,7 @@ typedef struct request {
     uint64_t limit;
     int too_large, answered;
     char method[8];
+    serve_principal who; /* decided on the request's first call (auth.c) */
 } request;
 
 /* The route of a path, with its {model} and {key}. */
@@ -129,6 +140,14 @@ static route_id match(const char *url, request *r) {
             if (n == 4 && !strcmp(segs[3], "ack")) {
                 memcpy(r->key, segs[2], SEG_MAX);
                 return R_ALERT_ACK;
+            }
+        }
+        if (!strcmp(segs[1], "tokens")) {
+            if (n == 2)
+                return R_TOKENS;
+            if (n == 3) {
+                memcpy(r->key, segs[2], SEG_MAX);
+                return R_TOKEN;
             }
         }
         if (!strcmp(segs[1], "silences")) {
@@ -205,6 +224,15 @@ static enum MHD_Result send_reply(struct MHD_Connection *con, request *rq, serve
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->type);
     if (r->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->www_auth)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"vigia\"");
+    if (r->retry_after) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", r->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
+    if (r->close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     rq->status = r->status;
     rq->answered = 1;
     enum MHD_Result ret = MHD_queue_response(con, r->status, resp);
@@ -219,10 +247,142 @@ static void text_reply(serve_reply *r, unsigned status, const char *text) {
     r->type = "text/plain; charset=utf-8";
 }
 
-/* Until auth.c decides who is asking, everyone may do everything. */
+/* With auth off, everyone may do everything. */
 static const serve_principal anonymous = {"anonymous", "anonymous",
                                           SERVE_SCOPE_INGEST | SERVE_SCOPE_READ | SERVE_SCOPE_ADMIN,
                                           "", ""};
+
+/* The client's address as text ("" when unknown). */
+static void remote_of(struct MHD_Connection *con, char *out, size_t cap) {
+    out[0] = 0;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)cap);
+}
+
+/* The Bearer credential of the Authorization header (NULL: none; "" when the header is there
+ * but is not a Bearer one). */
+static const char *bearer(struct MHD_Connection *con) {
+    const char *h =
+        MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h)
+        return NULL;
+    if (strncasecmp(h, "Bearer ", 7))
+        return "";
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return h;
+}
+
+/* Who is asking, whether they may, and whether they are over their rate or the connection
+ * limit: decided once, on a request's first call, so that a refusal is answered before a body
+ * is read. Returns 1 with r filled when the request is refused. */
+static int admit(vg_serve *s, struct MHD_Connection *con, request *rq, serve_reply *r) {
+    pthread_mutex_lock(&s->cfg_mu);
+    int auth_off = s->cfg.auth_off, public_metrics = s->cfg.public_metrics;
+    double rate = s->cfg.rate;
+    unsigned burst = s->cfg.burst;
+    pthread_mutex_unlock(&s->cfg_mu);
+    const char *pattern = routes[rq->route].pattern;
+    char remote[64];
+    remote_of(con, remote, sizeof remote);
+
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci && ci->socket_context) {
+        /* over max_connections: told so (and closed) rather than dropped without a word */
+        serve_limits_count(s->limits, SERVE_LIMIT_CONNECTIONS);
+        serve_reply_error(r, 429, "too_many_connections",
+                          "too many concurrent connections (limits.max_connections); retry");
+        r->retry_after = 1;
+        r->close = 1;
+        return 1;
+    }
+
+    unsigned need = rq->route == R_OTHER ? 0 : serve_auth_need(rq->method, pattern, public_metrics);
+    serve_auth_reason why = SERVE_AUTH_OK;
+    char tid[13] = "";
+    if (auth_off) {
+        rq->who = anonymous;
+    } else {
+        memset(&rq->who, 0, sizeof rq->who);
+        snprintf(rq->who.id, sizeof rq->who.id, "anonymous");
+        snprintf(rq->who.name, sizeof rq->who.name, "anonymous");
+        const char *tok = bearer(con);
+        if (tok || need) {
+            why = serve_auth_verify(s->auth, tok, serve_now_ms(), &rq->who);
+            if (why != SERVE_AUTH_OK && !need)
+                why = SERVE_AUTH_OK; /* a bad token on an open route: answered as anonymous */
+            if (why == SERVE_AUTH_OK)
+                why = serve_auth_allows(&rq->who, need,
+                                        rq->model[0] && rq->route != R_MODELS ? rq->model : NULL);
+        }
+        if (tok && !serve_token_shape(tok, tid))
+            tid[0] = 0;
+    }
+    snprintf(rq->who.remote, sizeof rq->who.remote, "%s", remote);
+    int authenticated = strcmp(rq->who.id, "anonymous") != 0;
+    serve_auth_count_request(s->auth, authenticated ? rq->who.id : NULL);
+
+    /* the rate: per token, or per address without one (failed attempts included) */
+    if (rate > 0 && rq->route != R_HEALTHZ && rq->route != R_READYZ) {
+        char key[80];
+        snprintf(key, sizeof key, "%s%s", authenticated ? "t:" : "a:",
+                 authenticated ? rq->who.id : remote);
+        unsigned wait = serve_limits_take(s->limits, key, rate, burst, serve_now_ms());
+        if (wait) {
+            serve_reply_error(r, 429, "rate_limited",
+                              "over %g requests/s (burst %u) for %s %s; retry after %u s", rate,
+                              burst ? burst : (unsigned)(rate < 1 ? 1 : rate + 0.999999),
+                              authenticated ? "token" : "address",
+                              authenticated ? rq->who.id : remote, wait);
+            r->retry_after = wait;
+            return 1;
+        }
+    }
+    if (why == SERVE_AUTH_OK)
+        return 0;
+
+    serve_auth_count_failure(s->auth, why);
+    json_t *detail = json_pack("{s:s,s:s,s:s}", "remote", remote, "method", rq->method, "reason",
+                               serve_auth_reason_name(why));
+    if (detail && (tid[0] || authenticated))
+        json_object_set_new(detail, "token", json_string(authenticated ? rq->who.id : tid));
+    if (why == SERVE_AUTH_SCOPE || why == SERVE_AUTH_MODEL) {
+        serve_audit(s, &rq->who, "auth.forbidden", pattern, detail);
+        if (why == SERVE_AUTH_SCOPE)
+            serve_reply_error(r, 403, "forbidden", "%s %s needs a token with the %s scope", rq->method,
+                              pattern,
+                              need == SERVE_SCOPE_INGEST ? "ingest"
+                              : need == SERVE_SCOPE_READ ? "read"
+                                                         : "admin");
+        else
+            serve_reply_error(r, 403, "forbidden",
+                              "this token is limited to model %s: %s %s is outside it",
+                              rq->who.model, rq->method, pattern);
+        return 1;
+    }
+    serve_audit(s, NULL, "auth.failure", pattern, detail);
+    static const char *const msgs[] = {
+        [SERVE_AUTH_MISSING] = "an API token is needed: send Authorization: Bearer <token>",
+        [SERVE_AUTH_MALFORMED] = "the Authorization header does not carry a vigia token (Bearer "
+                                 "vg_<id>_<secret>)",
+        [SERVE_AUTH_UNKNOWN] = "the token is not valid",
+        [SERVE_AUTH_REVOKED] = "the token was revoked",
+        [SERVE_AUTH_EXPIRED] = "the token has expired"};
+    serve_reply_error(r, 401, "unauthorized", "%s", msgs[why]);
+    r->www_auth = 1;
+    return 1;
+}
 
 static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method, request *rq,
                      serve_reply *r) {
@@ -267,6 +427,7 @@ static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method
         return;
     }
     if (rq->too_large) {
+        serve_limits_count(s->limits, SERVE_LIMIT_BODY);
         serve_reply_error(r, 413, "too_large", "request body over max_body_bytes (%llu bytes)",
                           (unsigned long long)rq->limit);
         return;
@@ -279,7 +440,7 @@ static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method
         rq->body ? rq->body : "",
         rq->len,
         con,
-        &anonymous};
+        &rq->who};
     switch (id) {
     case R_MODELS: api_models(s, &q, r); break;
     case R_MODEL: api_model(s, &q, r); break;
@@ -299,6 +460,8 @@ static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method
     case R_ALERT_ACK: api_alert_ack(s, &q, r); break;
     case R_SILENCES: api_silences(s, &q, r); break;
     case R_SILENCE: api_silence(s, &q, r); break;
+    case R_TOKENS: api_tokens(s, &q, r); break;
+    case R_TOKEN: api_token(s, &q, r); break;
     default: serve_reply_error(r, 404, "not_found", "no such endpoint"); break;
     }
 }
@@ -309,7 +472,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     vg_serve *s = cls;
     request *rq = *con_cls;
     (void)version;
-    serve_reply r = {0, NULL, 0, NULL, NULL};
+    serve_reply r = {0, NULL, 0, NULL, NULL, 0, 0, 0};
     if (!rq) {
         rq = calloc(1, sizeof *rq);
         if (!rq)
@@ -320,11 +483,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         snprintf(rq->method, sizeof rq->method, "%s", method);
         rq->limit = serve_get_live(s).max_body_bytes;
         *con_cls = rq;
+        if (admit(s, con, rq, &r))
+            return send_reply(con, rq, &r);
         const char *cl =
             MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
         if (cl && declared > rq->limit) {
             /* answered before the body is read; libmicrohttpd then closes the connection */
+            serve_limits_count(s->limits, SERVE_LIMIT_BODY);
             serve_reply_error(&r, 413, "too_large",
                               "request body of %s bytes over max_body_bytes (%llu bytes)", cl,
                               (unsigned long long)rq->limit);
@@ -369,6 +535,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     if (rq->answered)
         return MHD_YES;
     dispatch(s, con, method, rq, &r);
+    if (r.status == 413 && !rq->too_large)
+        serve_limits_count(s->limits, SERVE_LIMIT_RECORDS); /* too_many_records (api.c) */
     return send_reply(con, rq, &r);
 }
 
@@ -431,6 +599,87 @@ static size_t unescape(void *cls, struct MHD_Connection *con, char *str) {
     return w;
 }
 
+/* Counts connections; one beyond max_connections is marked (its socket context) so that its
+ * requests get a 429 and it is closed. */
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+    vg_serve *s = cls;
+    (void)con;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        int n = atomic_fetch_add(&s->connections, 1) + 1;
+        pthread_mutex_lock(&s->cfg_mu);
+        unsigned max = s->cfg.max_connections;
+        pthread_mutex_unlock(&s->cfg_mu);
+        *socket_context = max && (unsigned)n > max ? (void *)s : NULL;
+    } else {
+        atomic_fetch_sub(&s->connections, 1);
+    }
+}
+
+/* A PEM file read whole, checked with OpenSSL so that a bad file is refused with its name
+ * (libmicrohttpd's own failure would not say which). key: 1 for the private key. */
+static char *read_pem(const char *path, int key, vg_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        vg_error_set(err, VG_ERR_IO, "tls.%s: cannot read %s: %s", key ? "key" : "cert", path,
+                     strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 8192;
+            char *b = cap <= (1u << 24) ? realloc(buf, cap) : NULL;
+            if (!b) {
+                free(buf);
+                fclose(f);
+                vg_error_set(err, VG_ERR_LIMIT, "tls: %s is too large for a PEM file", path);
+                return NULL;
+            }
+            buf = b;
+        }
+        size_t k = fread(buf + len, 1, 4096, f);
+        len += k;
+        if (k < 4096)
+            break;
+    }
+    fclose(f);
+    buf[len] = 0;
+    BIO *bio = BIO_new_mem_buf(buf, (int)len);
+    int ok = 0;
+    if (bio && key) {
+        EVP_PKEY *pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+        ok = pk != NULL;
+        EVP_PKEY_free(pk);
+    } else if (bio) {
+        X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        ok = x != NULL;
+        X509_free(x);
+    }
+    BIO_free(bio);
+    if (!ok) {
+        free(buf);
+        vg_error_set(err, VG_ERR_PARSE, "tls.%s: %s is not a PEM %s", key ? "key" : "cert", path,
+                     key ? "private key (unencrypted)" : "certificate");
+        return NULL;
+    }
+    return buf;
+}
+
+static int is_loopback(const struct sockaddr *sa) {
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) ==
+               127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(a))
+            return 1;
+        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+    }
+    return 0;
+}
+
 int serve_http_start(vg_serve *s, vg_error *err) {
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof hints);
@@ -441,20 +690,54 @@ int serve_http_start(vg_serve *s, vg_error *err) {
     int g = getaddrinfo(s->cfg.host, port, &hints, &ai);
     if (g != 0)
         return vg_error_set(err, VG_ERR_INVALID, "listen: %s: %s", s->cfg.host, gai_strerror(g));
+    if (s->cfg.auth_off && !is_loopback(ai->ai_addr)) {
+        freeaddrinfo(ai);
+        return vg_error_set(err, VG_ERR_INVALID,
+                            "refusing to listen on %s with authentication off: anyone who can "
+                            "reach it could change or delete models. Listen on 127.0.0.1 or ::1, "
+                            "or use tokens (auth.mode: tokens, docs/serve.md)",
+                            s->cfg.host);
+    }
+    if (!s->limits && !(s->limits = serve_limits_new(4096))) {
+        freeaddrinfo(ai);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    char *cert = NULL, *key = NULL;
+    if (s->cfg.tls_cert) {
+        if (!(cert = read_pem(s->cfg.tls_cert, 0, err)) ||
+            !(key = read_pem(s->cfg.tls_key, 1, err))) {
+            free(cert);
+            freeaddrinfo(ai);
+            return err->code;
+        }
+    }
     /* ITC: MHD_quiesce_daemon (stop accepting at shutdown) needs it with internal threads */
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (cert)
+        flags |= MHD_USE_TLS;
+    /* the TLS options last: with no certificate they are left out (MHD_OPTION_END first) */
     s->mhd = MHD_start_daemon(
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
         s->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
-        unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+        unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+        cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+        MHD_OPTION_END);
     freeaddrinfo(ai);
+    /* libmicrohttpd copies neither: they must live until MHD_start_daemon returned, and GnuTLS
+     * has parsed them by then */
+    if (key)
+        OPENSSL_cleanse(key, strlen(key));
+    free(cert);
+    free(key);
     if (!s->mhd)
         return vg_error_set(err, VG_ERR_IO,
-                            "cannot listen on %s:%u (address in use, or not permitted)",
+                            "cannot listen on %s:%u (address in use, not permitted, or the TLS "
+                            "certificate and key do not go together)",
                             s->cfg.host, s->cfg.port);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : s->cfg.port;

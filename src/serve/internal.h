@@ -82,6 +82,9 @@ struct vg_serve {
     serve_route_stats *routes;
     size_t n_routes;
     struct serve_alerting *alerting; /* alerting.c: rules, states, the notification sender */
+    struct serve_auth *auth;         /* auth.c: the tokens (config and store), counters */
+    struct serve_limits *limits;     /* limits.c: rate buckets, limited counters */
+    atomic_int connections;          /* open HTTP connections (max_connections) */
 };
 
 /* A handler's answer. body is malloc'd (or NULL for none). */
@@ -91,6 +94,9 @@ typedef struct serve_reply {
     size_t len;
     const char *type;  /* static Content-Type */
     const char *allow; /* Allow header of a 405 */
+    int www_auth;         /* a 401: WWW-Authenticate: Bearer realm="vigia" */
+    unsigned retry_after; /* a 429: Retry-After in seconds (0: none) */
+    int close;            /* Connection: close */
 } serve_reply;
 
 /* Serializes j (stolen) as the body with Content-Type application/json. */
@@ -154,6 +160,121 @@ typedef struct serve_principal {
     char remote[64]; /* the client's address ("" for the daemon) */
 } serve_principal;
 
+/* ---- tokens and authentication (auth.c, docs/api.md "Authentication") ----
+ * A token is "vg_<id>_<secret>": id 12 lowercase hex digits (public: logs, metrics, audit),
+ * secret 43 base64url characters of 32 random bytes. Only salt (16 random bytes) and
+ * SHA-256(salt || whole token) are kept. */
+#define SERVE_TOKEN_LEN 59 /* "vg_" 12 "_" 43 */
+/* A new random token and its id (OpenSSL RAND_bytes). */
+int serve_token_generate(char token[SERVE_TOKEN_LEN + 1], char id[13], vg_error *err);
+/* 1 when token has the shape above (then id is filled), else 0. */
+int serve_token_shape(const char *token, char id[13]);
+/* SHA-256(salt || token). */
+int serve_token_digest(const char *token, const unsigned char salt[16], unsigned char out[32]);
+/* A fresh salt and the config hash string "vg1$<id>$<salt hex>$<sha256 hex>" of token (which
+ * must have the shape); out holds at least 128 bytes. */
+int serve_token_hash_string(const char *token, char *out, size_t cap, vg_error *err);
+/* 1 when SHA-256(salt || token) equals hash (CRYPTO_memcmp: constant time), else 0. */
+int serve_token_matches(const char *token, const unsigned char salt[16],
+                        const unsigned char hash[32]);
+
+/* The table of known tokens (thread-safe). */
+typedef struct serve_auth serve_auth;
+typedef struct serve_token_def {
+    char id[13];
+    const char *name;
+    unsigned scopes;
+    const char *model; /* NULL: every model */
+    unsigned char salt[16], hash[32];
+    int64_t created_ms, expires_ms, revoked_ms; /* 0: never / not */
+    const char *created_by;
+    int from_config;
+} serve_token_def;
+serve_auth *serve_auth_new(void);
+void serve_auth_free(serve_auth *a);
+/* Adds (copies) a token; VG_ERR_MISMATCH when its id is known. */
+int serve_auth_add(serve_auth *a, const serve_token_def *t, vg_error *err);
+/* Replaces the tokens that came from the config by these (reload). */
+int serve_auth_set_config(serve_auth *a, const vg_serve_token_conf *t, size_t n, vg_error *err);
+/* Revokes a token made through the API: VG_ERR_INVALID unknown id, VG_ERR_MISMATCH a config
+ * token (edit the config); revoking a revoked token is VG_OK (its first time is kept). */
+int serve_auth_revoke(serve_auth *a, const char *id, int64_t now_ms, vg_error *err);
+size_t serve_auth_count(serve_auth *a);
+/* Why a request was refused (SERVE_AUTH_OK: it was not); names are the reason labels. */
+typedef enum {
+    SERVE_AUTH_OK = 0,
+    SERVE_AUTH_MISSING,
+    SERVE_AUTH_MALFORMED,
+    SERVE_AUTH_UNKNOWN,
+    SERVE_AUTH_REVOKED,
+    SERVE_AUTH_EXPIRED,
+    SERVE_AUTH_SCOPE,
+    SERVE_AUTH_MODEL,
+    SERVE_AUTH_N_REASONS
+} serve_auth_reason;
+const char *serve_auth_reason_name(serve_auth_reason r);
+/* Checks token (the Bearer credential; NULL: none) at now_ms; on success fills who (id, name,
+ * scopes, model; remote left alone). Always one digest and one constant-time compare. */
+serve_auth_reason serve_auth_verify(serve_auth *a, const char *token, int64_t now_ms,
+                                    serve_principal *who);
+/* Whether who may do what needs `need` (SERVE_SCOPE_* bit; 0: open) on model (NULL: a route
+ * that is not under /v1/models/{model}). admin implies read and ingest. */
+serve_auth_reason serve_auth_allows(const serve_principal *who, unsigned need, const char *model);
+/* Counts one request of token id ("anonymous" for none). */
+void serve_auth_count_request(serve_auth *a, const char *id);
+void serve_auth_count_failure(serve_auth *a, serve_auth_reason r);
+/* The request-rate EWMAs of every token advanced to now_ms (the tick). */
+void serve_auth_tick(serve_auth *a, int64_t now_ms);
+/* Per-token anomaly samples ("token_rate_anomaly", labels token="<id>"): malloc'd array. */
+size_t serve_auth_anomaly_samples(serve_auth *a, vg_metric_sample **out);
+/* The auth families of /metrics (malloc'd; NULL on no memory). */
+char *serve_auth_metrics(serve_auth *a);
+
+/* A rate EWMA pair: short-term (tau 60 s) and long-term (tau 1 h) requests/s. */
+#define SERVE_RATE_SHORT_S 60.0
+#define SERVE_RATE_LONG_S 3600.0
+#define SERVE_RATE_FLOOR 1.0 /* requests/s: the baseline never counts as less */
+typedef struct serve_rate_ewma {
+    double short_rate, long_rate;
+    uint64_t last_count;
+    int64_t last_ms; /* 0: not started */
+} serve_rate_ewma;
+/* count: the token's request counter (cumulative) at now_ms. */
+void serve_rate_update(serve_rate_ewma *e, uint64_t count, int64_t now_ms);
+/* short / max(long, SERVE_RATE_FLOOR). */
+double serve_rate_anomaly(const serve_rate_ewma *e);
+
+/* The daemon's side: config and store tokens loaded, the bootstrap admin token made when there
+ * is none (mode tokens). Called by vg_serve_start once the store is open. */
+int serve_auth_start(vg_serve *s, vg_error *err);
+/* The scope a request needs: 0 open (/healthz, /readyz; /metrics with public_metrics), else a
+ * SERVE_SCOPE_* bit, from its method and the route's pattern. */
+unsigned serve_auth_need(const char *method, const char *pattern, int public_metrics);
+
+/* ---- limits (limits.c) ---- */
+typedef struct serve_bucket {
+    double tokens;
+    int64_t last_ms;
+    int started; /* 0: new (full) */
+} serve_bucket;
+/* Takes one request from the bucket at now_ms: 0 when allowed, else the whole seconds (>= 1)
+ * until one is available (Retry-After). */
+unsigned serve_bucket_take(serve_bucket *b, double rate, unsigned burst, int64_t now_ms);
+typedef struct serve_limits serve_limits;
+enum { SERVE_LIMIT_BODY, SERVE_LIMIT_RECORDS, SERVE_LIMIT_RATE, SERVE_LIMIT_CONNECTIONS,
+       SERVE_LIMIT_N };
+/* A table of at most capacity buckets, the least recently used evicted. */
+serve_limits *serve_limits_new(size_t capacity);
+void serve_limits_free(serve_limits *l);
+/* serve_bucket_take on key's bucket (made full when new). */
+unsigned serve_limits_take(serve_limits *l, const char *key, double rate, unsigned burst,
+                           int64_t now_ms);
+size_t serve_limits_size(serve_limits *l);
+int serve_limits_has(serve_limits *l, const char *key);
+void serve_limits_count(serve_limits *l, int reason);
+/* The limits families of /metrics (malloc'd; NULL on no memory). */
+char *serve_limits_metrics(serve_limits *l);
+
 /* ---- audit log (audit.c over src/store/audit.c) ----
  * Appends one entry to the hash-chained audit log. who NULL: the daemon itself. action is a
  * dotted name from docs/security.md ("model.register", "model.replace", "model.delete",
@@ -190,6 +311,8 @@ void api_window(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_window_profile(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_series(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_rejected(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_tokens(vg_serve *s, const serve_request *q, serve_reply *r); /* auth.c */
+void api_token(vg_serve *s, const serve_request *q, serve_reply *r);
 
 /* ---- alerting (alerting.c: evaluation, persistence, API; notify.c: delivery) ----
  * Its lock (inside struct serve_alerting) is a leaf but for the store: it may be taken with a

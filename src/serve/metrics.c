@@ -363,6 +363,18 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
     family(&b, "journal_commit_seconds_total", "counter", "Time spent committing the journal");
     put(&b, "vigia_journal_commit_seconds_total %.9g\n", js.journal_commit_seconds);
 
+    /* authentication and limits (auth.c, limits.c) */
+    family(&b, "tls_enabled", "gauge", "1 when the listener speaks HTTPS (tls: in the config)");
+    put(&b, "vigia_tls_enabled %d\n", s->cfg.tls_cert ? 1 : 0);
+    char *auth = s->auth ? serve_auth_metrics(s->auth) : strdup("");
+    char *lim = s->limits ? serve_limits_metrics(s->limits) : strdup("");
+    if (auth && lim)
+        put(&b, "%s%s", auth, lim);
+    else
+        b.failed = 1;
+    free(auth);
+    free(lim);
+
     /* alerting (alerting.c) */
     char *alerts = serve_alerting_metrics(s);
     if (alerts)

@@ -31,6 +31,16 @@ typedef struct vg_serve_model_conf {
     char *name;      /* the spec's "name" (for messages) */
 } vg_serve_model_conf;
 
+/* A token of the config's auth: section, its hash string ("vg1$<id>$<salt hex>$<sha256 hex>")
+ * already decoded (vg_serve_token_hash_parse). */
+typedef struct vg_serve_token_conf {
+    char *name;
+    char id[13];
+    unsigned char salt[16], hash[32];
+    unsigned scopes; /* SERVE_SCOPE_* bits (internal.h): 1 ingest, 2 read, 4 admin */
+    char *model;     /* NULL: every model */
+} vg_serve_token_conf;
+
 typedef struct vg_serve_config {
     char *host;              /* "127.0.0.1" */
     unsigned port;           /* 8080 */
@@ -45,6 +55,17 @@ typedef struct vg_serve_config {
     size_t n_models;
     vg_serve_model_conf *models;
     struct vg_alert_config *alerts; /* the alerts: section (vigia/alert.h), NULL when none */
+    /* auth: (auth.c, docs/serve.md) */
+    int auth_off;       /* mode: off (development only; loopback addresses only) */
+    int public_metrics; /* /metrics without a token */
+    size_t n_tokens;
+    vg_serve_token_conf *tokens;
+    /* tls: PEM files read at start (restart to change) */
+    char *tls_cert, *tls_key;
+    /* limits: (limits.c) */
+    double rate;              /* requests/s per token or client address; 0: no limit */
+    unsigned burst;           /* bucket size; 0: max(1, ceil(rate)) */
+    unsigned max_connections; /* concurrent connections; 0: no limit */
 } vg_serve_config;
 
 /* The defaults (no file). */
@@ -58,6 +79,10 @@ int vg_serve_config_parse(const char *data, size_t len, const char *name, vg_ser
 void vg_serve_config_clear(vg_serve_config *c);
 /* "HOST:PORT", ":PORT" or "PORT" into c (the flag --listen and the key listen). */
 int vg_serve_parse_listen(const char *s, vg_serve_config *c, vg_error *err);
+/* Decodes "vg1$<12 hex id>$<32 hex salt>$<64 hex sha256>" into t's id, salt and hash. */
+int vg_serve_token_hash_parse(const char *s, vg_serve_token_conf *t, vg_error *err);
+/* Scope names ("ingest,read" or a list's items) into SERVE_SCOPE_* bits; 0 for an unknown name. */
+unsigned vg_serve_scope_parse(const char *name);
 /* Sizes: "64MiB", "10MB", "512k", "1048576" into bytes. */
 int vg_serve_parse_size(const char *s, uint64_t *out);
 const char *vg_serve_log_level_name(int level);

@@ -144,6 +144,25 @@ typedef struct vg_store_stats {
 } vg_store_stats;
 void vg_store_get_stats(vg_store *s, vg_store_stats *st);
 
+/* ---- API tokens (tokens.c): salted hashes only, never a secret ---- */
+typedef struct vg_store_token {
+    char id[13];
+    char *name;
+    unsigned char salt[16], hash[32];
+    unsigned scopes;
+    char *model; /* NULL: every model */
+    int64_t created_ms;
+    char *created_by; /* the creating token's id (NULL: the daemon) */
+    int64_t expires_ms, revoked_ms; /* 0: never / not revoked */
+} vg_store_token;
+/* Inserts a token; VG_ERR_MISMATCH when its id exists. */
+int vg_store_put_token(vg_store *s, const vg_store_token *t, vg_error *err);
+/* Every token (revoked ones too), by creation; free with vg_store_tokens_free. */
+int vg_store_list_tokens(vg_store *s, vg_store_token **out, size_t *n, vg_error *err);
+void vg_store_tokens_free(vg_store_token *t, size_t n);
+/* Marks a token revoked at at_ms; VG_ERR_INVALID when no such (unrevoked) token. */
+int vg_store_revoke_token(vg_store *s, const char *id, int64_t at_ms, vg_error *err);
+
 /* ---- alerting (alerts.c): states, history, outbox, silences, acknowledgements ----
  * The alerting code keeps its state as JSON it owns; the store only promises atomicity:
  * vg_store_alert_commit writes keyed rows, history events and outbox entries in one
