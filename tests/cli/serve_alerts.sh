@@ -418,7 +418,7 @@ stop_daemon
 
 bad_start() { # NAME RULE_TEXT EXPECT_REGEX
     write_config "$2"
-    timeout 20 "$VIGIA" serve --listen 127.0.0.1:0 --data-dir "$T/data2" --config serve.yaml \
+    timeout 20 "$VIGIA" serve --auth off --listen 127.0.0.1:0 --data-dir "$T/data2" --config serve.yaml \
         >/dev/null 2>bad.err
     local rc=$?
     if grep -qE 'Sanitizer|runtime error:' bad.err; then

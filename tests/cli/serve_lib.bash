@@ -18,6 +18,10 @@ kill_daemons() {
 }
 trap 'kill_daemons; exec 7>&-; wait $JQ_PID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 
+# The suites test the API, not authentication: their daemons run with --auth off unless a suite
+# sets SERVE_AUTH (tokens, or empty for none of the flag) before starting one.
+SERVE_AUTH=${SERVE_AUTH-off}
+
 # start_daemon DATA_DIR [vigia serve args...]: starts the daemon listening on 127.0.0.1 with a
 # port the kernel chose (--listen 127.0.0.1:0; the port is read from the start-up log line),
 # waits until /readyz answers 200. Returns non-zero (and prints the log) when it does not.
@@ -26,7 +30,9 @@ start_daemon() {
     shift
     SERVE_LOG=$T/serve.$((${#SERVE_LOGS[@]} + 1)).log
     SERVE_LOGS+=("$SERVE_LOG")
-    "$VIGIA" serve --listen 127.0.0.1:0 --data-dir "$dir" "$@" 2>"$SERVE_LOG" &
+    local auth=()
+    [ -n "$SERVE_AUTH" ] && auth=(--auth "$SERVE_AUTH")
+    "$VIGIA" serve --listen 127.0.0.1:0 --data-dir "$dir" "${auth[@]}" "$@" 2>"$SERVE_LOG" &
     SERVE_PID=$!
     SERVE_PORT=
     local i

@@ -173,7 +173,7 @@ api GET /v1/models/m3
 check_eq "the last spec is in force" "$(jget resp 'd["spec"]["version"]')" v5
 
 # one daemon per data directory
-run serve --listen 127.0.0.1:0 --data-dir "$T/data"
+run serve --auth off --listen 127.0.0.1:0 --data-dir "$T/data"
 expect "a second daemon on the same data directory: exit 2" 2 "in use by another process"
 
 stop_daemon INT
