@@ -62,7 +62,7 @@ int vg_store_put_token(vg_store *s, const vg_store_token *t, vg_error *err) {
         bind_opt_ms(st, 9, t->expires_ms);
         bind_opt_ms(st, 10, t->revoked_ms);
         int step = sqlite3_step(st);
-        if (step == SQLITE_CONSTRAINT)
+        if ((step & 0xff) == SQLITE_CONSTRAINT)
             rc = vg_error_set(err, VG_ERR_MISMATCH, "a token with id %s exists", t->id);
         else if (step != SQLITE_DONE)
             rc = vg_store_db_error(s, s->db, "storing a token", err);
