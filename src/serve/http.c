@@ -268,7 +268,7 @@ static void remote_of(struct MHD_Connection *con, char *out, size_t cap) {
                   (socklen_t)cap);
 }
 
-/* The Bearer credential of the Authorization header (NULL: none; "" when the header is there
+/* The Bearer credential of the Authorization header (NULL: none; "?" when the header is there
  * but is not a Bearer one). */
 static const char *bearer(struct MHD_Connection *con) {
     const char *h =
@@ -276,7 +276,7 @@ static const char *bearer(struct MHD_Connection *con) {
     if (!h)
         return NULL;
     if (strncasecmp(h, "Bearer ", 7))
-        return "";
+        return "?"; /* never a token's shape: refused as malformed */
     h += 7;
     while (*h == ' ')
         h++;
