@@ -568,10 +568,10 @@ int serve_auth_start(vg_serve *s, vg_error *err) {
         return rc;
     if (s->cfg.auth_off) {
         vg_serve_log(VG_LOG_WARN,
-                     "authentication is off: anyone who can reach %s:%u can read, ingest, and "
+                     "authentication is off: anyone who can reach %s can read, ingest, and "
                      "change or delete models (auth.mode off / --auth off is for local "
                      "development only)",
-                     s->cfg.host, s->cfg.port);
+                     s->cfg.host);
         return VG_OK;
     }
     if (n == 0 && s->cfg.n_tokens == 0)
