@@ -381,8 +381,8 @@ static int get_token(ctx *x, yaml_node_t *m, size_t i, vg_serve_token_conf *t) {
                     unsigned b = vg_serve_scope_parse(tok);
                     if (!b)
                         return fail(x, v,
-                                    "auth.tokens[%zu].scopes: '%s' is not ingest, read or admin",
-                                    i, tok);
+                                    "auth.tokens[%zu].scopes: '%s' is not ingest, read or admin", i,
+                                    tok);
                     t->scopes |= b;
                 }
             }
@@ -479,8 +479,9 @@ static int get_tls(ctx *x, yaml_node_t *n, vg_serve_config *c) {
         yaml_node_t *kn = yaml_document_get_node(x->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
         const char *k = vg_yaml_scalar(kn), *s = vg_yaml_scalar(v);
-        char **dst = k && !strcmp(k, "cert") ? &c->tls_cert : k && !strcmp(k, "key") ? &c->tls_key
-                                                                                       : NULL;
+        char **dst = k && !strcmp(k, "cert")  ? &c->tls_cert
+                     : k && !strcmp(k, "key") ? &c->tls_key
+                                              : NULL;
         if (!dst)
             return fail(x, kn, "tls: unknown key '%s' (expected cert, key)", k ? k : "?");
         if (!s || !*s)
@@ -544,7 +545,7 @@ static int walk(ctx *x, vg_serve_config *c) {
             continue;
         }
         if (!strcmp(k, "auth") || !strcmp(k, "tls") || !strcmp(k, "limits")) {
-            int rc = !strcmp(k, "auth") ? get_auth(x, v, c)
+            int rc = !strcmp(k, "auth")  ? get_auth(x, v, c)
                      : !strcmp(k, "tls") ? get_tls(x, v, c)
                                          : get_limits(x, v, c);
             if (rc != VG_OK)

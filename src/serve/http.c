@@ -9,19 +9,19 @@
  * 413. Routes are matched on the path split at '/', giving the pattern ("/v1/models/{model}/
  * predictions") that labels the metrics, so their cardinality stays bounded whatever the URLs.
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <openssl/crypto.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -336,15 +336,14 @@ static int admit(vg_serve *s, struct MHD_Connection *con, request *rq, serve_rep
     /* the rate: per token, or per address without one (failed attempts included) */
     if (rate > 0 && rq->route != R_HEALTHZ && rq->route != R_READYZ) {
         char key[80];
-        snprintf(key, sizeof key, "%s%s", authenticated ? "t:" : "a:",
-                 authenticated ? rq->who.id : remote);
+        snprintf(key, sizeof key, "%s%s",
+                 authenticated ? "t:" : "a:", authenticated ? rq->who.id : remote);
         unsigned wait = serve_limits_take(s->limits, key, rate, burst, serve_now_ms());
         if (wait) {
-            serve_reply_error(r, 429, "rate_limited",
-                              "over %g requests/s (burst %u) for %s %s; retry after %u s", rate,
-                              burst ? burst : (unsigned)(rate < 1 ? 1 : rate + 0.999999),
-                              authenticated ? "token" : "address",
-                              authenticated ? rq->who.id : remote, wait);
+            serve_reply_error(
+                r, 429, "rate_limited", "over %g requests/s (burst %u) for %s %s; retry after %u s",
+                rate, burst ? burst : (unsigned)(rate < 1 ? 1 : rate + 0.999999),
+                authenticated ? "token" : "address", authenticated ? rq->who.id : remote, wait);
             r->retry_after = wait;
             return 1;
         }
@@ -360,8 +359,8 @@ static int admit(vg_serve *s, struct MHD_Connection *con, request *rq, serve_rep
     if (why == SERVE_AUTH_SCOPE || why == SERVE_AUTH_MODEL) {
         serve_audit(s, &rq->who, "auth.forbidden", pattern, detail);
         if (why == SERVE_AUTH_SCOPE)
-            serve_reply_error(r, 403, "forbidden", "%s %s needs a token with the %s scope", rq->method,
-                              pattern,
+            serve_reply_error(r, 403, "forbidden", "%s %s needs a token with the %s scope",
+                              rq->method, pattern,
                               need == SERVE_SCOPE_INGEST ? "ingest"
                               : need == SERVE_SCOPE_READ ? "read"
                                                          : "admin");
@@ -723,10 +722,9 @@ int serve_http_start(vg_serve *s, vg_error *err) {
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
         s->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
-        unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-        cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
-        MHD_OPTION_END);
+        unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, s, cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+        MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
     freeaddrinfo(ai);
     /* libmicrohttpd copies neither: they must live until MHD_start_daemon returned, and GnuTLS
      * has parsed them by then */

@@ -94,7 +94,7 @@ typedef struct serve_reply {
     size_t len;
     const char *type;  /* static Content-Type */
     const char *allow; /* Allow header of a 405 */
-    int www_auth;         /* a 401: WWW-Authenticate: Bearer realm="vigia" */
+    int www_auth;      /* a 401: WWW-Authenticate: Bearer realm="vigia" */
     unsigned retry_after; /* a 429: Retry-After in seconds (0: none) */
     int close;            /* Connection: close */
 } serve_reply;
@@ -261,8 +261,13 @@ typedef struct serve_bucket {
  * until one is available (Retry-After). */
 unsigned serve_bucket_take(serve_bucket *b, double rate, unsigned burst, int64_t now_ms);
 typedef struct serve_limits serve_limits;
-enum { SERVE_LIMIT_BODY, SERVE_LIMIT_RECORDS, SERVE_LIMIT_RATE, SERVE_LIMIT_CONNECTIONS,
-       SERVE_LIMIT_N };
+enum {
+    SERVE_LIMIT_BODY,
+    SERVE_LIMIT_RECORDS,
+    SERVE_LIMIT_RATE,
+    SERVE_LIMIT_CONNECTIONS,
+    SERVE_LIMIT_N
+};
 /* A table of at most capacity buckets, the least recently used evicted. */
 serve_limits *serve_limits_new(size_t capacity);
 void serve_limits_free(serve_limits *l);

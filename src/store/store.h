@@ -152,7 +152,7 @@ typedef struct vg_store_token {
     unsigned scopes;
     char *model; /* NULL: every model */
     int64_t created_ms;
-    char *created_by; /* the creating token's id (NULL: the daemon) */
+    char *created_by;               /* the creating token's id (NULL: the daemon) */
     int64_t expires_ms, revoked_ms; /* 0: never / not revoked */
 } vg_store_token;
 /* Inserts a token; VG_ERR_MISMATCH when its id exists. */

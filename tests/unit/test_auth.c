@@ -212,8 +212,7 @@ static void test_config_errors(void **state) {
     assert_non_null(strstr(err.msg, "length"));
 
     expect_config_error("auth: {mode: maybe}\n", "auth.mode: expected tokens or off");
-    expect_config_error("auth: {tokens: [{name: x, hash: nope, scopes: [read]}]}\n",
-                        "t.yaml:1:");
+    expect_config_error("auth: {tokens: [{name: x, hash: nope, scopes: [read]}]}\n", "t.yaml:1:");
     expect_config_error("auth: {tokens: [{name: x, hash: nope, scopes: [read]}]}\n",
                         "auth.tokens[0].hash");
     char y[512];
