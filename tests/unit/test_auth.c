@@ -13,6 +13,7 @@
 
 #include "serve/internal.h"
 #include "store/store.h"
+#include "vigia/alert.h"
 
 static void add_token(serve_auth *a, const char *tok, const char *name, unsigned scopes,
                       const char *model, int64_t expires_ms) {
@@ -413,6 +414,43 @@ static void test_anomaly(void **state) {
     assert_true(e.short_rate == before.short_rate && e.last_count == before.last_count);
 }
 
+/* The per-token samples the alerting tick evaluates, and the rule metric they feed. */
+static void test_anomaly_samples(void **state) {
+    (void)state;
+    serve_auth *a = serve_auth_new();
+    char t1[SERVE_TOKEN_LEN + 1], i1[13], t2[SERVE_TOKEN_LEN + 1], i2[13];
+    vg_error err = {0};
+    assert_int_equal(serve_token_generate(t1, i1, &err), VG_OK);
+    assert_int_equal(serve_token_generate(t2, i2, &err), VG_OK);
+    add_token(a, t1, "one", SERVE_SCOPE_READ, NULL, 0);
+    add_token(a, t2, "two", SERVE_SCOPE_READ, NULL, 0);
+    serve_auth_tick(a, 1000);
+    for (int i = 0; i < 120; i++)
+        serve_auth_count_request(a, i1);
+    serve_auth_count_request(a, NULL); /* anonymous: no sample */
+    serve_auth_tick(a, 2000);
+    assert_int_equal(serve_auth_revoke(a, i2, 2000, &err), VG_OK);
+    vg_metric_sample *v = NULL;
+    size_t n = serve_auth_anomaly_samples(a, &v);
+    assert_int_equal(n, 1); /* the revoked token has none */
+    assert_string_equal(v[0].name, "token_rate_anomaly");
+    char want[64];
+    snprintf(want, sizeof want, "token=\"%s\"", i1);
+    assert_string_equal(v[0].labels, want);
+    /* 120 requests in 1 s: short = 120 (1 - e^{-1/60}); the baseline is floored at 1 */
+    assert_true(fabs(v[0].value - 120 * (1 - exp(-1.0 / 60))) < 1e-9);
+    free(v);
+    char *m = serve_auth_metrics(a);
+    snprintf(want, sizeof want, "vigia_token_requests_total{token=\"%s\"} 120\n", i1);
+    assert_non_null(strstr(m, want));
+    assert_non_null(strstr(m, "vigia_token_requests_total{token=\"anonymous\"} 1\n"));
+    assert_non_null(strstr(m, "vigia_tokens 1\n"));
+    free(m);
+    assert_true(vg_alert_metric_known("token_rate_anomaly"));
+    assert_true(vg_alert_metric_daemon_level("token_rate_anomaly"));
+    serve_auth_free(a);
+}
+
 static void test_store_rows(void **state) {
     vg_store *s = NULL;
     vg_error err = {0};
@@ -464,6 +502,7 @@ int main(void) {
         cmocka_unit_test(test_bucket),
         cmocka_unit_test(test_bucket_table),
         cmocka_unit_test(test_anomaly),
+        cmocka_unit_test(test_anomaly_samples),
         cmocka_unit_test_setup_teardown(test_store_rows, t_tmpdir_setup, t_tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
