@@ -130,7 +130,8 @@ check_eq "auth failures counted by reason" \
     "2 2 1 1 5 2 "
 check_eq "requests counted per token id" \
     "$(grep -c "^vigia_token_requests_total{token=\"${ING:3:12}\"} 3$" "$T/resp")" 1
-check_eq "rate anomaly gauge per token" "$(grep -c '^vigia_token_rate_anomaly{token=' "$T/resp")" 3
+check_eq "rate anomaly gauge of the admin token, none for the revoked one" \
+    "$(grep -c "^vigia_token_rate_anomaly{token=\"${ADMIN:3:12}\"}" "$T/resp") $(grep -c "^vigia_token_rate_anomaly{token=\"${RD:3:12}\"}" "$T/resp")" "1 0"
 if grep -q 'audit: ' "$SERVE_LOG"; then
     check_eq "auth failures and forbidden requests reach the audit log" \
         "$(grep -c 'audit: auth.failure /v1/models' "$SERVE_LOG") $(grep -c 'audit: auth.forbidden' "$SERVE_LOG") $(grep -c 'audit: token.create' "$SERVE_LOG") $(grep -c 'audit: token.revoke' "$SERVE_LOG")" \
@@ -206,6 +207,38 @@ if start_daemon "$T/data5"; then
     stop_daemon
 else
     fail "--auth off on loopback starts" "not ready"
+fi
+
+# ---- 4. token_rate_anomaly drives an alert rule (daemon-level, label token) ----
+cat >anomaly.yaml <<'EOF'
+alerts:
+  evaluation_interval: 200ms
+  rules:
+    - name: token_burst
+      metric: token_rate_anomaly
+      op: ">"
+      threshold: 0.5
+EOF
+SERVE_AUTH=tokens
+if start_daemon "$T/data6" --config anomaly.yaml; then
+    A6=$(cat "$T/data6/admin-token")
+    # 100 requests at once: the 1-minute EWMA jumps to about 100 (1 - e^(-1/60)) = 1.65 per
+    # second against the 1/s floor of the baseline
+    curl -s -m 60 -H "Authorization: Bearer $A6" -w '%{http_code}\n' \
+        $(for _ in $(seq 100); do echo "-o /dev/null http://127.0.0.1:$SERVE_PORT/v1/models"; done) >codes6
+    check_eq "100 requests answered" "$(grep -c '^200$' codes6)" 100
+    got=
+    for _ in $(seq 50); do
+        tapi "$A6" GET /v1/alerts
+        got=$(jget resp '[(a["rule"], a["model"], a["labels"].get("token")) for a in d["alerts"]]')
+        [ "$got" != "[]" ] && break
+        sleep 0.2
+    done
+    check_eq "a token_rate_anomaly rule fires for the token, model (daemon)" "$got" \
+        "[[\"token_burst\", \"(daemon)\", \"${A6:3:12}\"]]"
+    stop_daemon
+else
+    fail "start with an anomaly rule" "not ready"
 fi
 check_logs_clean "daemon logs free of sanitizer reports"
 finish
