@@ -62,6 +62,7 @@
 /* ---- options ------------------------------------------------------------------------------ */
 
 static const char *opt_host = "127.0.0.1";
+static const char *opt_token = NULL; /* --token: sent as Authorization: Bearer */
 static const char *opt_port = "8080";
 static const char *opt_model = "bench";
 static const char *opt_window = "1h";
@@ -586,8 +587,9 @@ static void *work(void *arg) {
         int hl =
             snprintf(head, sizeof head,
                      "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/x-ndjson\r\n"
-                     "Content-Length: %zu\r\n\r\n",
-                     request_path, opt_host, opt_port, b->body.len);
+                     "%s%s%sContent-Length: %zu\r\n\r\n",
+                     request_path, opt_host, opt_port, opt_token ? "Authorization: Bearer " : "",
+                     opt_token ? opt_token : "", opt_token ? "\r\n" : "", b->body.len);
         struct iovec iov[2] = {{head, (size_t)hl}, {b->body.p, b->body.len}};
         response r;
         t0 = now_s();
@@ -667,7 +669,7 @@ static void usage(FILE *f) {
     fprintf(f, "usage: loadgen [--host H] [--port P] [--model M] [--models K] [--features N]\n"
                "               [-c CONNS] [-b BATCH] [-d SECONDS] [--warmup SECONDS]\n"
                "               [--event-span DURATION [--window DURATION] [--lateness DURATION]]\n"
-               "               [--drift] [--json]\n"
+               "               [--drift] [--json] [--token TOKEN]\n"
                "       loadgen --spec [--model M] [--models K] [--features N] [--window DURATION]\n"
                "               [--lateness DURATION]\n");
 }
@@ -726,6 +728,9 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--event-span")) {
             VALUE();
             opt_span = v;
+        } else if (!strcmp(a, "--token")) {
+            VALUE();
+            opt_token = v; /* an ingest token of vigia serve (docs/api.md, Authentication) */
         } else if (!strcmp(a, "--drift")) {
             opt_drift = 1;
         } else if (!strcmp(a, "--json")) {
