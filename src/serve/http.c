@@ -41,6 +41,7 @@ typedef enum {
     R_ALERT_ACK,
     R_SILENCES,
     R_SILENCE,
+    R_AUDIT, /* audit.c; admin scope */
     R_HEALTHZ,
     R_READYZ,
     R_METRICS,
@@ -71,6 +72,7 @@ static const struct {
     [R_ALERT_ACK] = {"/v1/alerts/{id}/ack", "POST", "POST", 1},
     [R_SILENCES] = {"/v1/silences", "GET POST", "GET, HEAD, POST", 1},
     [R_SILENCE] = {"/v1/silences/{id}", "GET DELETE", "GET, HEAD, DELETE", 0},
+    [R_AUDIT] = {"/v1/audit", "GET", "GET, HEAD", 0},
     [R_HEALTHZ] = {"/healthz", "GET", "GET, HEAD", 0},
     [R_READYZ] = {"/readyz", "GET", "GET, HEAD", 0},
     [R_METRICS] = {"/metrics", "GET", "GET, HEAD", 0},
@@ -121,6 +123,8 @@ static route_id match(const char *url, request *r) {
         /* the alerting routes: {id} (an alert fingerprint or a silence id) goes in key */
         if (n == 2 && !strcmp(segs[1], "rules"))
             return R_RULES;
+        if (n == 2 && !strcmp(segs[1], "audit"))
+            return R_AUDIT;
         if (!strcmp(segs[1], "alerts")) {
             if (n == 2)
                 return R_ALERTS;
@@ -299,6 +303,7 @@ static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method
     case R_ALERT_ACK: api_alert_ack(s, &q, r); break;
     case R_SILENCES: api_silences(s, &q, r); break;
     case R_SILENCE: api_silence(s, &q, r); break;
+    case R_AUDIT: api_audit(s, &q, r); break;
     default: serve_reply_error(r, 404, "not_found", "no such endpoint"); break;
     }
 }

@@ -82,6 +82,7 @@ struct vg_serve {
     serve_route_stats *routes;
     size_t n_routes;
     struct serve_alerting *alerting; /* alerting.c: rules, states, the notification sender */
+    _Atomic uint64_t audit_appended, audit_failed; /* audit.c: entries appended, appends failed */
 };
 
 /* A handler's answer. body is malloc'd (or NULL for none). */
@@ -190,6 +191,8 @@ void api_window(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_window_profile(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_series(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_rejected(vg_serve *s, const serve_request *q, serve_reply *r);
+/* GET /v1/audit (audit.c): a page of the audit log, or ?format=ndjson its export */
+void api_audit(vg_serve *s, const serve_request *q, serve_reply *r);
 
 /* ---- alerting (alerting.c: evaluation, persistence, API; notify.c: delivery) ----
  * Its lock (inside struct serve_alerting) is a leaf but for the store: it may be taken with a

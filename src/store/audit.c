@@ -15,6 +15,7 @@
  * vg_store_audit_check state) shared by the daemon's store, a read-only connection of the CLI
  * (vg_store_audit_verify_path: no flock, so it works while the daemon runs) and NDJSON exports.
  */
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +124,7 @@ static char *col_dup(sqlite3_stmt *st, int i) {
     return strdup(t ? (const char *)t : "");
 }
 
-static void entry_clear(vg_store_audit_entry *e) {
+void vg_store_audit_entry_clear(vg_store_audit_entry *e) {
     free(e->actor);
     free(e->remote);
     free(e->action);
@@ -136,7 +137,7 @@ static void entry_clear(vg_store_audit_entry *e) {
 
 void vg_store_audit_free(vg_store_audit_entry *v, size_t n) {
     for (size_t i = 0; v && i < n; i++)
-        entry_clear(&v[i]);
+        vg_store_audit_entry_clear(&v[i]);
     free(v);
 }
 
@@ -154,7 +155,7 @@ static int read_row(sqlite3_stmt *st, vg_store_audit_entry *e) {
     e->hash = col_dup(st, 8);
     if (!e->actor || !e->remote || !e->action || !e->target || !e->detail || !e->prev_hash ||
         !e->hash) {
-        entry_clear(e);
+        vg_store_audit_entry_clear(e);
         return 0;
     }
     return 1;
@@ -352,7 +353,7 @@ static int verify_on(sqlite3 *db, const char *path, vg_store_audit_check *c, vg_
             break;
         }
         int bad = vg_store_audit_check_next(c, &e);
-        entry_clear(&e);
+        vg_store_audit_entry_clear(&e);
         if (bad)
             break;
     }
@@ -448,4 +449,85 @@ int vg_store_audit_reader_list(vg_store_audit_reader *r, int64_t after_seq, size
 
 int vg_store_audit_reader_verify(vg_store_audit_reader *r, vg_store_audit_check *c, vg_error *err) {
     return verify_on(r->db, r->path, c, err);
+}
+
+/* ---- the export format: one JSON object per entry ---- */
+
+static void rfc3339(int64_t ms, char *buf, size_t cap) {
+    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    int frac = (int)(ms - (int64_t)secs * 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    snprintf(buf, cap, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)(tm.tm_year + 1900) % 10000,
+             (unsigned)(tm.tm_mon + 1) % 100, (unsigned)tm.tm_mday % 100,
+             (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100,
+             (unsigned)frac % 1000);
+}
+
+void vg_store_audit_time(int64_t ts_ms, char buf[32]) {
+    rfc3339(ts_ms, buf, 32);
+}
+
+char *vg_store_audit_entry_json(const vg_store_audit_entry *e, vg_error *err) {
+    char t[32];
+    rfc3339(e->ts_ms, t, sizeof t);
+    const char *names[] = {"actor", "remote", "action", "target", "detail", "prev_hash", "hash"};
+    const char *vals[] = {e->actor,  e->remote,    e->action, e->target,
+                          e->detail, e->prev_hash, e->hash};
+    json_t *o = json_object();
+    int ok = o && !json_object_set_new(o, "seq", json_integer((json_int_t)e->seq)) &&
+             !json_object_set_new(o, "ts_ms", json_integer((json_int_t)e->ts_ms)) &&
+             !json_object_set_new(o, "time", json_string(t));
+    for (size_t i = 0; ok && i < sizeof names / sizeof *names; i++) {
+        json_t *v = json_string(vals[i] ? vals[i] : "");
+        if (!v) {
+            json_decref(o);
+            vg_error_set(err, VG_ERR_INVALID, "audit entry seq %lld: %s is not valid UTF-8",
+                         (long long)e->seq, names[i]);
+            return NULL;
+        }
+        ok = !json_object_set_new(o, names[i], v);
+    }
+    /* key order as inserted: seq first reads best in a file of entries */
+    char *text = ok ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!text)
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    return text;
+}
+
+int vg_store_audit_entry_parse(const char *text, size_t len, vg_store_audit_entry *out,
+                               vg_error *err) {
+    memset(out, 0, sizeof *out);
+    json_error_t je;
+    json_t *o = json_loadb(text, len, 0, &je);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return vg_error_set(err, VG_ERR_PARSE, "not a JSON object%s%s", o ? "" : ": ",
+                            o ? "" : je.text);
+    }
+    int rc = VG_OK;
+    json_t *seq = json_object_get(o, "seq"), *ts = json_object_get(o, "ts_ms");
+    if (!json_is_integer(seq))
+        rc = vg_error_set(err, VG_ERR_INVALID, "seq: expected an integer");
+    else if (!json_is_integer(ts))
+        rc = vg_error_set(err, VG_ERR_INVALID, "ts_ms: expected an integer");
+    else {
+        out->seq = (int64_t)json_integer_value(seq);
+        out->ts_ms = (int64_t)json_integer_value(ts);
+    }
+    const char *names[] = {"actor", "remote", "action", "target", "detail", "prev_hash", "hash"};
+    char **slots[] = {&out->actor,  &out->remote,    &out->action, &out->target,
+                      &out->detail, &out->prev_hash, &out->hash};
+    for (size_t i = 0; rc == VG_OK && i < sizeof names / sizeof *names; i++) {
+        json_t *v = json_object_get(o, names[i]);
+        if (!json_is_string(v))
+            rc = vg_error_set(err, VG_ERR_INVALID, "%s: expected a string", names[i]);
+        else if (!(*slots[i] = strdup(json_string_value(v))))
+            rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    json_decref(o);
+    if (rc != VG_OK)
+        vg_store_audit_entry_clear(out);
+    return rc;
 }

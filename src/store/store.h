@@ -230,6 +230,17 @@ int vg_store_audit_append(vg_store *s, const char *actor, const char *remote, co
 int vg_store_audit_list(vg_store *s, int64_t after_seq, size_t limit, vg_store_audit_entry **out,
                         size_t *n, vg_error *err);
 void vg_store_audit_free(vg_store_audit_entry *v, size_t n);
+void vg_store_audit_entry_clear(vg_store_audit_entry *e); /* frees the strings of one entry */
+/* The export format of one entry (GET /v1/audit, NDJSON lines): a compact JSON object with seq,
+ * ts_ms, time (RFC 3339, derived from ts_ms, not hashed), actor, remote, action, target, detail
+ * (the exact string hashed), prev_hash and hash. malloc'd; NULL with err set when a string is
+ * not valid UTF-8 (a row edited behind vigia's back) or out of memory. */
+char *vg_store_audit_entry_json(const vg_store_audit_entry *e, vg_error *err);
+/* The inverse, for one NDJSON line: errors name the field. Free with vg_store_audit_entry_clear. */
+int vg_store_audit_entry_parse(const char *text, size_t len, vg_store_audit_entry *out,
+                               vg_error *err);
+/* ts_ms as RFC 3339 UTC with milliseconds ("2026-12-03T21:51:59.123Z"). */
+void vg_store_audit_time(int64_t ts_ms, char buf[32]);
 /* The last entry's seq and hash (0 and the genesis value when empty) and the number of rows
  * (count may be NULL). */
 int vg_store_audit_head(vg_store *s, int64_t *seq, char hash[VG_STORE_HASH_HEX + 1],
