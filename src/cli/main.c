@@ -21,6 +21,7 @@ static const char usage[] =
     "  suggest            propose a constraint suite from a baseline dataset\n"
     "  serve              run the monitoring daemon (HTTP API, Prometheus /metrics)\n"
     "  rules              check alerting rules, export them as Prometheus rules\n"
+    "  audit              verify or export the daemon's hash-chained audit log\n"
     "\n"
     "options:\n"
     "  -h, --help         show this help (or `vigia <command> --help`)\n"
@@ -61,6 +62,8 @@ int main(int argc, char **argv) {
         return vg_cli_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "rules"))
         return vg_cli_rules(argc - 1, argv + 1);
+    if (!strcmp(cmd, "audit"))
+        return vg_cli_audit(argc - 1, argv + 1);
     fprintf(stderr, "vigia: unknown command '%s'\n\n%s", cmd, usage);
     return VG_EXIT_ERROR;
 }
