@@ -746,9 +746,13 @@ static void config_model(vg_serve *s, const vg_serve_model_conf *mc) {
         else if (serve_model_set_reference(s, m, fmt, buf, len, &e) != VG_OK)
             vg_serve_log(VG_LOG_ERROR, "model %s: reference %s: %s", mc->name, mc->reference,
                          e.msg);
-        else
+        else {
             vg_serve_log(VG_LOG_INFO, "model %s: reference loaded from %s", mc->name,
                          mc->reference);
+            serve_audit(s, NULL, "reference.put", mc->name,
+                        json_pack("{s:s,s:s,s:I}", "source", "config", "format", fmt, "bytes",
+                                  (json_int_t)len));
+        }
         free(buf);
     }
     pthread_mutex_unlock(&m->mu);

@@ -58,6 +58,13 @@ write_config() { # $1: retention
     cat >serve.yaml <<EOF
 tick: 200ms
 retention: $1
+models:
+  - name: cfgm
+    task: regression
+    reference: ref.csv
+    features:
+      - {name: age, type: numeric}
+    window: {count: 100}
 alerts:
   evaluation_interval: 1s
   notifiers:
@@ -141,7 +148,7 @@ check_http "GET /v1/audit" 200
 import json, sys
 j = json.load(open(sys.argv[1]))
 e = j["entries"]
-assert [x["seq"] for x in e] == [1, 2, 3], e
+assert [x["seq"] for x in e] == [1, 2, 3] and e[1]["target"] == "cfgm", e
 assert e[0]["action"] == "daemon.start" and e[0]["actor"] == "daemon", e[0]
 assert e[0]["prev_hash"] == "0" * 64 and e[1]["prev_hash"] == e[0]["hash"], e
 assert j["next_after"] == 3 and j["head"]["seq"] >= 12 and j["head"]["entries"] == j["head"]["seq"], j
@@ -195,7 +202,7 @@ for line in open(sys.argv[1]):
     actions.append((e["action"], e["actor"], e["target"], json.loads(e["detail"]) if e["detail"] else None))
 assert prev == sys.argv[2], (prev, sys.argv[2])
 names = [a[0] for a in actions]
-want = ["daemon.start", "model.register", "reference.put", "model.replace", "model.replace",
+want = ["daemon.start", "model.register", "reference.put", "model.register", "reference.put", "model.replace", "model.replace",
         "model.register", "model.delete", "model.flush", "alert.transition", "model.flush",
         "silence.create", "silence.delete", "alert.ack", "config.reload", "daemon.stop"]
 # transitions may come in more than one step (inactive -> pending -> firing)
@@ -204,9 +211,11 @@ assert got == want, names
 by = {}
 for a in actions:  # the first of each action
     by.setdefault(a[0], a)
-assert by["model.register"][1] == "anonymous" and by["model.register"][2] == "m", by["model.register"]
+assert actions[1] == ("model.register", "daemon", "cfgm", {"source": "config"}), actions[1]
+assert actions[2][:3] == ("reference.put", "daemon", "cfgm") and actions[2][3]["source"] == "config", actions[2]
+assert actions[3] == ("model.register", "anonymous", "m", None), actions[3]
 assert by["daemon.start"][1] == "daemon" and by["daemon.stop"][1] == "daemon"
-ref = by["reference.put"][3]
+ref = actions[4][3]
 assert ref["format"] == "csv" and ref["rows"] == 1000 and ref["columns"] == 3, ref
 t = [a[3] for a in actions if a[0] == "alert.transition" and a[3]["to"] == "firing"][0]
 assert t["rule"] == "age_drift" and t["model"] == "m" and t["feature"] == "age" and t["to"] == "firing", t
@@ -228,10 +237,10 @@ check_eq "export --after 5" "$(wc -l <"$T/out") $(head -1 "$T/out" | cut -c1-9)"
 # tamper SQL: runs SQL on the database (the daemon is stopped; python3's sqlite3, not vigia)
 tamper() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$DATA/vigia.db" "$1"; }
 tamper "CREATE TABLE saved AS SELECT * FROM audit;"
-tamper "UPDATE audit SET detail = replace(detail, '1000', '999') WHERE seq = 3;"
+tamper "UPDATE audit SET detail = replace(detail, '1000', '999') WHERE seq = 5;"
 run audit verify --data-dir "$DATA"
-[ "$RC" = 1 ] && grep -q "audit entry 3 (seq 3, 20[0-9-]*T[0-9:.]*Z): hash mismatch: the entry was modified" "$T/err" &&
-    pass "edited entry: exit 1 naming entry 3" || fail "edited entry: exit 1 naming entry 3" "rc $RC $(err_line)"
+[ "$RC" = 1 ] && grep -q "audit entry 5 (seq 5, 20[0-9-]*T[0-9:.]*Z): hash mismatch: the entry was modified" "$T/err" &&
+    pass "edited reference rows: exit 1 naming entry 5" || fail "edited reference rows: exit 1 naming entry 5" "rc $RC $(err_line)"
 restore="DELETE FROM audit; INSERT INTO audit SELECT * FROM saved;"
 tamper "$restore DELETE FROM audit WHERE seq = 5;"
 run audit verify --data-dir "$DATA"
