@@ -24,6 +24,7 @@ int vg_cli_suggest(int argc, char **argv);
 int vg_cli_serve(int argc, char **argv);
 int vg_cli_rules(int argc, char **argv);
 int vg_cli_token(int argc, char **argv);
+int vg_cli_audit(int argc, char **argv);
 
 /* Shared helpers (common.c) */
 int vg_cli_error(const char *fmt, ...)

@@ -22,6 +22,7 @@ static const char usage[] =
     "  serve              run the monitoring daemon (HTTP API, Prometheus /metrics)\n"
     "  rules              check alerting rules, export them as Prometheus rules\n"
     "  token              make API tokens for the daemon (token new, token hash)\n"
+    "  audit              verify or export the daemon's hash-chained audit log\n"
     "\n"
     "options:\n"
     "  -h, --help         show this help (or `vigia <command> --help`)\n"
@@ -64,6 +65,8 @@ int main(int argc, char **argv) {
         return vg_cli_rules(argc - 1, argv + 1);
     if (!strcmp(cmd, "token"))
         return vg_cli_token(argc - 1, argv + 1);
+    if (!strcmp(cmd, "audit"))
+        return vg_cli_audit(argc - 1, argv + 1);
     fprintf(stderr, "vigia: unknown command '%s'\n\n%s", cmd, usage);
     return VG_EXIT_ERROR;
 }

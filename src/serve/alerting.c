@@ -95,6 +95,18 @@ static int notifiable(const vg_alert *t) {
            (t->state == VG_ALERT_RESOLVED && t->from == VG_ALERT_FIRING);
 }
 
+/* One "alert.transition" entry: the rule's metric value, never a feature's raw values. */
+static void audit_transition(vg_serve *s, const vg_alert *t) {
+    json_t *d = json_pack("{s:s,s:s,s:s,s:s}", "rule", t->rule ? t->rule : "", "model",
+                          t->model ? t->model : "", "from", vg_alert_state_name(t->from), "to",
+                          vg_alert_state_name(t->state));
+    if (!d)
+        d = json_object();
+    json_object_set_new(d, "feature", t->feature ? json_string(t->feature) : json_null());
+    json_object_set_new(d, "value", isfinite(t->value) ? json_real(t->value) : json_null());
+    serve_audit(s, NULL, "alert.transition", t->fingerprint, d);
+}
+
 /* With a->mu held: persists the engine's state with the history of these transitions (and
  * extra events) and the outbox entries of the notifiable, unsilenced ones. Logs on failure:
  * the engine has moved on in memory; the next commit carries its state again. */
@@ -160,6 +172,9 @@ static void commit(vg_serve *s, const vg_alert *t, size_t n, const vg_store_aler
         vg_serve_log(VG_LOG_ERROR, "alerting: %zu transitions not saved: %s", n, err.msg);
     else if (k)
         wake_sender(a);
+    /* the engine has moved whether or not its state was saved: the audit log says so */
+    for (size_t i = 0; i < n; i++)
+        audit_transition(s, &t[i]);
 out:
     for (size_t i = 0; jsons && i < n; i++)
         free(jsons[i]);
@@ -398,14 +413,14 @@ void serve_alerting_drop_model(vg_serve *s, const char *model) {
     vg_alert_array_free(t, n);
 }
 
-void serve_alerting_reload(vg_serve *s, vg_alert_config *cfg) {
+int serve_alerting_reload(vg_serve *s, vg_alert_config *cfg) {
     struct serve_alerting *a = s->alerting;
     if (!a) {
         vg_alert_config_free(cfg);
-        return;
+        return 0;
     }
     if (!cfg && !(cfg = calloc(1, sizeof *cfg)))
-        return;
+        return 0;
     if (!cfg->eval_interval_ms && !cfg->rules)
         cfg->eval_interval_ms = 30000;
     size_t nr = cfg->n_rules, nn = cfg->n_notifiers;
@@ -413,15 +428,23 @@ void serve_alerting_reload(vg_serve *s, vg_alert_config *cfg) {
     size_t n = 0;
     vg_error err;
     vg_error_clear(&err);
+    char *before = NULL, *after = NULL;
     pthread_mutex_lock(&a->mu);
+    /* the rules as the engine holds them, before and after: changed or not, for the audit log */
+    vg_alert_config_json(vg_alert_engine_config(a->eng), &before, NULL);
     if (vg_alert_engine_replace_config(a->eng, cfg, serve_now_ms(), &t, &n, &err) != VG_OK) {
         vg_serve_log(VG_LOG_ERROR, "reload: alert rules not replaced: %s", err.msg);
     } else {
         vg_serve_log(VG_LOG_INFO, "reload: alerting: %zu rules, %zu notifiers", nr, nn);
+        vg_alert_config_json(vg_alert_engine_config(a->eng), &after, NULL);
         commit(s, t, n, NULL, 0);
     }
     pthread_mutex_unlock(&a->mu);
     vg_alert_array_free(t, n);
+    int changed = after && (!before || strcmp(before, after));
+    free(before);
+    free(after);
+    return changed;
 }
 
 /* ---- delivery ---- */
@@ -1123,6 +1146,8 @@ void api_alert_ack(vg_serve *s, const serve_request *q, serve_reply *r) {
         vg_alert_array_free(al, n);
     }
     pthread_mutex_unlock(&a->mu);
+    if (rc == VG_OK) /* by and comment as the client gave them */
+        serve_audit(s, q->who, "alert.ack", q->key, body ? json_deep_copy(body) : NULL);
     json_decref(body);
     if (rc != VG_OK) {
         serve_reply_error(r, 404, "not_found", "%s", err.msg);
@@ -1164,6 +1189,7 @@ void api_silences(vg_serve *s, const serve_request *q, serve_reply *r) {
         }
         vg_serve_log(VG_LOG_INFO, "silence %s created", sl.id);
         json_t *out = json_pack("{s:s}", "id", sl.id);
+        serve_audit(s, q->who, "silence.create", sl.id, j ? json_deep_copy(j) : NULL);
         if (j)
             json_object_set_new(out, "silence", j);
         vg_alert_silence_clear(&sl);
@@ -1208,6 +1234,7 @@ void api_silence(vg_serve *s, const serve_request *q, serve_reply *r) {
             return;
         }
         vg_serve_log(VG_LOG_INFO, "silence %s expired", q->key);
+        serve_audit(s, q->who, "silence.delete", q->key, NULL);
         serve_reply_json(r, 200, json_pack("{s:s,s:b}", "id", q->key, "expired", 1));
         return;
     }

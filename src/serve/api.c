@@ -195,6 +195,7 @@ void api_models(vg_serve *s, const serve_request *q, serve_reply *r) {
             return;
         }
         vg_serve_log(VG_LOG_INFO, "model %s: registered", name);
+        serve_audit(s, q->who, "model.register", name, NULL);
         serve_model *m = lock_model(s, name, r);
         if (!m)
             return;
@@ -237,6 +238,7 @@ void api_model(vg_serve *s, const serve_request *q, serve_reply *r) {
             return;
         }
         vg_serve_log(VG_LOG_INFO, "model %s: deleted", q->model);
+        serve_audit(s, q->who, "model.delete", q->model, NULL);
         serve_reply_json(r, 200, json_pack("{s:s}", "deleted", q->model));
         return;
     }
@@ -261,6 +263,7 @@ void api_model(vg_serve *s, const serve_request *q, serve_reply *r) {
         }
         vg_serve_log(VG_LOG_INFO, "model %s: %s", q->model,
                      existed ? "spec replaced" : "registered");
+        serve_audit(s, q->who, existed ? "model.replace" : "model.register", q->model, NULL);
         serve_model *m = lock_model(s, q->model, r);
         if (!m)
             return;
@@ -348,6 +351,11 @@ void api_reference(vg_serve *s, const serve_request *q, serve_reply *r) {
     const vg_profile *p = vg_monitor_reference(m->mon);
     vg_serve_log(VG_LOG_INFO, "model %s: reference set (%s, %zu bytes)", m->name, format,
                  q->body_len);
+    /* the shape of the reference, never its values */
+    serve_audit(s, q->who, "reference.put", m->name,
+                json_pack("{s:s,s:I,s:I,s:I}", "format", format, "bytes", (json_int_t)q->body_len,
+                          "rows", (json_int_t)(p ? p->rows : 0), "columns",
+                          (json_int_t)(p ? p->ncols : 0)));
     serve_reply_json(r, 200,
                      json_pack("{s:s,s:s,s:I,s:I,s:I}", "model", m->name, "format", format, "bytes",
                                (json_int_t)q->body_len, "rows", (json_int_t)(p ? p->rows : 0),
@@ -560,6 +568,7 @@ void api_flush(vg_serve *s, const serve_request *q, serve_reply *r) {
         serve_reply_vg_error(r, &e);
         return;
     }
+    serve_audit(s, q->who, "model.flush", q->model, json_pack("{s:i}", "closed", n));
     serve_reply_json(r, 200, json_pack("{s:i,s:o}", "closed", n, "windows", keys));
 }
 

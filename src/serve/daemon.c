@@ -710,9 +710,12 @@ static void config_model(vg_serve *s, const vg_serve_model_conf *mc) {
         vg_serve_log(VG_LOG_ERROR, "config model %s: %s", mc->name, e.msg);
         return;
     }
-    if (changed)
+    if (changed) {
         vg_serve_log(VG_LOG_INFO, "model %s: %s from the config", mc->name,
                      m ? "spec replaced" : "registered");
+        serve_audit(s, NULL, m ? "model.replace" : "model.register", mc->name,
+                    json_pack("{s:s}", "source", "config"));
+    }
     if (!mc->reference)
         return;
     m = serve_model_acquire(s, mc->name);
@@ -743,9 +746,13 @@ static void config_model(vg_serve *s, const vg_serve_model_conf *mc) {
         else if (serve_model_set_reference(s, m, fmt, buf, len, &e) != VG_OK)
             vg_serve_log(VG_LOG_ERROR, "model %s: reference %s: %s", mc->name, mc->reference,
                          e.msg);
-        else
+        else {
             vg_serve_log(VG_LOG_INFO, "model %s: reference loaded from %s", mc->name,
                          mc->reference);
+            serve_audit(s, NULL, "reference.put", mc->name,
+                        json_pack("{s:s,s:s,s:I}", "source", "config", "format", fmt, "bytes",
+                                  (json_int_t)len));
+        }
         free(buf);
     }
     pthread_mutex_unlock(&m->mu);
@@ -846,6 +853,9 @@ int vg_serve_start(vg_serve_config *cfg, vg_serve **out, vg_error *err) {
     }
     vg_serve_log(VG_LOG_INFO, "vigia %s listening on %s:%u%s, data in %s", vg_version(),
                  s->cfg.host, s->port, s->cfg.tls_cert ? " (TLS)" : "", s->cfg.data_dir);
+    serve_audit(s, NULL, "daemon.start", NULL,
+                json_pack("{s:s,s:s,s:i}", "version", vg_version(), "host", s->cfg.host, "port",
+                          (int)s->port));
     *out = s;
     return VG_OK;
 }
@@ -892,9 +902,54 @@ static char *fmt_ms(int64_t ms, char *buf, size_t cap) {
     return buf;
 }
 
+/* The names of the models cfg adds or changes against o, or drops (for the audit log). */
+static json_t *models_changed(const vg_serve_config *o, const vg_serve_config *cfg) {
+    json_t *names = json_array();
+    for (size_t i = 0; i < cfg->n_models; i++) {
+        const vg_serve_model_conf *n = &cfg->models[i], *old = NULL;
+        for (size_t j = 0; j < o->n_models && !old; j++)
+            if (!strcmp(o->models[j].name, n->name))
+                old = &o->models[j];
+        if (!old || strcmp(old->spec_json, n->spec_json) ||
+            strcmp(old->reference ? old->reference : "", n->reference ? n->reference : ""))
+            json_array_append_new(names, json_string(n->name));
+    }
+    for (size_t j = 0; j < o->n_models; j++) {
+        int kept = 0;
+        for (size_t i = 0; i < cfg->n_models && !kept; i++)
+            kept = !strcmp(o->models[j].name, cfg->models[i].name);
+        if (!kept)
+            json_array_append_new(names, json_string(o->models[j].name));
+    }
+    return names;
+}
+
 void vg_serve_reload(vg_serve *s, vg_serve_config *cfg) {
     char a[32], b[32];
     vg_serve_config *o = &s->cfg;
+    /* what changed, by setting name only (no values: the audit log keeps names) */
+    json_t *changed = json_array(), *restart = json_array(),
+           *changed_models = models_changed(o, cfg);
+    if (strcmp(o->host, cfg->host) || o->port != cfg->port)
+        json_array_append_new(restart, json_string("listen"));
+    if (strcmp(o->data_dir, cfg->data_dir))
+        json_array_append_new(restart, json_string("data_dir"));
+    if (o->threads != cfg->threads)
+        json_array_append_new(restart, json_string("threads"));
+    const struct {
+        const char *name;
+        int differs;
+    } live[] = {{"max_body_bytes", o->max_body_bytes != cfg->max_body_bytes},
+                {"max_records_per_batch", o->max_records != cfg->max_records},
+                {"batch_mode", o->batch_partial != cfg->batch_partial},
+                {"retention", o->retention_ms != cfg->retention_ms},
+                {"tick", o->tick_ms != cfg->tick_ms},
+                {"log_level", o->log_level != cfg->log_level}};
+    for (size_t i = 0; i < sizeof live / sizeof *live; i++)
+        if (live[i].differs)
+            json_array_append_new(changed, json_string(live[i].name));
+    if (json_array_size(changed_models))
+        json_array_append_new(changed, json_string("models"));
     if (strcmp(o->host, cfg->host) || o->port != cfg->port)
         vg_serve_log(VG_LOG_WARN, "reload: listen %s:%u -> %s:%u needs a restart", o->host, o->port,
                      cfg->host, cfg->port);
@@ -971,7 +1026,11 @@ void vg_serve_reload(vg_serve *s, vg_serve_config *cfg) {
     for (size_t i = 0; i < o->n_models; i++)
         config_model(s, &o->models[i]);
     vg_serve_config_clear(cfg);
-    serve_alerting_reload(s, alerts);
+    if (serve_alerting_reload(s, alerts))
+        json_array_append_new(changed, json_string("alerts"));
+    serve_audit(s, NULL, "config.reload", NULL,
+                json_pack("{s:o,s:o,s:o}", "changed", changed, "models", changed_models,
+                          "needs_restart", restart));
     pthread_mutex_lock(&s->tick_mu);
     pthread_cond_signal(&s->tick_cv); /* a new tick takes effect now */
     pthread_mutex_unlock(&s->tick_mu);
@@ -1004,6 +1063,8 @@ void vg_serve_stop(vg_serve *s) {
     free(s->models);
     /* after the last windows were evaluated, before the store closes */
     serve_alerting_stop(s);
+    if (s->store && s->port) /* started: the daemon.start entry was written */
+        serve_audit(s, NULL, "daemon.stop", NULL, NULL);
     vg_store_close(s->store); /* drains the journal writer */
     serve_stats_free(s);
     serve_auth_free(s->auth);

@@ -49,6 +49,7 @@ typedef enum {
     R_SILENCE,
     R_TOKENS, /* auth.c */
     R_TOKEN,
+    R_AUDIT, /* audit.c; admin scope */
     R_HEALTHZ,
     R_READYZ,
     R_METRICS,
@@ -81,6 +82,7 @@ static const struct {
     [R_SILENCE] = {"/v1/silences/{id}", "GET DELETE", "GET, HEAD, DELETE", 0},
     [R_TOKENS] = {"/v1/tokens", "GET POST", "GET, HEAD, POST", 1},
     [R_TOKEN] = {"/v1/tokens/{id}", "GET DELETE", "GET, HEAD, DELETE", 0},
+    [R_AUDIT] = {"/v1/audit", "GET", "GET, HEAD", 0},
     [R_HEALTHZ] = {"/healthz", "GET", "GET, HEAD", 0},
     [R_READYZ] = {"/readyz", "GET", "GET, HEAD", 0},
     [R_METRICS] = {"/metrics", "GET", "GET, HEAD", 0},
@@ -132,6 +134,8 @@ static route_id match(const char *url, request *r) {
         /* the alerting routes: {id} (an alert fingerprint or a silence id) goes in key */
         if (n == 2 && !strcmp(segs[1], "rules"))
             return R_RULES;
+        if (n == 2 && !strcmp(segs[1], "audit"))
+            return R_AUDIT;
         if (!strcmp(segs[1], "alerts")) {
             if (n == 2)
                 return R_ALERTS;
@@ -461,6 +465,7 @@ static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method
     case R_SILENCE: api_silence(s, &q, r); break;
     case R_TOKENS: api_tokens(s, &q, r); break;
     case R_TOKEN: api_token(s, &q, r); break;
+    case R_AUDIT: api_audit(s, &q, r); break;
     default: serve_reply_error(r, 404, "not_found", "no such endpoint"); break;
     }
 }

@@ -85,6 +85,7 @@ struct vg_serve {
     struct serve_auth *auth;         /* auth.c: the tokens (config and store), counters */
     struct serve_limits *limits;     /* limits.c: rate buckets, limited counters */
     atomic_int connections;          /* open HTTP connections (max_connections) */
+    _Atomic uint64_t audit_appended, audit_failed; /* audit.c: entries appended, appends failed */
 };
 
 /* A handler's answer. body is malloc'd (or NULL for none). */
@@ -283,8 +284,8 @@ char *serve_limits_metrics(serve_limits *l);
 /* ---- audit log (audit.c over src/store/audit.c) ----
  * Appends one entry to the hash-chained audit log. who NULL: the daemon itself. action is a
  * dotted name from docs/security.md ("model.register", "model.replace", "model.delete",
- * "reference.put", "config.reload", "silence.create", "silence.delete", "alert.ack",
- * "alert.transition", "token.create", "token.revoke", "record.erase", "auth.failure",
+ * "model.flush", "reference.put", "config.reload", "silence.create", "silence.delete",
+ * "alert.ack", "alert.transition", "token.create", "token.revoke", "record.erase", "auth.failure",
  * "auth.forbidden", "daemon.start", "daemon.stop"); target names what it acted on (a model, a
  * rule, a token id; NULL: none); detail is a JSON object (stolen; NULL: none) that must never
  * carry raw feature values. Never fails the caller: an append that fails is logged at error
@@ -318,6 +319,8 @@ void api_series(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_rejected(vg_serve *s, const serve_request *q, serve_reply *r);
 void api_tokens(vg_serve *s, const serve_request *q, serve_reply *r); /* auth.c */
 void api_token(vg_serve *s, const serve_request *q, serve_reply *r);
+/* GET /v1/audit (audit.c): a page of the audit log, or ?format=ndjson its export */
+void api_audit(vg_serve *s, const serve_request *q, serve_reply *r);
 
 /* ---- alerting (alerting.c: evaluation, persistence, API; notify.c: delivery) ----
  * Its lock (inside struct serve_alerting) is a leaf but for the store: it may be taken with a
@@ -333,8 +336,9 @@ void serve_alerting_window(vg_serve *s, const char *model, const vg_window *w, i
 void serve_alerting_tick(vg_serve *s, int64_t now_ms);
 /* A model deleted: its alerts are dropped (firing ones resolved). */
 void serve_alerting_drop_model(vg_serve *s, const char *model);
-/* A reload: the new rules (taken; NULL: no alerts section, i.e. no rules). */
-void serve_alerting_reload(vg_serve *s, struct vg_alert_config *cfg);
+/* A reload: the new rules (taken; NULL: no alerts section, i.e. no rules). 1 when the rules
+ * the engine holds changed (for the audit log), else 0. */
+int serve_alerting_reload(vg_serve *s, struct vg_alert_config *cfg);
 /* The alert families of /metrics (malloc'd text, "" when none; NULL on no memory). */
 char *serve_alerting_metrics(vg_serve *s);
 void api_rules(vg_serve *s, const serve_request *q, serve_reply *r);

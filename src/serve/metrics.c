@@ -374,6 +374,20 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
         b.failed = 1;
     free(auth);
     free(lim);
+    /* audit log (audit.c): the head seq lets an alert catch a truncated log (it never drops) */
+    family(&b, "audit_entries_total", "counter", "Audit log entries appended by this process");
+    put(&b, "vigia_audit_entries_total %llu\n",
+        (unsigned long long)atomic_load(&s->audit_appended));
+    family(&b, "audit_append_failures_total", "counter",
+           "Audit log entries that could not be appended (logged at error level)");
+    put(&b, "vigia_audit_append_failures_total %llu\n",
+        (unsigned long long)atomic_load(&s->audit_failed));
+    int64_t audit_seq = 0;
+    char audit_head[VG_STORE_HASH_HEX + 1];
+    if (s->store && vg_store_audit_head(s->store, &audit_seq, audit_head, NULL, NULL) == VG_OK) {
+        family(&b, "audit_head_seq", "gauge", "Sequence number of the last audit log entry");
+        put(&b, "vigia_audit_head_seq %lld\n", (long long)audit_seq);
+    }
 
     /* alerting (alerting.c) */
     char *alerts = serve_alerting_metrics(s);

@@ -221,4 +221,75 @@ int64_t vg_store_outbox_count(vg_store *s);
  * daemon's retention); returns how many rows went, or a negative VG_ERR_*. */
 int vg_store_alert_expire(vg_store *s, int64_t cutoff_ms, vg_error *err);
 
+
+/* ---- audit log (audit.c): entries chained by SHA-256 ----
+ * Each entry's hash covers (seq, ts_ms, actor, remote, action, target, detail, prev_hash) in the
+ * canonical encoding of docs/security.md; prev_hash is the previous entry's hash (the first
+ * entry's is vg_store_audit_genesis, 64 zeros); hashes are lowercase hex. seq counts from 1
+ * without gaps. Strings are never NULL in an entry read back ("" for none). */
+#define VG_STORE_HASH_HEX 64
+extern const char vg_store_audit_genesis[VG_STORE_HASH_HEX + 1];
+typedef struct vg_store_audit_entry {
+    int64_t seq, ts_ms;
+    char *actor, *remote, *action, *target, *detail;
+    char *prev_hash, *hash;
+} vg_store_audit_entry;
+/* The lowercase hex SHA-256 of e's canonical encoding (e->hash is not read; NULL strings count
+ * as ""). */
+int vg_store_audit_hash(const vg_store_audit_entry *e, char out[VG_STORE_HASH_HEX + 1],
+                        vg_error *err);
+/* Appends one entry stamped now: reads the head and inserts the next entry in one write
+ * transaction, so concurrent appends extend one linear chain. NULL actor, remote, target or
+ * detail are stored as "". *seq_out and hash_out (each may be NULL) receive the new entry's. */
+int vg_store_audit_append(vg_store *s, const char *actor, const char *remote, const char *action,
+                          const char *target, const char *detail, int64_t *seq_out,
+                          char hash_out[VG_STORE_HASH_HEX + 1], vg_error *err);
+/* Entries with seq > after_seq, oldest first, at most limit (0: all); free with
+ * vg_store_audit_free. */
+int vg_store_audit_list(vg_store *s, int64_t after_seq, size_t limit, vg_store_audit_entry **out,
+                        size_t *n, vg_error *err);
+void vg_store_audit_free(vg_store_audit_entry *v, size_t n);
+void vg_store_audit_entry_clear(vg_store_audit_entry *e); /* frees the strings of one entry */
+/* The export format of one entry (GET /v1/audit, NDJSON lines): a compact JSON object with seq,
+ * ts_ms, time (RFC 3339, derived from ts_ms, not hashed), actor, remote, action, target, detail
+ * (the exact string hashed), prev_hash and hash. malloc'd; NULL with err set when a string is
+ * not valid UTF-8 (a row edited behind vigia's back) or out of memory. */
+char *vg_store_audit_entry_json(const vg_store_audit_entry *e, vg_error *err);
+/* The inverse, for one NDJSON line: errors name the field. Free with vg_store_audit_entry_clear. */
+int vg_store_audit_entry_parse(const char *text, size_t len, vg_store_audit_entry *out,
+                               vg_error *err);
+/* ts_ms as RFC 3339 UTC with milliseconds ("2026-12-03T21:51:59.123Z"). */
+void vg_store_audit_time(int64_t ts_ms, char buf[32]);
+/* The last entry's seq and hash (0 and the genesis value when empty) and the number of rows
+ * (count may be NULL). */
+int vg_store_audit_head(vg_store *s, int64_t *seq, char hash[VG_STORE_HASH_HEX + 1],
+                        uint64_t *count, vg_error *err);
+
+/* The verification walk: feed entries in chain order; the first broken one is recorded (its
+ * position from 1, seq, time and why) and the walk stops. Intact so far: n entries, head_seq and
+ * head (the last hash). */
+typedef struct vg_store_audit_check {
+    uint64_t n;
+    int64_t head_seq;
+    char head[VG_STORE_HASH_HEX + 1];
+    int broken;
+    uint64_t bad_pos;
+    int64_t bad_seq, bad_ts_ms, expected_seq;
+    const char *why; /* static: "hash mismatch: ...", "prev_hash mismatch: ...", "seq gap: ..." */
+} vg_store_audit_check;
+void vg_store_audit_check_init(vg_store_audit_check *c);
+/* 0 while intact; 1 once broken (this entry or an earlier one). */
+int vg_store_audit_check_next(vg_store_audit_check *c, const vg_store_audit_entry *e);
+/* The whole chain of an open store; a broken chain is VG_OK with c->broken set (errors are I/O). */
+int vg_store_audit_verify(vg_store *s, vg_store_audit_check *c, vg_error *err);
+/* Read-only access to DIR/vigia.db for the CLI: no lock on DIR, so it works while a daemon
+ * holds the directory (a WAL reader sees every committed entry and blocks nobody). */
+typedef struct vg_store_audit_reader vg_store_audit_reader;
+int vg_store_audit_open(const char *dir, vg_store_audit_reader **out, vg_error *err);
+void vg_store_audit_close(vg_store_audit_reader *r);
+int vg_store_audit_reader_list(vg_store_audit_reader *r, int64_t after_seq, size_t limit,
+                               vg_store_audit_entry **out, size_t *n, vg_error *err);
+int vg_store_audit_reader_verify(vg_store_audit_reader *r, vg_store_audit_check *c,
+                                 vg_error *err);
+
 #endif
