@@ -54,6 +54,7 @@ static void win_free(mwin *w) {
     free(w->arena);
     free(w->report);
     free(w->metrics);
+    free(w->pii);
     free(w);
 }
 
@@ -425,6 +426,12 @@ vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err) {
                 mspec_feature(m->spec, m->spec->sensitive[k], strlen(m->spec->sensitive[k]));
     }
     m->wait_min_seq = UINT64_MAX;
+    if (m->spec->pii_policy != VG_PII_POLICY_OFF &&
+        !(m->pii_total = calloc(mpii_slots(m->spec->n_features), sizeof *m->pii_total))) {
+        vg_monitor_free(m);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
     return m;
 }
 
@@ -446,6 +453,7 @@ void vg_monitor_free(vg_monitor *m) {
     free(m->run_data);
     free(m->run_len);
     free(m->sens_idx);
+    free((void *)m->pii_total);
     vg_model_spec_free(m->spec);
     free(m);
 }
@@ -640,6 +648,8 @@ static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uin
     }
     *wout = w;
     w->rows++;
+    if (r->npii && mpii_window_add(w, s->n_features, b, r) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
     /* model rows are bounded per window (max_join: more could not be joined anyway); the
      * profile still takes every record */
     if (w->nrows < m->join.max) {
@@ -1101,6 +1111,16 @@ static mwin *win_copy(const vg_model_spec *s, const mwin *src, int rows, vg_erro
     w->labelled = src->labelled;
     w->max_seq = src->max_seq;
     w->closed = 1;
+    w->pii_records = src->pii_records;
+    if (src->pii) {
+        size_t np = mpii_slots(s->n_features);
+        if (!(w->pii = malloc(np * sizeof *w->pii))) {
+            win_free(w);
+            vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        memcpy(w->pii, src->pii, np * sizeof *w->pii);
+    }
     w->profile = src->profile
                      ? clone_profile(src->profile, err)
                      : vg_profile_decode(src->pblob, src->pblob_len, "window profile", err);
