@@ -25,8 +25,7 @@ int vg_monitor_set_pii_key(vg_monitor *m, const void *key, size_t len, vg_error 
 uint64_t vg_monitor_pii_findings(const vg_monitor *m, size_t field, vg_pii_kind kind) {
     if (!m->pii_total || field > m->spec->n_features || (unsigned)kind >= VG_PII_N_KINDS)
         return 0;
-    return atomic_load_explicit(&m->pii_total[field * VG_PII_N_KINDS + kind],
-                                memory_order_relaxed);
+    return atomic_load_explicit(&m->pii_total[field * VG_PII_N_KINDS + kind], memory_order_relaxed);
 }
 
 const char *mpii_kind_words(vg_pii_kind k) {

@@ -82,6 +82,7 @@ struct vg_serve {
     serve_route_stats *routes;
     size_t n_routes;
     struct serve_alerting *alerting; /* alerting.c: rules, states, the notification sender */
+    unsigned char pii_key[32]; /* <data_dir>/pii.key: every monitor's PII redaction key */
 };
 
 /* A handler's answer. body is malloc'd (or NULL for none). */
