@@ -131,8 +131,9 @@ typedef struct vg_model_spec {
 
 /* Parses a spec from JSON (keys in docs/monitor.md: name, version, task, features [{name, type,
  * required}], sensitive, window {duration: "1h" | seconds, lateness, count}, threshold,
- * pos_label, classes, label_ttl, max_join, drift_share, pii {policy, detectors, features, id}). Unknown keys, wrong types and bad
- * values are VG_ERR_INVALID with a message naming the field ("features[2].type: ..."). */
+ * pos_label, classes, label_ttl, max_join, drift_share, pii {policy, detectors, features, id}).
+ * Unknown keys, wrong types and bad values are VG_ERR_INVALID with a message naming the field
+ * ("features[2].type: ..."). */
 int vg_model_spec_parse(const char *json, size_t len, vg_model_spec **out, vg_error *err);
 /* The spec as canonical JSON (parseable by vg_model_spec_parse); malloc'd, NULL on NOMEM. */
 char *vg_model_spec_json(const vg_model_spec *s);

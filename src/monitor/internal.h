@@ -275,7 +275,7 @@ void mfmt_time(int64_t ms, char *buf, size_t n);
 
 /* ---- PII (pii.c) ---------------------------------------------------------------------------- */
 
-#define MPII_TOKEN_MAX 32      /* "pii:<kind>:<16 hex>" and its NUL */
+#define MPII_TOKEN_MAX 32    /* "pii:<kind>:<16 hex>" and its NUL */
 #define MPII_ID_FIELD "(id)" /* the feature label of the record id's findings */
 
 /* "e-mail address", "payment card number", ...: the words of a reject reason. */

@@ -173,7 +173,8 @@ static int add_reject(const vg_monitor *m, vg_monitor_rejects *rj, size_t index,
     r->index = index;
     snprintf(r->field, sizeof r->field, "%s", w->field);
     snprintf(r->reason, sizeof r->reason, "%s", w->reason);
-    if (m->spec->pii_policy == VG_PII_POLICY_REDACT || m->spec->pii_policy == VG_PII_POLICY_REJECT) {
+    if (m->spec->pii_policy == VG_PII_POLICY_REDACT ||
+        m->spec->pii_policy == VG_PII_POLICY_REJECT) {
         char *f = mpii_mask_text(m, r->field, strlen(r->field), NULL);
         char *why_text = mpii_mask_text(m, r->reason, strlen(r->reason), NULL);
         if (f)
@@ -510,7 +511,7 @@ int64_t mwin_key(const vg_model_spec *s, int64_t ts) {
     return q * w;
 }
 
-/* ---- PII --------------------------------------------------------------------------------------- */
+/* ---- PII ------------------------------------------------------------------------------------- */
 
 /* Scans value t of field `field` (a feature index, or n_features for the id) of record r, the
  * last text put in b's arena: counts its findings, replaces them by their tokens under the

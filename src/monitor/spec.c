@@ -549,7 +549,7 @@ static int parse_pii(json_t *o, vg_model_spec *s, vg_error *err) {
 static int parse_into(json_t *root, vg_model_spec *s, vg_error *err) {
     static const char *const keys[] = {
         "name",      "version", "task",      "features", "sensitive",   "window", "threshold",
-        "pos_label", "classes", "label_ttl", "max_join", "drift_share", "pii",       NULL};
+        "pos_label", "classes", "label_ttl", "max_join", "drift_share", "pii",    NULL};
     if (!json_is_object(root))
         return bad(err, "spec", "must be a JSON object");
     int rc = check_keys(root, "", keys, err);

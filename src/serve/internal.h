@@ -82,7 +82,7 @@ struct vg_serve {
     serve_route_stats *routes;
     size_t n_routes;
     struct serve_alerting *alerting; /* alerting.c: rules, states, the notification sender */
-    unsigned char pii_key[32]; /* <data_dir>/pii.key: every monitor's PII redaction key */
+    unsigned char pii_key[32];       /* <data_dir>/pii.key: every monitor's PII redaction key */
 };
 
 /* A handler's answer. body is malloc'd (or NULL for none). */
@@ -175,7 +175,7 @@ typedef struct serve_request {
     const char *content_type;
     const char *body;
     size_t body_len;
-    void *con; /* the MHD connection, for query arguments */
+    void *con;                  /* the MHD connection, for query arguments */
     const serve_principal *who; /* who is asking (never NULL once auth.c has run) */
 } serve_request;
 const char *serve_query(const serve_request *q, const char *name);
