@@ -280,6 +280,9 @@ void mfmt_time(int64_t ms, char *buf, size_t n);
 
 /* "e-mail address", "payment card number", ...: the words of a reject reason. */
 const char *mpii_kind_words(vg_pii_kind k);
+/* 0 when s[0..n) cannot hold a match of any kind (too few digits, no '@', no capital): the
+ * scan is skipped. */
+int mpii_may_match(const char *s, size_t n);
 /* The matches of the spec's detectors in s[0..n): in buf when at most cap, else in a malloc'd
  * array (*out != buf: the caller frees it); (size_t)-1 when out of memory. */
 size_t mpii_find(const vg_model_spec *sp, const char *s, size_t n, vg_pii_match *buf, size_t cap,

@@ -41,9 +41,30 @@ const char *mpii_kind_words(vg_pii_kind k) {
     return "PII";
 }
 
+int mpii_may_match(const char *s, size_t n) {
+    /* What every kind needs at least (docs/pii.md): an e-mail an '@'; a phone 8 digits (E.164;
+     * national forms 10); a card 13, a CPF 11, a CNPJ 14 digits; an IBAN its two capitals and
+     * two check digits. Most category words and ids have none of these, and this loop is a
+     * fraction of the scan's cost. */
+    size_t digits = 0;
+    int upper = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((unsigned)(c - '0') < 10u)
+            digits++;
+        else if (c == '@')
+            return 1;
+        else if ((unsigned)(c - 'A') < 26u)
+            upper = 1;
+    }
+    return digits >= 8 || (digits >= 2 && upper);
+}
+
 size_t mpii_find(const vg_model_spec *sp, const char *s, size_t n, vg_pii_match *buf, size_t cap,
                  vg_pii_match **out) {
     *out = buf;
+    if (!mpii_may_match(s, n))
+        return 0;
     size_t k = vg_pii_scan(s, n, buf, cap);
     if (k > cap) {
         vg_pii_match *all = malloc(k * sizeof *all);
@@ -221,8 +242,11 @@ json_t *mpii_report(const vg_model_spec *s, const mwin *w, msamples *ms) {
             uint64_t c = w->pii ? w->pii[fi * VG_PII_N_KINDS + (size_t)k] : 0;
             json_object_set_new(kinds, vg_pii_kind_name((vg_pii_kind)k),
                                 json_integer((json_int_t)c));
-            msamples_add(ms, "pii_findings", (double)c, 2, "feature", name, "kind",
-                         vg_pii_kind_name((vg_pii_kind)k));
+            /* zeros stay out of the samples: every model scans by default, and a series per
+             * feature and kind would multiply /metrics and the stored series for nothing */
+            if (c)
+                msamples_add(ms, "pii_findings", (double)c, 2, "feature", name, "kind",
+                             vg_pii_kind_name((vg_pii_kind)k));
         }
         if (!kinds || json_object_set_new(f, name, kinds) != 0) {
             json_decref(o);

@@ -650,8 +650,20 @@ static int parse_into(json_t *root, vg_model_spec *s, vg_error *err) {
             return bad(err, "drift_share", "must be a number in (0, 1]");
         s->drift_share = x;
     }
-    if ((v = json_object_get(root, "pii")) && (rc = parse_pii(v, s, err)) != VG_OK)
-        return rc;
+    /* no "pii" object: the default policy, report, on what it scans by default (docs/pii.md:
+     * the measured cost is a few percent of parsing) */
+    json_t *dflt = json_object_get(root, "pii") ? NULL : json_object();
+    if ((v = json_object_get(root, "pii"))) {
+        if ((rc = parse_pii(v, s, err)) != VG_OK)
+            return rc;
+    } else if (!dflt) {
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    } else {
+        rc = parse_pii(dflt, s, err);
+        json_decref(dflt);
+        if (rc != VG_OK)
+            return rc;
+    }
     return VG_OK;
 }
 

@@ -167,8 +167,11 @@ api GET /metrics
 cp "$T/resp" metrics2.txt
 check_metric metrics2.txt vigia_pii_findings 'model="rep",feature="contact",kind="email"' 3
 check_metric metrics2.txt vigia_pii_findings 'model="rep",feature="note",kind="card"' 2
-check_metric metrics2.txt vigia_pii_findings 'model="rep",feature="contact",kind="cpf"' 0
-check_metric metrics2.txt vigia_pii_findings 'model="rep",feature="(id)",kind="email"' 0
+check_metric metrics2.txt vigia_pii_findings 'model="rep",feature="note",kind="cpf"' 1
+check_metric metrics2.txt vigia_pii_findings 'model="rep",feature="note",kind="email"' 1
+n=$(grep -c '^vigia_pii_findings{model="rep"' metrics2.txt)
+[ "$n" = 4 ] && pass "report: the window has 4 pii_findings series (no zeros)" ||
+    fail "report: the window has 4 pii_findings series (no zeros)" "$(grep '^vigia_pii_findings{' metrics2.txt)"
 check_metric metrics2.txt vigia_pii_records_share 'model="rep"' 0.66666666666666663
 grep -q '^# TYPE vigia_pii_findings_total counter' metrics2.txt &&
     pass "vigia_pii_findings_total is a counter family" || fail "vigia_pii_findings_total is a counter family" "no TYPE line"
