@@ -994,6 +994,16 @@ static int rows_encode(const vg_model_spec *s, const mwin *w, unsigned char **ou
         for (size_t k = 0; k < ne; k++)
             put_text(&b, &w->ext[i * ne + k]);
     }
+    /* an optional tail: the window's PII counts, so that a window restored after a restart and
+     * revised by a late label reports the same findings (older blobs end before it) */
+    if (w->pii) {
+        size_t np = mpii_slots(s->n_features);
+        vg_wbuf_put(&b, "PII1", 4);
+        vg_wbuf_u64(&b, w->pii_records);
+        vg_wbuf_u32(&b, (uint32_t)np);
+        for (size_t i = 0; i < np; i++)
+            vg_wbuf_u64(&b, w->pii[i]);
+    }
     vg_wbuf_u32(&b, (uint32_t)crc32(0L, b.data, (uInt)b.len));
     if (b.failed) {
         vg_wbuf_free(&b);
@@ -1047,6 +1057,21 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
         w->labelled += x->label.present;
     }
     w->nrows = n;
+    if (vg_rbuf_left(&r) >= 16) {
+        const unsigned char *tag = vg_rbuf_bytes(&r, 4);
+        uint64_t recs = vg_rbuf_u64(&r);
+        uint32_t np = vg_rbuf_u32(&r);
+        /* counts of another spec's fields (the model was replaced with other features) are
+         * left out: they would be attributed to the wrong features */
+        if (tag && memcmp(tag, "PII1", 4) == 0 && np == mpii_slots(s->n_features) &&
+            vg_rbuf_left(&r) == (size_t)np * 8 && recs <= w->rows) {
+            if (!(w->pii = malloc((size_t)np * sizeof *w->pii)))
+                return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+            for (uint32_t i = 0; i < np; i++)
+                w->pii[i] = vg_rbuf_u64(&r);
+            w->pii_records = recs;
+        }
+    }
     return VG_OK;
 }
 

@@ -335,6 +335,27 @@ static void test_report_policy(void **state) {
     vg_window_free(w2);
     vg_monitor_free(m2);
     free(enc);
+
+    /* after a restart: the window restored, then revised by a late label, keeps its counts
+     * (they travel in its rows blob) */
+    vg_monitor *m3 = monitor_with("{\"policy\": \"report\"}", NULL);
+    assert_int_equal(vg_monitor_restore_window(m3, w, &err), VG_OK);
+    const char *lab = "{\"id\": \"r0\", \"label\": 1}";
+    vg_monitor_batch *lb = NULL;
+    vg_monitor_rejects lrj = {0};
+    assert_int_equal(vg_monitor_parse_labels(m3, lab, strlen(lab), 3000, &lb, &lrj, &err), VG_OK);
+    assert_int_equal(vg_monitor_apply(m3, lb, 2, 0, &err), VG_OK);
+    vg_monitor_batch_free(lb);
+    vg_window **rv = NULL;
+    size_t nrv = 0;
+    assert_int_equal(vg_monitor_take_windows(m3, &rv, &nrv, &err), VG_OK);
+    assert_int_equal(nrv, 1);
+    assert_int_equal(rv[0]->revision, 2);
+    assert_int_equal(rv[0]->labelled, 1);
+    expect_counts(m3, rv[0], 0);
+    vg_window_free(rv[0]);
+    free(rv);
+    vg_monitor_free(m3);
     vg_window_free(w);
     vg_monitor_rejects_free(&rj);
     vg_monitor_free(m);
