@@ -454,6 +454,8 @@ void vg_monitor_free(vg_monitor *m) {
     free(m->run_len);
     free(m->sens_idx);
     free((void *)m->pii_total);
+    /* the key's states are as good as the key: not left in freed memory */
+    memset(&m->pii_key, 0, sizeof m->pii_key);
     vg_model_spec_free(m->spec);
     free(m);
 }
