@@ -89,7 +89,7 @@ typedef struct vg_feature_spec {
 
 /* What parse does with PII found in the scanned fields (docs/pii.md). */
 typedef enum vg_pii_policy {
-    VG_PII_POLICY_OFF = 0, /* no scanning (a spec without a "pii" object) */
+    VG_PII_POLICY_OFF = 0, /* no scanning ("pii": {"policy": "off"}) */
     VG_PII_POLICY_REPORT,  /* values kept; findings counted */
     VG_PII_POLICY_REDACT,  /* each match replaced by a keyed hash token before anything is kept */
     VG_PII_POLICY_REJECT   /* the record is rejected ("pii: ... found"), its dead letter masked */

@@ -473,8 +473,18 @@ static int parse_pii(json_t *o, vg_model_spec *s, vg_error *err) {
             s->pii_policy = VG_PII_POLICY_REDACT;
         else if (!strcmp(t, "reject"))
             s->pii_policy = VG_PII_POLICY_REJECT;
+        else if (!strcmp(t, "off"))
+            s->pii_policy = VG_PII_POLICY_OFF;
         else
-            return bad(err, "pii.policy", "must be \"report\", \"redact\" or \"reject\"");
+            return bad(err, "pii.policy", "must be \"report\", \"redact\", \"reject\" or \"off\"");
+    }
+    if (s->pii_policy == VG_PII_POLICY_OFF) {
+        /* the opt-out of the default scan: nothing else to say */
+        if (json_object_size(o) > 1)
+            return bad(err, "pii", "with policy \"off\" no other key applies");
+        s->pii_detectors = 0;
+        s->pii_id = 0;
+        return VG_OK;
     }
     s->pii_detectors = (1u << VG_PII_N_KINDS) - 1;
     if (d) {
@@ -750,7 +760,9 @@ char *vg_model_spec_json(const vg_model_spec *s) {
     json_object_set_new(o, "label_ttl", duration_json(s->label_ttl_ms));
     json_object_set_new(o, "max_join", json_integer((json_int_t)s->max_join));
     json_object_set_new(o, "drift_share", json_real(s->drift_share));
-    if (s->pii_policy != VG_PII_POLICY_OFF) {
+    if (s->pii_policy == VG_PII_POLICY_OFF) {
+        json_object_set_new(o, "pii", json_pack("{s:s}", "policy", "off"));
+    } else {
         json_t *p = json_object(), *det = json_array(), *pf = json_array();
         for (int k = 0; det && k < VG_PII_N_KINDS; k++)
             if (s->pii_detectors & (1u << k))

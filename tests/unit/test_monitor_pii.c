@@ -161,6 +161,19 @@ static void test_spec(void **state) {
     vg_model_spec_free(s2);
     vg_model_spec_free(s);
 
+    /* the opt-out */
+    s = spec_with("{\"policy\": \"off\"}");
+    assert_int_equal(s->pii_policy, VG_PII_POLICY_OFF);
+    assert_null(s->pii_scan);
+    j = vg_model_spec_json(s);
+    assert_non_null(strstr(j, "\"pii\":{\"policy\":\"off\"}"));
+    assert_int_equal(vg_model_spec_parse(j, strlen(j), &s2, &err), VG_OK);
+    assert_int_equal(s2->pii_policy, VG_PII_POLICY_OFF);
+    vg_model_spec_free(s2);
+    free(j);
+    vg_model_spec_free(s);
+    expect_spec_error("{\"policy\": \"off\", \"id\": true}",
+                      "pii: with policy \"off\" no other key applies");
     expect_spec_error("\"report\"", "pii: must be an object");
     expect_spec_error("{\"policy\": \"mask\"}", "pii.policy: must be \"report\"");
     expect_spec_error("{\"policy\": 1}", "pii.policy");
@@ -490,6 +503,32 @@ static void test_reject_policy(void **state) {
     vg_monitor_free(m);
 }
 
+/* "off": nothing scanned, nothing counted, nothing replaced. */
+static void test_off(void **state) {
+    (void)state;
+    vg_monitor *m = monitor_with("{\"policy\": \"off\"}", KEY1);
+    vg_monitor_rejects rj = {0};
+    vg_monitor_batch *b = parse(m, BODY, &rj);
+    assert_int_equal(vg_monitor_batch_size(b), 5);
+    unsigned char *enc;
+    size_t len;
+    vg_error err;
+    assert_int_equal(vg_monitor_apply(m, b, 1, 0, &err), VG_OK);
+    assert_int_equal(vg_monitor_batch_encode(b, &enc, &len, &err), VG_OK);
+    assert_int_equal(count_in(enc, len, "ana@example.com"), 3);
+    assert_int_equal(count_in(enc, len, "pii:"), 0);
+    free(enc);
+    vg_monitor_batch_free(b);
+    assert_int_equal(vg_monitor_pii_findings(m, 1, VG_PII_EMAIL), 0);
+    vg_window *w = flush_one(m);
+    for (size_t i = 0; i < w->n_metrics; i++)
+        assert_null(strstr(w->metrics[i].name, "pii"));
+    assert_null(strstr(w->report_json, "\"pii\""));
+    vg_window_free(w);
+    vg_monitor_rejects_free(&rj);
+    vg_monitor_free(m);
+}
+
 /* Only the detectors and the features listed are scanned. */
 static void test_scope(void **state) {
     (void)state;
@@ -572,7 +611,7 @@ int main(void) {
         cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_spec),
         cmocka_unit_test(test_report_policy),  cmocka_unit_test(test_redact_policy),
         cmocka_unit_test(test_reject_policy),  cmocka_unit_test(test_scope),
-        cmocka_unit_test(test_prefilter),
+        cmocka_unit_test(test_prefilter),      cmocka_unit_test(test_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
