@@ -175,7 +175,7 @@ typedef struct serve_request {
     const char *content_type;
     const char *body;
     size_t body_len;
-    void *con;                  /* the MHD connection, for query arguments */
+    void *con; /* the MHD connection, for query arguments */
     const serve_principal *who; /* who is asking (never NULL once auth.c has run) */
 } serve_request;
 const char *serve_query(const serve_request *q, const char *name);
