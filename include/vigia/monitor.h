@@ -55,6 +55,7 @@
 
 #include "vigia/error.h"
 #include "vigia/evaluate.h"
+#include "vigia/pii.h"
 #include "vigia/profile.h"
 
 #ifdef __cplusplus
@@ -86,6 +87,16 @@ typedef struct vg_feature_spec {
  * clock far ahead would otherwise close every open window. */
 #define VG_MONITOR_MAX_FUTURE_MS (24LL * 3600 * 1000)
 
+/* What parse does with PII found in the scanned fields (docs/pii.md). */
+typedef enum vg_pii_policy {
+    VG_PII_POLICY_OFF = 0, /* no scanning ("pii": {"policy": "off"}) */
+    VG_PII_POLICY_REPORT,  /* values kept; findings counted */
+    VG_PII_POLICY_REDACT,  /* each match replaced by a keyed hash token before anything is kept */
+    VG_PII_POLICY_REJECT   /* the record is rejected ("pii: ... found"), its dead letter masked */
+} vg_pii_policy;
+
+const char *vg_pii_policy_name(vg_pii_policy p); /* "off", "report", "redact", "reject" */
+
 typedef struct vg_model_spec {
     char *name;    /* [A-Za-z0-9_.-]{1,64}: it appears in URLs and metric labels */
     char *version; /* free text, default "1" */
@@ -109,12 +120,20 @@ typedef struct vg_model_spec {
     uint64_t max_join;    /* VG_MONITOR_DEFAULT_MAX_JOIN */
     /* drift decision settings: the defaults of vigia compare unless given */
     double drift_share; /* dataset drift at this share of drifted features (0.5) */
+    /* PII scanning ("pii" object, docs/pii.md): the policy, the detectors run (bit 1u << kind),
+     * which features are scanned (n_features flags, NULL when the policy is off) and whether
+     * the record id is */
+    vg_pii_policy pii_policy;
+    unsigned pii_detectors;
+    unsigned char *pii_scan;
+    int pii_id;
 } vg_model_spec;
 
 /* Parses a spec from JSON (keys in docs/monitor.md: name, version, task, features [{name, type,
  * required}], sensitive, window {duration: "1h" | seconds, lateness, count}, threshold,
- * pos_label, classes, label_ttl, max_join, drift_share). Unknown keys, wrong types and bad
- * values are VG_ERR_INVALID with a message naming the field ("features[2].type: ..."). */
+ * pos_label, classes, label_ttl, max_join, drift_share, pii {policy, detectors, features, id}).
+ * Unknown keys, wrong types and bad values are VG_ERR_INVALID with a message naming the field
+ * ("features[2].type: ..."). */
 int vg_model_spec_parse(const char *json, size_t len, vg_model_spec **out, vg_error *err);
 /* The spec as canonical JSON (parseable by vg_model_spec_parse); malloc'd, NULL on NOMEM. */
 char *vg_model_spec_json(const vg_model_spec *s);
@@ -277,6 +296,21 @@ uint64_t vg_monitor_min_open_seq(const vg_monitor *m);
 /* The report of the open window(s) so far, as if closed now (malloc'd JSON), or NULL with err
  * set (VG_ERR_INVALID when no window is open). */
 char *vg_monitor_open_report(vg_monitor *m, vg_error *err);
+
+/* ---- PII ------------------------------------------------------------------------------------- */
+
+/* The key of the tokens that replace PII under the redact policy ("pii:email:<16 hex of
+ * HMAC-SHA256(key, value)>", docs/pii.md) and mask it in dead letters: at least 16 bytes (32
+ * random bytes recommended; `vigia serve` keeps them in <data_dir>/pii.key). Copied. Call it
+ * before the first parse, and with the same key after a restart so that tokens stay equal
+ * across it; libvigia does no I/O and draws no random numbers, so it has no key of its own: a
+ * redact model without one refuses to parse (VG_ERR_INVALID), and other policies mask dead
+ * letters with "pii:<kind>" only. Not concurrent with parse. */
+int vg_monitor_set_pii_key(vg_monitor *m, const void *key, size_t len, vg_error *err);
+/* PII matches found by parse since the monitor was made (bodies that parsed; rejected records
+ * included) in `field`: a feature index, or n_features for the record id; 0 when the policy is
+ * off. Safe concurrently with parse. */
+uint64_t vg_monitor_pii_findings(const vg_monitor *m, size_t field, vg_pii_kind kind);
 
 /* ---- counters for /metrics ------------------------------------------------------------------ */
 

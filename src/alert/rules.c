@@ -20,10 +20,10 @@
 #include "internal.h"
 
 static const char *const window_metrics[] = {
-    "drift_score",   "drift_p_value",       "drift_detected",        "drift_share",
-    "dataset_drift", "missing_share",       "unseen_category_share", "out_of_range_share",
-    "model_metric",  "estimated_metric",    "fairness_ratio",        "fairness_difference",
-    "window_rows",   "window_labelled_rows"};
+    "drift_score",   "drift_p_value",        "drift_detected",        "drift_share",
+    "dataset_drift", "missing_share",        "unseen_category_share", "out_of_range_share",
+    "model_metric",  "estimated_metric",     "fairness_ratio",        "fairness_difference",
+    "window_rows",   "window_labelled_rows", "pii_findings",          "pii_records_share"};
 static const char *const daemon_metrics[] = {"records_rejected_share", "label_join_rate",
                                              "token_rate_anomaly"};
 
@@ -330,8 +330,8 @@ static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_conf
                           "drift_detected, drift_share, dataset_drift, missing_share, "
                           "unseen_category_share, out_of_range_share, model_metric, "
                           "estimated_metric, fairness_ratio, fairness_difference, window_rows, "
-                          "window_labelled_rows, records_rejected_share, label_join_rate, "
-                          "token_rate_anomaly)",
+                          "window_labelled_rows, pii_findings, pii_records_share, "
+                          "records_rejected_share, label_join_rate, token_rate_anomaly)",
                           r->metric);
         } else if (!strcmp(k, "match")) {
             if (v->type != YAML_MAPPING_NODE)

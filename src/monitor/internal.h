@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../pii/sha256.h"
 #include "vigia/monitor.h"
 
 /* ---- JSON scanner (jscan.c) ------------------------------------------------------------------ */
@@ -59,6 +60,20 @@ typedef struct mtext {
     uint8_t present;
 } mtext;
 
+/* PII found in one value of a record (record.c): the field (a feature index, or n_features for
+ * the record id), the kind and how many matches. A record's entries are npii from pii0 in its
+ * batch's list. */
+typedef struct mpii {
+    uint32_t field;
+    uint32_t count;
+    uint8_t kind;
+} mpii;
+
+/* Fields a PII count is kept for: the features, then the record id. */
+static inline size_t mpii_slots(size_t n_features) {
+    return (n_features + 1) * VG_PII_N_KINDS;
+}
+
 /* One validated record. Texts live in the batch arena; cells are n_features mtexts (then
  * mspec_n_proba probabilities) from batch.cells[cell0]. */
 typedef struct mrec {
@@ -71,6 +86,7 @@ typedef struct mrec {
     mtext pred;         /* prediction text (number as written, or the class) */
     mtext label;
     uint32_t cell0;
+    uint32_t pii0, npii; /* its PII findings in batch.pii */
     /* where parse found it, for vg_monitor_recheck's rejects (not encoded: a decoded batch
      * numbers its records 0.. and has no raw text) */
     size_t index;            /* position in the body */
@@ -90,6 +106,11 @@ struct vg_monitor_batch {
     const char *src; /* the body parsed (borrowed: recheck reads rejected records' text), or NULL */
     char *arena;
     size_t alen, acap;
+    mpii *pii; /* PII findings of the records kept (mrec.pii0) */
+    size_t npii, pii_cap;
+    uint64_t *pii_seen; /* parse: findings of every record read, rejected ones included, by
+                         * field and kind (mpii_slots); added to the monitor's totals when the
+                         * body parses; NULL when the policy is off or for a decoded batch */
 };
 
 /* ---- the monitor (monitor.c) ----------------------------------------------------------------- */
@@ -129,6 +150,8 @@ typedef struct mwin {
     char *report;
     size_t n_metrics;
     vg_metric_sample *metrics;
+    uint64_t *pii;        /* PII findings by field and kind (mpii_slots), NULL while none */
+    uint64_t pii_records; /* records with at least one finding */
 } mwin;
 
 /* The label-join map: a ring of entries in insertion order (so the oldest is evicted first and
@@ -186,6 +209,12 @@ struct vg_monitor {
     size_t n_last;
     uint64_t wait_min_seq; /* smallest seq of a waiting label, UINT64_MAX */
     int *sens_idx;         /* feature index of each sensitive feature */
+    /* PII: the redaction key (vg_monitor_set_pii_key), set before any parse and read by parse
+     * without the lock; findings since creation by field and kind (mpii_slots; NULL when the
+     * policy is off), added to by parse, which runs concurrently: atomic */
+    int has_pii_key;
+    vg_hmac_key pii_key;
+    _Atomic uint64_t *pii_total;
     const char **run_data; /* apply's scratch: a block of cells for vg_profile_add_batch */
     size_t *run_len;
 };
@@ -243,5 +272,38 @@ size_t mspec_n_ext(const vg_model_spec *s);
 int mspec_feature(const vg_model_spec *s, const char *name, size_t len); /* index or -1 */
 /* RFC 3339 text of ms (UTC, milliseconds when not whole seconds). */
 void mfmt_time(int64_t ms, char *buf, size_t n);
+
+/* ---- PII (pii.c) ---------------------------------------------------------------------------- */
+
+#define MPII_TOKEN_MAX 32    /* "pii:<kind>:<16 hex>" and its NUL */
+#define MPII_ID_FIELD "(id)" /* the feature label of the record id's findings */
+
+/* "e-mail address", "payment card number", ...: the words of a reject reason. */
+const char *mpii_kind_words(vg_pii_kind k);
+/* 0 when s[0..n) cannot hold a match of any kind (too few digits, no '@', no capital): the
+ * scan is skipped. */
+int mpii_may_match(const char *s, size_t n);
+/* The matches of the spec's detectors in s[0..n): in buf when at most cap, else in a malloc'd
+ * array (*out != buf: the caller frees it); (size_t)-1 when out of memory. */
+size_t mpii_find(const vg_model_spec *sp, const char *s, size_t n, vg_pii_match *buf, size_t cap,
+                 vg_pii_match **out);
+/* The token of one match into out (MPII_TOKEN_MAX bytes): "pii:<kind>:<16 hex>", or "pii:<kind>"
+ * without a key. Returns its length. */
+size_t mpii_token(const vg_monitor *m, vg_pii_kind kind, const char *s, size_t n, char *out);
+/* s[0..n) with the k matches mm replaced by their tokens: *out malloc'd and NUL-terminated. */
+int mpii_mask(const vg_monitor *m, const char *s, size_t n, const vg_pii_match *mm, size_t k,
+              char **out, size_t *out_len);
+/* The same, scanning s itself: malloc'd, NULL when out of memory. */
+char *mpii_mask_text(const vg_monitor *m, const char *s, size_t n, size_t *out_len);
+/* A rejected record's text for the dead letters with every string, key and integer masked;
+ * malloc'd compact JSON (or masked text when it is not JSON), NULL when out of memory. */
+char *mpii_mask_record(const vg_monitor *m, const char *raw, size_t len);
+/* Adds record r's findings to window w. */
+int mpii_window_add(mwin *w, size_t n_features, const vg_monitor_batch *b, const mrec *r);
+/* Adds a parsed body's findings to the monitor's totals. */
+void mpii_seen_publish(const vg_monitor *m, const uint64_t *seen);
+/* The report's "pii" section, with the samples pii_records_share and pii_findings{feature,kind}. */
+typedef struct json_t json_t;
+json_t *mpii_report(const vg_model_spec *s, const mwin *w, msamples *ms);
 
 #endif

@@ -54,6 +54,7 @@ static void win_free(mwin *w) {
     free(w->arena);
     free(w->report);
     free(w->metrics);
+    free(w->pii);
     free(w);
 }
 
@@ -425,6 +426,12 @@ vg_monitor *vg_monitor_new(const vg_model_spec *spec, vg_error *err) {
                 mspec_feature(m->spec, m->spec->sensitive[k], strlen(m->spec->sensitive[k]));
     }
     m->wait_min_seq = UINT64_MAX;
+    if (m->spec->pii_policy != VG_PII_POLICY_OFF &&
+        !(m->pii_total = calloc(mpii_slots(m->spec->n_features), sizeof *m->pii_total))) {
+        vg_monitor_free(m);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
     return m;
 }
 
@@ -446,6 +453,9 @@ void vg_monitor_free(vg_monitor *m) {
     free(m->run_data);
     free(m->run_len);
     free(m->sens_idx);
+    free((void *)m->pii_total);
+    /* the key's states are as good as the key: not left in freed memory */
+    memset(&m->pii_key, 0, sizeof m->pii_key);
     vg_model_spec_free(m->spec);
     free(m);
 }
@@ -640,6 +650,8 @@ static int add_prediction(vg_monitor *m, const vg_monitor_batch *b, mrec *r, uin
     }
     *wout = w;
     w->rows++;
+    if (r->npii && mpii_window_add(w, s->n_features, b, r) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
     /* model rows are bounded per window (max_join: more could not be joined anyway); the
      * profile still takes every record */
     if (w->nrows < m->join.max) {
@@ -984,6 +996,16 @@ static int rows_encode(const vg_model_spec *s, const mwin *w, unsigned char **ou
         for (size_t k = 0; k < ne; k++)
             put_text(&b, &w->ext[i * ne + k]);
     }
+    /* an optional tail: the window's PII counts, so that a window restored after a restart and
+     * revised by a late label reports the same findings (older blobs end before it) */
+    if (w->pii) {
+        size_t np = mpii_slots(s->n_features);
+        vg_wbuf_put(&b, "PII1", 4);
+        vg_wbuf_u64(&b, w->pii_records);
+        vg_wbuf_u32(&b, (uint32_t)np);
+        for (size_t i = 0; i < np; i++)
+            vg_wbuf_u64(&b, w->pii[i]);
+    }
     vg_wbuf_u32(&b, (uint32_t)crc32(0L, b.data, (uInt)b.len));
     if (b.failed) {
         vg_wbuf_free(&b);
@@ -1037,6 +1059,21 @@ static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, 
         w->labelled += x->label.present;
     }
     w->nrows = n;
+    if (vg_rbuf_left(&r) >= 16) {
+        const unsigned char *tag = vg_rbuf_bytes(&r, 4);
+        uint64_t recs = vg_rbuf_u64(&r);
+        uint32_t np = vg_rbuf_u32(&r);
+        /* counts of another spec's fields (the model was replaced with other features) are
+         * left out: they would be attributed to the wrong features */
+        if (tag && memcmp(tag, "PII1", 4) == 0 && np == mpii_slots(s->n_features) &&
+            vg_rbuf_left(&r) == (size_t)np * 8 && recs <= w->rows) {
+            if (!(w->pii = malloc((size_t)np * sizeof *w->pii)))
+                return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+            for (uint32_t i = 0; i < np; i++)
+                w->pii[i] = vg_rbuf_u64(&r);
+            w->pii_records = recs;
+        }
+    }
     return VG_OK;
 }
 
@@ -1101,6 +1138,16 @@ static mwin *win_copy(const vg_model_spec *s, const mwin *src, int rows, vg_erro
     w->labelled = src->labelled;
     w->max_seq = src->max_seq;
     w->closed = 1;
+    w->pii_records = src->pii_records;
+    if (src->pii) {
+        size_t np = mpii_slots(s->n_features);
+        if (!(w->pii = malloc(np * sizeof *w->pii))) {
+            win_free(w);
+            vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        memcpy(w->pii, src->pii, np * sizeof *w->pii);
+    }
     w->profile = src->profile
                      ? clone_profile(src->profile, err)
                      : vg_profile_decode(src->pblob, src->pblob_len, "window profile", err);

@@ -41,6 +41,8 @@ void vg_monitor_batch_free(vg_monitor_batch *b) {
     free(b->rec);
     free(b->cells);
     free(b->arena);
+    free(b->pii);
+    free(b->pii_seen);
     free(b);
 }
 
@@ -153,8 +155,11 @@ static int fail(why *w, const char *field, const char *fmt, ...) {
     return 1;
 }
 
-static int add_reject(vg_monitor_rejects *rj, size_t index, const why *w, const char *raw,
-                      size_t rawlen) {
+/* Under the redact and reject policies nothing a reject keeps may hold PII: the dead letter's
+ * record is masked (every string, key and integer) and so are the field and reason, which can
+ * quote the input (an unknown key, an undeclared class). */
+static int add_reject(const vg_monitor *m, vg_monitor_rejects *rj, size_t index, const why *w,
+                      const char *raw, size_t rawlen) {
     if (rj->n == rj->cap) {
         size_t cap = rj->cap ? rj->cap * 2 : 16;
         vg_monitor_reject *it = realloc(rj->items, cap * sizeof *it);
@@ -168,6 +173,26 @@ static int add_reject(vg_monitor_rejects *rj, size_t index, const why *w, const 
     r->index = index;
     snprintf(r->field, sizeof r->field, "%s", w->field);
     snprintf(r->reason, sizeof r->reason, "%s", w->reason);
+    if (m->spec->pii_policy == VG_PII_POLICY_REDACT ||
+        m->spec->pii_policy == VG_PII_POLICY_REJECT) {
+        char *f = mpii_mask_text(m, r->field, strlen(r->field), NULL);
+        char *why_text = mpii_mask_text(m, r->reason, strlen(r->reason), NULL);
+        if (f)
+            snprintf(r->field, sizeof r->field, "%s", f);
+        if (why_text)
+            snprintf(r->reason, sizeof r->reason, "%s", why_text);
+        free(f);
+        free(why_text);
+        if (!f || !why_text) {
+            rj->n--;
+            return VG_ERR_NOMEM;
+        }
+        if (raw && !(r->record = mpii_mask_record(m, raw, rawlen))) {
+            rj->n--;
+            return VG_ERR_NOMEM;
+        }
+        return VG_OK;
+    }
     /* compact JSON for the dead-letter table (rejects are few: jansson's cost does not matter
      * here); the bytes as sent when jansson refuses them (invalid UTF-8, duplicate keys) */
     json_t *j =
@@ -486,6 +511,63 @@ int64_t mwin_key(const vg_model_spec *s, int64_t ts) {
     return q * w;
 }
 
+/* ---- PII ------------------------------------------------------------------------------------- */
+
+/* Scans value t of field `field` (a feature index, or n_features for the id) of record r, the
+ * last text put in b's arena: counts its findings, replaces them by their tokens under the
+ * redact policy, and gives the first kind found in *first (left as is when none). */
+static int pii_value(const vg_monitor *m, vg_monitor_batch *b, mrec *r, uint32_t field, mtext *t,
+                     int *first) {
+    const vg_model_spec *s = m->spec;
+    vg_pii_match buf[16], *mm;
+    size_t k = mpii_find(s, b->arena + t->off, t->len, buf, 16, &mm);
+    if (k == 0)
+        return VG_OK;
+    int rc = VG_OK;
+    if (k == (size_t)-1)
+        return VG_ERR_NOMEM;
+    uint32_t per[VG_PII_N_KINDS] = {0};
+    for (size_t i = 0; i < k; i++)
+        per[mm[i].kind]++;
+    if (*first < 0)
+        *first = (int)mm[0].kind;
+    for (int kind = 0; kind < VG_PII_N_KINDS; kind++) {
+        if (!per[kind])
+            continue;
+        if (b->pii_seen)
+            b->pii_seen[(size_t)field * VG_PII_N_KINDS + (size_t)kind] += per[kind];
+        if (b->npii == b->pii_cap) {
+            size_t cap = b->pii_cap ? b->pii_cap * 2 : 64;
+            mpii *p = realloc(b->pii, cap * sizeof *p);
+            if (!p) {
+                rc = VG_ERR_NOMEM;
+                goto out;
+            }
+            b->pii = p;
+            b->pii_cap = cap;
+        }
+        b->pii[b->npii++] = (mpii){field, per[kind], (uint8_t)kind};
+        r->npii++;
+    }
+    if (s->pii_policy == VG_PII_POLICY_REDACT) {
+        char *masked;
+        size_t mlen;
+        if ((rc = mpii_mask(m, b->arena + t->off, t->len, mm, k, &masked, &mlen)) != VG_OK)
+            goto out;
+        /* the raw text is the arena's last: the token text takes its place */
+        if ((size_t)t->off + t->len == b->alen)
+            b->alen = t->off;
+        else
+            memset(b->arena + t->off, 0, t->len);
+        rc = arena_put(b, masked, mlen, t);
+        free(masked);
+    }
+out:
+    if (mm != buf)
+        free(mm);
+    return rc;
+}
+
 /* Validates record js (token 0) into b. Returns 1 when good, 0 when bad (*w says why), or a
  * negative error. */
 static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body, const jscan *js,
@@ -506,6 +588,9 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
     r->ts_arrival = 1;
     r->wkey = MREC_UNASSIGNED;
     r->cell0 = (uint32_t)b->ncells;
+    r->pii0 = (uint32_t)b->npii;
+    int pii_kind = -1, pii_field = -1; /* the first finding, for the reject policy */
+    const int pii_on = s->pii_policy != VG_PII_POLICY_OFF;
     mtext *cells = b->labels ? NULL : &b->cells[b->ncells];
     if (cells)
         memset(cells, 0, nc * sizeof *cells);
@@ -529,6 +614,13 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
             }
             if (rc != VG_OK)
                 return rc;
+            if (pii_on && s->pii_id) {
+                int before = pii_kind;
+                if ((rc = pii_value(m, b, r, (uint32_t)s->n_features, &r->id, &pii_kind)) != VG_OK)
+                    return rc;
+                if (before < 0 && pii_kind >= 0)
+                    pii_field = (int)s->n_features;
+            }
         } else if (key_is(body, key, "timestamp")) {
             if (has_ts)
                 return !fail(w, "timestamp", "duplicate key");
@@ -608,6 +700,15 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
                 if (!check_feature(&s->features[fi], b, body, &js->tok[fk + 1], &cells[fi], w,
                                    &oom))
                     ok = 0;
+                else if (pii_on && s->pii_scan[fi] && cells[fi].present) {
+                    int before = pii_kind;
+                    if ((rc = pii_value(m, b, r, (uint32_t)fi, &cells[fi], &pii_kind)) != VG_OK) {
+                        oom = rc;
+                        ok = 0;
+                    } else if (before < 0 && pii_kind >= 0) {
+                        pii_field = fi;
+                    }
+                }
             }
             if (seen != seen_buf)
                 free(seen);
@@ -617,6 +718,14 @@ static int one_record(const vg_monitor *m, vg_monitor_batch *b, const char *body
             return !fail(w, "", "unknown key '%.*s'", (int)(key->len > 100 ? 100 : key->len),
                          body + key->start);
         }
+    }
+    if (pii_kind >= 0 && s->pii_policy == VG_PII_POLICY_REJECT) {
+        char f[128];
+        if (pii_field == (int)s->n_features)
+            snprintf(f, sizeof f, "id");
+        else
+            snprintf(f, sizeof f, "features.%s", s->features[pii_field].name);
+        return !fail(w, f, "pii: %s found", mpii_kind_words((vg_pii_kind)pii_kind));
     }
     if (b->labels) {
         if (!has_id)
@@ -657,6 +766,17 @@ static int parse_body(const vg_monitor *m, int labels, const char *body, size_t 
     jscan js = {0};
     if (!b)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    if (m->spec->pii_policy == VG_PII_POLICY_REDACT && !m->has_pii_key) {
+        vg_monitor_batch_free(b);
+        return vg_error_set(err, VG_ERR_INVALID,
+                            "model %s: pii policy redact needs a key (vg_monitor_set_pii_key)",
+                            m->spec->name);
+    }
+    if (m->spec->pii_policy != VG_PII_POLICY_OFF &&
+        !(b->pii_seen = calloc(mpii_slots(m->spec->n_features), sizeof *b->pii_seen))) {
+        vg_monitor_batch_free(b);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
     b->src = body;
     size_t p = 0, index = 0;
     int rc = VG_OK, array = 0;
@@ -693,7 +813,7 @@ static int parse_body(const vg_monitor *m, int labels, const char *body, size_t 
                 goto nomem;
             goto syntax;
         }
-        size_t a0 = b->alen, c0 = b->ncells;
+        size_t a0 = b->alen, c0 = b->ncells, p0 = b->npii;
         why w;
         int got = one_record(m, b, body, &js, now_ms, &w);
         if (got < 0) {
@@ -711,7 +831,8 @@ static int parse_body(const vg_monitor *m, int labels, const char *body, size_t 
         } else if (got == 0) {
             b->alen = a0;
             b->ncells = c0;
-            if (rejects && add_reject(rejects, index, &w, body + start, p - start) != VG_OK)
+            b->npii = p0;
+            if (rejects && add_reject(m, rejects, index, &w, body + start, p - start) != VG_OK)
                 goto nomem;
         }
         index++;
@@ -748,6 +869,7 @@ tail:
     }
 done:
     js_free(&js);
+    mpii_seen_publish(m, b->pii_seen);
     *out = b;
     return VG_OK;
 syntax : {
@@ -827,7 +949,7 @@ int vg_monitor_recheck(vg_monitor *m, vg_monitor_batch *b, vg_monitor_rejects *r
         mfmt_time(key, t0, sizeof t0);
         fail(&w, "timestamp", "late: window %s closed", t0); /* the words of parse */
         const char *raw = b->src && r->raw_len ? b->src + r->raw_off : NULL;
-        if (add_reject(rejects, r->index, &w, raw, r->raw_len) != VG_OK) {
+        if (add_reject(m, rejects, r->index, &w, raw, r->raw_len) != VG_OK) {
             for (size_t j = n0; j < rejects->n; j++)
                 free(rejects->items[j].record);
             rejects->n = n0;
@@ -863,10 +985,12 @@ int vg_monitor_recheck(vg_monitor *m, vg_monitor_batch *b, vg_monitor_rejects *r
  * ---------------------------------------------------------------------------- "VGMB", u32 version,
  * u8 labels, u32 n_features, u64 now_ms, u64 n, u64 ncells, the arena (u32 length + bytes), n
  * records, ncells cells (per prediction: one per feature, then one per declared class of a
- * multiclass task for its probability), then the CRC-32 of everything before it. */
+ * multiclass task for its probability), then the CRC-32 of everything before it. Version 3 adds
+ * u64 npii after ncells and, after the cells, the PII findings (u32 record, u32 field, u32
+ * count, u8 kind) in record order; version 2 (no findings) still decodes. */
 
 #define BATCH_MAGIC "VGMB"
-#define BATCH_VERSION 2
+#define BATCH_VERSION 3
 
 static void put_text(vg_wbuf *w, const mtext *t) {
     vg_wbuf_u32(w, t->off);
@@ -893,6 +1017,10 @@ int vg_monitor_batch_encode(const vg_monitor_batch *b, unsigned char **out, size
     vg_wbuf_u64(&w, (uint64_t)b->now_ms);
     vg_wbuf_u64(&w, b->n);
     vg_wbuf_u64(&w, b->ncells);
+    size_t npii = 0;
+    for (size_t i = 0; i < b->n; i++)
+        npii += b->rec[i].npii;
+    vg_wbuf_u64(&w, npii);
     vg_wbuf_str(&w, b->arena ? b->arena : "", b->alen);
     for (size_t i = 0; i < b->n; i++) {
         const mrec *r = &b->rec[i];
@@ -906,6 +1034,14 @@ int vg_monitor_batch_encode(const vg_monitor_batch *b, unsigned char **out, size
     }
     for (size_t i = 0; i < b->ncells; i++)
         put_text(&w, &b->cells[i]);
+    for (size_t i = 0; i < b->n; i++)
+        for (uint32_t j = 0; j < b->rec[i].npii; j++) {
+            const mpii *x = &b->pii[b->rec[i].pii0 + j];
+            vg_wbuf_u32(&w, (uint32_t)i);
+            vg_wbuf_u32(&w, x->field);
+            vg_wbuf_u32(&w, x->count);
+            vg_wbuf_u8(&w, x->kind);
+        }
     uint32_t crc = (uint32_t)crc32(0L, w.data, (uInt)w.len);
     vg_wbuf_u32(&w, crc);
     if (w.failed) {
@@ -929,12 +1065,13 @@ int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
     vg_rbuf r;
     vg_rbuf_init(&r, d + 4, len - 8);
     uint32_t version = vg_rbuf_u32(&r);
-    if (version != BATCH_VERSION)
+    if (version != BATCH_VERSION && version != 2)
         return vg_error_set(err, VG_ERR_FORMAT, "journal batch: unknown version %u", version);
     int labels = vg_rbuf_u8(&r);
     uint32_t nf = vg_rbuf_u32(&r);
     int64_t now_ms = (int64_t)vg_rbuf_u64(&r);
     uint64_t n = vg_rbuf_u64(&r), ncells = vg_rbuf_u64(&r);
+    uint64_t npii = version >= 3 ? vg_rbuf_u64(&r) : 0;
     size_t alen;
     const char *arena = vg_rbuf_str(&r, &alen);
     if (!vg_rbuf_ok(&r) || labels > 1 || nf != m->spec->n_features)
@@ -944,7 +1081,8 @@ int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
      * which bounds them before anything is allocated */
     size_t left = vg_rbuf_left(&r);
     size_t per = nf + mspec_n_proba(m->spec);
-    if (n > left / 48 || ncells > left / 9 || n * 48 + ncells * 9 != left || (labels && ncells) ||
+    if (n > left / 48 || ncells > left / 9 || npii > left / 13 ||
+        n * 48 + ncells * 9 + npii * 13 != left || (labels && ncells) ||
         (!labels && ncells != n * per))
         return vg_error_set(err, VG_ERR_FORMAT, "journal batch: counts out of range");
     vg_monitor_batch *b = batch_new(nf, labels, now_ms);
@@ -953,7 +1091,8 @@ int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
     b->rec = malloc((n ? n : 1) * sizeof *b->rec);
     b->cells = malloc((ncells ? ncells : 1) * sizeof *b->cells);
     b->arena = malloc(alen ? alen : 1);
-    if (!b->rec || !b->cells || !b->arena) {
+    b->pii = npii ? malloc(npii * sizeof *b->pii) : NULL;
+    if (!b->rec || !b->cells || !b->arena || (npii && !b->pii)) {
         vg_monitor_batch_free(b);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
@@ -978,6 +1117,27 @@ int vg_monitor_batch_decode(const vg_monitor *m, const void *data, size_t len,
     }
     for (uint64_t i = 0; i < ncells && vg_rbuf_ok(&r); i++)
         get_text(&r, &b->cells[i], alen);
+    /* findings: grouped by record, in record order, of a known field and kind */
+    uint64_t prev_rec = 0;
+    for (uint64_t i = 0; i < npii && vg_rbuf_ok(&r); i++) {
+        uint32_t ri = vg_rbuf_u32(&r);
+        mpii *x = &b->pii[i];
+        x->field = vg_rbuf_u32(&r);
+        x->count = vg_rbuf_u32(&r);
+        x->kind = vg_rbuf_u8(&r);
+        if (ri >= n || (i && ri < prev_rec) || x->field > nf || x->kind >= VG_PII_N_KINDS ||
+            !x->count) {
+            r.failed = 1;
+            break;
+        }
+        if (!b->rec[ri].npii)
+            b->rec[ri].pii0 = (uint32_t)i;
+        else if (ri != prev_rec)
+            r.failed = 1;
+        b->rec[ri].npii++;
+        prev_rec = ri;
+    }
+    b->npii = b->pii_cap = npii;
     if (!vg_rbuf_ok(&r) || vg_rbuf_left(&r) != 0) {
         vg_monitor_batch_free(b);
         return vg_error_set(err, VG_ERR_FORMAT, "journal batch: corrupted records");

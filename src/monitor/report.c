@@ -567,6 +567,12 @@ int mreport_build(const mreport_in *in, char **json, vg_metric_sample **metrics,
     vg_json_put(root, "window", win, &oom);
     msamples_add(&ms, "window_rows", (double)w->rows, 0);
     msamples_add(&ms, "window_labelled_rows", (double)w->labelled, 0);
+    if (s->pii_policy != VG_PII_POLICY_OFF) {
+        json_t *pii = mpii_report(s, w, &ms);
+        if (!pii)
+            oom = 1;
+        vg_json_put(root, "pii", pii, &oom);
+    }
 
     snprintf(name, sizeof name, "window %lld", (long long)w->key);
     char note[300] = "";

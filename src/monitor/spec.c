@@ -181,6 +181,7 @@ void vg_model_spec_free(vg_model_spec *s) {
     for (size_t i = 0; i < s->n_classes; i++)
         free(s->classes[i]);
     free(s->classes);
+    free(s->pii_scan);
     free(s);
 }
 
@@ -220,6 +221,7 @@ vg_model_spec *mspec_copy(const vg_model_spec *s) {
     *c = *s;
     c->name = c->version = c->pos_label = NULL;
     c->features = NULL;
+    c->pii_scan = NULL;
     c->sensitive = c->classes = NULL;
     c->n_features = c->n_sensitive = c->n_classes = 0;
     int oom = 0;
@@ -243,6 +245,12 @@ vg_model_spec *mspec_copy(const vg_model_spec *s) {
     c->classes = dup_strv(s->classes, s->n_classes, &oom);
     if (c->classes)
         c->n_classes = s->n_classes;
+    if (s->pii_scan && s->n_features) {
+        if ((c->pii_scan = malloc(s->n_features)))
+            memcpy(c->pii_scan, s->pii_scan, s->n_features);
+        else
+            oom = 1;
+    }
     if (oom) {
         vg_model_spec_free(c);
         return NULL;
@@ -429,10 +437,129 @@ static int parse_window(json_t *w, vg_model_spec *s, vg_error *err) {
     return VG_OK;
 }
 
+/* ---- PII ------------------------------------------------------------------------------------- */
+
+const char *vg_pii_policy_name(vg_pii_policy p) {
+    switch (p) {
+    case VG_PII_POLICY_OFF: return "off";
+    case VG_PII_POLICY_REPORT: return "report";
+    case VG_PII_POLICY_REDACT: return "redact";
+    case VG_PII_POLICY_REJECT: return "reject";
+    }
+    return "?";
+}
+
+static int pii_scannable(const vg_feature_spec *f) {
+    return f->type == VG_FEATURE_CATEGORICAL || f->type == VG_FEATURE_TEXT;
+}
+
+/* The "pii" object: {"policy", "detectors", "features", "id"}; docs/pii.md. Parsed after the
+ * features, which it names. */
+static int parse_pii(json_t *o, vg_model_spec *s, vg_error *err) {
+    static const char *const keys[] = {"policy", "detectors", "features", "id", NULL};
+    if (!json_is_object(o))
+        return bad(err, "pii", "must be an object {policy, detectors, features, id}");
+    int rc = check_keys(o, "pii", keys, err);
+    if (rc != VG_OK)
+        return rc;
+    json_t *p = json_object_get(o, "policy"), *d = json_object_get(o, "detectors"),
+           *f = json_object_get(o, "features"), *id = json_object_get(o, "id");
+    s->pii_policy = VG_PII_POLICY_REPORT;
+    if (p) {
+        const char *t = json_is_string(p) ? json_string_value(p) : "";
+        if (!strcmp(t, "report"))
+            s->pii_policy = VG_PII_POLICY_REPORT;
+        else if (!strcmp(t, "redact"))
+            s->pii_policy = VG_PII_POLICY_REDACT;
+        else if (!strcmp(t, "reject"))
+            s->pii_policy = VG_PII_POLICY_REJECT;
+        else if (!strcmp(t, "off"))
+            s->pii_policy = VG_PII_POLICY_OFF;
+        else
+            return bad(err, "pii.policy", "must be \"report\", \"redact\", \"reject\" or \"off\"");
+    }
+    if (s->pii_policy == VG_PII_POLICY_OFF) {
+        /* the opt-out of the default scan: nothing else to say */
+        if (json_object_size(o) > 1)
+            return bad(err, "pii", "with policy \"off\" no other key applies");
+        s->pii_detectors = 0;
+        s->pii_id = 0;
+        return VG_OK;
+    }
+    s->pii_detectors = (1u << VG_PII_N_KINDS) - 1;
+    if (d) {
+        if (!json_is_array(d) || json_array_size(d) == 0)
+            return bad(err, "pii.detectors",
+                       "must be a non-empty array of \"email\", \"phone\", \"card\", "
+                       "\"iban\", \"cpf\", \"cnpj\"");
+        s->pii_detectors = 0;
+        for (size_t i = 0; i < json_array_size(d); i++) {
+            char fi[64];
+            snprintf(fi, sizeof fi, "pii.detectors[%zu]", i);
+            json_t *x = json_array_get(d, i);
+            const char *t = json_is_string(x) ? json_string_value(x) : "";
+            int k = 0;
+            while (k < VG_PII_N_KINDS && strcmp(vg_pii_kind_name((vg_pii_kind)k), t))
+                k++;
+            if (k == VG_PII_N_KINDS)
+                return bad(err, fi,
+                           "must be one of \"email\", \"phone\", \"card\", \"iban\", "
+                           "\"cpf\", \"cnpj\"");
+            if (s->pii_detectors & (1u << k))
+                return bad(err, fi, "duplicate detector");
+            s->pii_detectors |= 1u << k;
+        }
+    }
+    s->pii_id = 1;
+    if (id) {
+        if (!json_is_boolean(id))
+            return bad(err, "pii.id", "must be true or false");
+        s->pii_id = json_is_true(id);
+    }
+    if (!(s->pii_scan = calloc(s->n_features ? s->n_features : 1, 1)))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    size_t n_scanned = 0;
+    if (f) {
+        if (!json_is_array(f))
+            return bad(err, "pii.features", "must be an array of feature names");
+        for (size_t i = 0; i < json_array_size(f); i++) {
+            char fi[64];
+            snprintf(fi, sizeof fi, "pii.features[%zu]", i);
+            json_t *x = json_array_get(f, i);
+            if (!json_is_string(x))
+                return bad(err, fi, "must be a feature name (a string)");
+            const char *nm = json_string_value(x);
+            int k = mspec_feature(s, nm, strlen(nm));
+            if (k < 0)
+                return vg_error_set(err, VG_ERR_INVALID, "model spec: %s: no feature '%.200s'", fi,
+                                    nm);
+            if (!pii_scannable(&s->features[k]))
+                return vg_error_set(err, VG_ERR_INVALID,
+                                    "model spec: %s: '%.200s' is %s: only categorical and text "
+                                    "features hold strings to scan",
+                                    fi, nm, vg_feature_type_name(s->features[k].type));
+            if (s->pii_scan[k])
+                return bad(err, fi, "duplicate feature");
+            s->pii_scan[k] = 1;
+            n_scanned++;
+        }
+    } else {
+        for (size_t k = 0; k < s->n_features; k++)
+            if (pii_scannable(&s->features[k])) {
+                s->pii_scan[k] = 1;
+                n_scanned++;
+            }
+    }
+    if (n_scanned == 0 && !s->pii_id)
+        return bad(err, "pii",
+                   "scans nothing: no categorical or text feature is listed and id is false");
+    return VG_OK;
+}
+
 static int parse_into(json_t *root, vg_model_spec *s, vg_error *err) {
     static const char *const keys[] = {
         "name",      "version", "task",      "features", "sensitive",   "window", "threshold",
-        "pos_label", "classes", "label_ttl", "max_join", "drift_share", NULL};
+        "pos_label", "classes", "label_ttl", "max_join", "drift_share", "pii",    NULL};
     if (!json_is_object(root))
         return bad(err, "spec", "must be a JSON object");
     int rc = check_keys(root, "", keys, err);
@@ -533,6 +660,20 @@ static int parse_into(json_t *root, vg_model_spec *s, vg_error *err) {
             return bad(err, "drift_share", "must be a number in (0, 1]");
         s->drift_share = x;
     }
+    /* no "pii" object: the default policy, report, on what it scans by default (docs/pii.md:
+     * the measured cost is a few percent of parsing) */
+    json_t *dflt = json_object_get(root, "pii") ? NULL : json_object();
+    if ((v = json_object_get(root, "pii"))) {
+        if ((rc = parse_pii(v, s, err)) != VG_OK)
+            return rc;
+    } else if (!dflt) {
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    } else {
+        rc = parse_pii(dflt, s, err);
+        json_decref(dflt);
+        if (rc != VG_OK)
+            return rc;
+    }
     return VG_OK;
 }
 
@@ -619,6 +760,22 @@ char *vg_model_spec_json(const vg_model_spec *s) {
     json_object_set_new(o, "label_ttl", duration_json(s->label_ttl_ms));
     json_object_set_new(o, "max_join", json_integer((json_int_t)s->max_join));
     json_object_set_new(o, "drift_share", json_real(s->drift_share));
+    if (s->pii_policy == VG_PII_POLICY_OFF) {
+        json_object_set_new(o, "pii", json_pack("{s:s}", "policy", "off"));
+    } else {
+        json_t *p = json_object(), *det = json_array(), *pf = json_array();
+        for (int k = 0; det && k < VG_PII_N_KINDS; k++)
+            if (s->pii_detectors & (1u << k))
+                json_array_append_new(det, json_string(vg_pii_kind_name((vg_pii_kind)k)));
+        for (size_t k = 0; pf && s->pii_scan && k < s->n_features; k++)
+            if (s->pii_scan[k])
+                json_array_append_new(pf, json_string(s->features[k].name));
+        json_object_set_new(p, "policy", json_string(vg_pii_policy_name(s->pii_policy)));
+        json_object_set_new(p, "detectors", det);
+        json_object_set_new(p, "features", pf);
+        json_object_set_new(p, "id", json_boolean(s->pii_id));
+        json_object_set_new(o, "pii", p);
+    }
     char *txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return txt;

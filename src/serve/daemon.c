@@ -13,9 +13,11 @@
  * gone; a request that finds its model gone after locking looks the name up again.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -444,6 +446,54 @@ int serve_model_persist(vg_serve *s, serve_model *m, int64_t now_ms, int flush, 
 
 static int restore_windows(vg_serve *s, vg_monitor *mon, const char *model, vg_error *err);
 
+/* ---- the PII key ---- */
+
+/* <data_dir>/pii.key: 32 random bytes made at the first start (mode 0600) and read at every
+ * later one, so that the tokens PII redaction writes (docs/pii.md) stay equal across restarts
+ * and replays. Losing it only makes new tokens differ from old ones. */
+static int pii_key_load(vg_serve *s, vg_error *err) {
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/pii.key", s->cfg.data_dir) >= (int)sizeof path)
+        return vg_error_set(err, VG_ERR_LIMIT, "data_dir path too long");
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            struct stat st;
+            ssize_t got = fstat(fd, &st) == 0 ? read(fd, s->pii_key, sizeof s->pii_key) : -1;
+            close(fd);
+            if (got != (ssize_t)sizeof s->pii_key || st.st_size != (off_t)sizeof s->pii_key)
+                return vg_error_set(err, VG_ERR_FORMAT,
+                                    "%s: not a PII key (32 bytes); restore it from a backup or "
+                                    "delete it to make a new one (new tokens then differ)",
+                                    path);
+            if (st.st_mode & 077)
+                vg_serve_log(VG_LOG_WARN, "%s is readable by other users (chmod 600 it)", path);
+            return VG_OK;
+        }
+        if (errno != ENOENT)
+            return vg_error_set(err, VG_ERR_IO, "%s: %s", path, strerror(errno));
+        unsigned char key[32];
+        if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
+            return vg_error_set(err, VG_ERR_IO, "no random bytes for the PII key: %s",
+                                strerror(errno));
+        /* O_EXCL: of two daemons starting on one directory, one key wins and both read it */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0)
+            return vg_error_set(err, VG_ERR_IO, "%s: %s", path, strerror(errno));
+        int ok = write(fd, key, sizeof key) == (ssize_t)sizeof key && fsync(fd) == 0;
+        close(fd);
+        memset(key, 0, sizeof key);
+        if (!ok) {
+            unlink(path);
+            return vg_error_set(err, VG_ERR_IO, "%s: cannot write the PII key", path);
+        }
+        vg_serve_log(VG_LOG_INFO, "PII key created in %s", path);
+    }
+    return vg_error_set(err, VG_ERR_IO, "%s: cannot read the PII key", path);
+}
+
 int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int *replaced,
                          vg_error *err) {
     if (replaced)
@@ -451,6 +501,7 @@ int serve_model_register(vg_serve *s, vg_model_spec *spec, int replace, int *rep
     vg_monitor *mon = vg_monitor_new(spec, err);
     if (!mon)
         return err && err->code ? err->code : VG_ERR_NOMEM;
+    vg_monitor_set_pii_key(mon, s->pii_key, sizeof s->pii_key, NULL);
     char *json = vg_model_spec_json(vg_monitor_spec(mon));
     serve_model *m = json ? model_new(mon) : NULL;
     if (!m) {
@@ -653,6 +704,7 @@ static int recover_model(vg_serve *s, const vg_store_model *sm, vg_error *err) {
     vg_model_spec_free(spec);
     if (!mon)
         return err && err->code ? err->code : VG_ERR_NOMEM;
+    vg_monitor_set_pii_key(mon, s->pii_key, sizeof s->pii_key, NULL);
     rc = reference_from_store(s, mon, sm->name, err);
     if (rc == VG_OK)
         rc = restore_windows(s, mon, sm->name, err);
@@ -843,6 +895,8 @@ int vg_serve_start(vg_serve_config *cfg, vg_serve **out, vg_error *err) {
     int rc = vg_store_open(s->cfg.data_dir, &s->store, err);
     if (rc == VG_OK)
         rc = serve_auth_start(s, err);
+    if (rc == VG_OK)
+        rc = pii_key_load(s, err);
     if (rc == VG_OK)
         rc = serve_alerting_start(s, err);
     if (rc == VG_OK)

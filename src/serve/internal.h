@@ -86,6 +86,7 @@ struct vg_serve {
     struct serve_limits *limits;     /* limits.c: rate buckets, limited counters */
     atomic_int connections;          /* open HTTP connections (max_connections) */
     _Atomic uint64_t audit_appended, audit_failed; /* audit.c: entries appended, appends failed */
+    unsigned char pii_key[32];       /* <data_dir>/pii.key: every monitor's PII redaction key */
 };
 
 /* A handler's answer. body is malloc'd (or NULL for none). */

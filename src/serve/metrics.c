@@ -180,7 +180,54 @@ typedef struct {
     int64_t dead;
     vg_metric_sample *samples;
     size_t n_samples;
+    struct snap_pii *pii; /* PII findings since start, the non-zero ones */
+    size_t n_pii;
 } snap;
+
+typedef struct snap_pii {
+    char feature[420]; /* escaped for the exposition format */
+    const char *kind;
+    uint64_t n;
+} snap_pii;
+
+/* A label value in exposition syntax: backslash, quote and newline escaped. */
+static void escape_label(char *out, size_t cap, const char *s) {
+    size_t o = 0;
+    for (; *s && o + 3 < cap; s++) {
+        if (*s == '\\' || *s == '"' || *s == '\n') {
+            out[o++] = '\\';
+            out[o++] = *s == '\n' ? 'n' : *s;
+        } else {
+            out[o++] = *s;
+        }
+    }
+    out[o] = '\0';
+}
+
+/* The monitor's PII totals (vg_monitor_pii_findings), non-zero ones, into x. */
+static void snap_pii_take(snap *x, const vg_monitor *mon) {
+    const vg_model_spec *sp = vg_monitor_spec(mon);
+    if (sp->pii_policy == VG_PII_POLICY_OFF)
+        return;
+    size_t n = 0;
+    for (size_t f = 0; f <= sp->n_features; f++)
+        for (int k = 0; k < VG_PII_N_KINDS; k++)
+            n += vg_monitor_pii_findings(mon, f, (vg_pii_kind)k) > 0;
+    if (!n || !(x->pii = calloc(n, sizeof *x->pii)))
+        return;
+    for (size_t f = 0; f <= sp->n_features; f++)
+        for (int k = 0; k < VG_PII_N_KINDS && x->n_pii < n; k++) {
+            uint64_t c = vg_monitor_pii_findings(mon, f, (vg_pii_kind)k);
+            if (!c)
+                continue;
+            snap_pii *p = &x->pii[x->n_pii++];
+            /* the record id's findings: the label the window samples use (docs/pii.md) */
+            escape_label(p->feature, sizeof p->feature,
+                         f < sp->n_features ? sp->features[f].name : "(id)");
+            p->kind = vg_pii_kind_name((vg_pii_kind)k);
+            p->n = c;
+        }
+}
 
 static const struct {
     const char *name, *help;
@@ -200,6 +247,8 @@ static const struct {
     {"fairness_difference", "Difference of a group's rate and the reference group's"},
     {"window_rows", "Rows of the last closed window"},
     {"window_labelled_rows", "Rows of the last closed window with a label"},
+    {"pii_findings", "PII matches in the last closed window, by feature and kind"},
+    {"pii_records_share", "Share of the last closed window's records with a PII finding"},
 };
 
 static const char *help_of(const char *name) {
@@ -224,6 +273,7 @@ static snap *take_snapshot(vg_serve *s, size_t *n) {
         x->name = names[i];
         pthread_mutex_lock(&m->mu);
         vg_monitor_get_stats(m->mon, &x->st);
+        snap_pii_take(x, m->mon);
         size_t ns = 0;
         const vg_metric_sample *ms = vg_monitor_last_metrics(m->mon, &ns);
         if (!ns) { /* no window closed since the restart: the last persisted one's */
@@ -348,6 +398,13 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
                  x->st.last_closed_end_ms ? now - x->st.last_closed_end_ms / 1000.0 : 0.0);
     MODEL_FAMILY(&b, v, n, "dead_letters", "gauge", "Rejected records kept for inspection",
                  x->dead > 0 ? x->dead : 0);
+    family(&b, "pii_findings_total", "counter",
+           "PII matches found in records received since start, by feature and kind (docs/pii.md)");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < v[i].n_pii; j++)
+            put(&b, "vigia_pii_findings_total{model=\"%s\",feature=\"%s\",kind=\"%s\"} %llu\n",
+                v[i].name, v[i].pii[j].feature, v[i].pii[j].kind,
+                (unsigned long long)v[i].pii[j].n);
 
     /* journal */
     vg_store_stats js;
@@ -429,6 +486,7 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
     for (size_t i = 0; i < n; i++) {
         free(v[i].name);
         free(v[i].samples);
+        free(v[i].pii);
     }
     free(v);
     if (b.failed) {

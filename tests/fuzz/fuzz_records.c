@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: the daemon's input parsers (vigia/monitor.h) on arbitrary bytes. The first
  * byte picks the parser: a model spec, a batch of prediction records, a batch of labels, or the
- * journal encoding of a batch. Whatever the bytes, the parser either fails with a message or
+ * journal encoding of a batch; bit 2 of it gives the model the PII policy redact (with a key)
+ * instead of the default report. Whatever the bytes, the parser either fails with a message or
  * gives a batch that applies, encodes and decodes back to the same bytes; every reject names a
  * record inside the batch. ASan and UBSan check the reads.
  */
@@ -16,6 +17,12 @@ static const char SPEC[] =
     "{\"name\": \"a\", \"type\": \"numeric\"}, {\"name\": \"b\", \"type\": \"categorical\"},"
     "{\"name\": \"c\", \"type\": \"boolean\"}, {\"name\": \"t\", \"type\": \"text\"}],"
     " \"sensitive\": [\"b\"], \"window\": {\"duration\": \"1h\", \"lateness\": \"5m\"}}";
+static const char SPEC_REDACT[] =
+    "{\"name\": \"fz\", \"task\": \"binary\", \"features\": ["
+    "{\"name\": \"a\", \"type\": \"numeric\"}, {\"name\": \"b\", \"type\": \"categorical\"},"
+    "{\"name\": \"c\", \"type\": \"boolean\"}, {\"name\": \"t\", \"type\": \"text\"}],"
+    " \"sensitive\": [\"b\"], \"window\": {\"duration\": \"1h\", \"lateness\": \"5m\"},"
+    " \"pii\": {\"policy\": \"redact\"}}";
 
 static void roundtrip(vg_monitor *m, vg_monitor_batch *b) {
     vg_error e;
@@ -69,10 +76,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     vg_model_spec *spec = NULL;
-    if (vg_model_spec_parse(SPEC, sizeof SPEC - 1, &spec, &e) != VG_OK)
+    const char *sj = data[0] & 4 ? SPEC_REDACT : SPEC;
+    if (vg_model_spec_parse(sj, strlen(sj), &spec, &e) != VG_OK)
         abort();
     vg_monitor *m = vg_monitor_new(spec, &e);
     if (!m)
+        abort();
+    static const unsigned char key[32] = {7};
+    if (vg_monitor_set_pii_key(m, key, sizeof key, &e) != VG_OK)
         abort();
     vg_monitor_batch *b = NULL;
     vg_monitor_rejects rej = {0};
