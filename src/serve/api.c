@@ -915,13 +915,24 @@ static void erase_ids(vg_serve *s, const serve_request *q, const char *const *id
         serve_reply_error(r, 500, "internal", "out of memory");
         return;
     }
-    serve_model *m = lock_model(s, q->model, r);
+    serve_model *m = NULL;
+    for (int tries = 0; !m && tries < 8; tries++) {
+        if (!(m = lock_model(s, q->model, r))) {
+            json_decref(set);
+            return;
+        }
+        while (m->persisting)
+            pthread_cond_wait(&m->persist_cv, &m->mu);
+        if (m->gone) { /* deleted or replaced while we waited: erase from the one registered now */
+            unlock_model(s, m);
+            m = NULL;
+        }
+    }
     if (!m) {
         json_decref(set);
+        serve_reply_error(r, 503, "busy", "model '%s' is being replaced: retry", q->model);
         return;
     }
-    while (m->persisting)
-        pthread_cond_wait(&m->persist_cv, &m->mu);
     vg_monitor_erase_counts mc;
     vg_error e;
     vg_error_clear(&e);
