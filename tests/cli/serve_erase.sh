@@ -298,5 +298,55 @@ check_eq "race: none of the $n_erased erased ids is in the files" "$left" 0
 kept=$(cat acked.* | head -1 | awk '{printf "race-%s-%02d-15-z", $1, $2}')
 if cat "$T/race"/vigia.db* | grep -aqF -- "$kept"; then pass "race: a kept id is stored"; else fail "race: a kept id is stored" "$kept absent"; fi
 
+# ---- a batch applied before the erasure, made durable after it ----
+# An outside connection holds the database's write lock, so the batch of victim-1 is applied in
+# memory but waits for its journal commit; the erasure then starts. It must wait for that commit
+# and remove the record from the journal too (journal: 1), or a restart would replay it. While
+# the lock is held every store call waits (busy timeout 10 s): the batch's journal prune first
+# (it fails after 10 s, logged), then its journal append, during which the erasure runs. The
+# tick is an hour so that it does not take the model's lock meanwhile.
+if command -v sqlite3 >/dev/null; then
+    sed 's/^tick: .*/tick: 1h/' race.yaml >inflight.yaml
+    if ! start_daemon "$T/inflight" --config inflight.yaml; then
+        fail "in flight: start" "not ready"
+        finish
+    fi
+    coproc LOCKER { sqlite3 "$T/inflight/vigia.db"; }
+    printf '.timeout 5000\nBEGIN IMMEDIATE;\nSELECT %s;\n' "'locked'" >&"${LOCKER[1]}"
+    IFS= read -r -t 10 locked <&"${LOCKER[0]}"
+    check_eq "in flight: the outside connection holds the write lock" "$locked" locked
+    printf '[{"id": "victim-1-z", "features": {"a": 1}, "prediction": 0.5}]' >victim.json
+    curl -s -m 60 -o victim.out -w '%{http_code}' -H 'Content-Type: application/json' \
+        --data-binary @victim.json "http://127.0.0.1:$SERVE_PORT/v1/models/m2/predictions" >victim.code &
+    VPID=$!
+    for i in $(seq 1 150); do
+        grep -q 'model m2: journal prune:' "$SERVE_LOG" && break
+        sleep 0.1
+    done
+    # the model list reads the monitors only: answering, it shows the model's lock is free
+    api GET /v1/models
+    check_eq "in flight: the batch is applied and waits for its journal commit" \
+        "$(jget resp '[m["open_rows"] for m in d["models"] if m["name"] == "m2"][0]') $(kill -0 $VPID 2>/dev/null && echo waiting)" \
+        "1 waiting"
+    curl -s -m 60 -o erase.out -w '%{http_code}' -X DELETE \
+        "http://127.0.0.1:$SERVE_PORT/v1/models/m2/records/victim-1-z" >erase.code &
+    EPID=$!
+    sleep 0.5 # nothing to poll: the erasure is to stay blocked while the batch is
+    check_eq "in flight: the erasure waits for the batch" "$(kill -0 $EPID 2>/dev/null && echo waiting)" waiting
+    printf 'COMMIT;\n.quit\n' >&"${LOCKER[1]}"
+    wait "$VPID" "$EPID"
+    check_eq "in flight: the batch acknowledged" "$(cat victim.code)" 200
+    check_eq "in flight: erased from memory and from the journal entry committed meanwhile" \
+        "$(cat erase.code) $(jget erase.out '[d["erased"]["memory"], d["erased"]["journal"]]')" "200 [1, 1]"
+    stop_daemon
+    if cat "$T/inflight"/vigia.db* | grep -aqF victim-1-z; then
+        fail "in flight: the record is not in the files" "found"
+    else
+        pass "in flight: the record is not in the files"
+    fi
+else
+    echo "# sqlite3 not installed: the in-flight erasure case is skipped"
+fi
+
 check_logs_clean "no sanitizer report"
 finish
