@@ -283,7 +283,9 @@ void vg_monitor_window_done(vg_monitor *m, const vg_window *w);
 
 /* After a restart: gives back a closed window (its key, bounds, revision, profile and rows
  * blob; report and metrics are not needed), in key order; the last one restored is the
- * "previous window" of the next to close and marks what replay skips. */
+ * "previous window" of the next to close and marks what replay skips. A NULL rows blob (the
+ * rows were cleared by a retention) restores the window without model rows: late labels for
+ * it then count as unmatched. */
 int vg_monitor_restore_window(vg_monitor *m, const vg_window *w, vg_error *err);
 
 /* The journal seq below which no entry is needed any more: the smallest seq of a record in an
@@ -311,6 +313,39 @@ int vg_monitor_set_pii_key(vg_monitor *m, const void *key, size_t len, vg_error 
  * included) in `field`: a feature index, or n_features for the record id; 0 when the policy is
  * off. Safe concurrently with parse. */
 uint64_t vg_monitor_pii_findings(const vg_monitor *m, size_t field, vg_pii_kind kind);
+/* ---- erasure (right to erasure; src/monitor/erase.c) ------------------------------------------
+ * Removes every record of some ids from the raw, record-level data a monitor and its caller
+ * hold: in memory the model rows of open and kept closed windows (id, prediction, label,
+ * sensitive values) and the label-join map (predictions waiting for labels, labels waiting for
+ * predictions); on the caller's side the journal entries (vg_monitor_erase_batch) and the rows
+ * blobs of persisted windows (vg_monitor_erase_rows). Aggregates are not changed: a window's
+ * profile, its row count and its report keep counting the record (a sketch cannot take a value
+ * back), but nothing of the record can be read back with its id. The texts of the remaining rows
+ * are copied to a fresh arena, so no byte of an erased id, label or attribute stays in the
+ * monitor's memory. ids are NUL-terminated; duplicates are harmless. */
+typedef struct vg_monitor_erase_counts {
+    uint64_t rows;           /* model rows removed from open and kept closed windows */
+    uint64_t labels_waiting; /* labels waiting for their prediction, dropped */
+    uint64_t join;           /* entries of the label-join map dropped (the two above included) */
+} vg_monitor_erase_counts;
+/* A window job taken before the call (vg_monitor_take_jobs) holds its own copy of the rows:
+ * the caller erases from what it persists, or waits for its jobs first (the daemon waits). On
+ * failure (NOMEM) the monitor is unchanged. counts may be NULL. */
+int vg_monitor_erase(vg_monitor *m, const char *const *ids, size_t n, vg_monitor_erase_counts *c,
+                     vg_error *err);
+/* A journal entry (vg_monitor_batch_encode bytes) without the records of ids: *out malloc'd
+ * (NULL and *out_len 0 when no record is left), *removed records dropped. When none is
+ * dropped *out is NULL too and *removed 0: the entry stays as it is. VG_ERR_FORMAT for bytes
+ * that do not decode. */
+int vg_monitor_erase_batch(const vg_monitor *m, const char *const *ids, size_t n, const void *data,
+                           size_t len, unsigned char **out, size_t *out_len, size_t *removed,
+                           vg_error *err);
+/* The same for a window's rows blob (vg_window.rows_blob): *out is the blob without the rows of
+ * ids (an empty blob when none is left: the window keeps its rows section), NULL when none was
+ * dropped. */
+int vg_monitor_erase_rows(const vg_monitor *m, const char *const *ids, size_t n, const void *blob,
+                          size_t len, unsigned char **out, size_t *out_len, size_t *removed,
+                          vg_error *err);
 
 /* ---- counters for /metrics ------------------------------------------------------------------ */
 

@@ -233,6 +233,13 @@ static inline void mon_set_closed(vg_monitor *m, int64_t key) {
     atomic_store_explicit(&m->has_closed, 1, memory_order_release);
 }
 
+/* Shared with erase.c (monitor.c defines them): the smallest seq of a waiting label
+ * recomputed, and the rows blob codec. */
+void mjoin_update_wait_min(vg_monitor *m);
+int mrows_encode(const vg_model_spec *s, const mwin *w, unsigned char **out, size_t *len);
+int mrows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, size_t len,
+                 vg_error *err);
+
 /* Window key of event time ts (time windows). */
 int64_t mwin_key(const vg_model_spec *s, int64_t ts);
 

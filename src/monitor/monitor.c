@@ -388,7 +388,7 @@ static jent *join_find(vg_monitor *m, uint64_t h, const char *id, size_t len, si
     return found ? &j->ring[slot_pos(j->slots[s])] : NULL;
 }
 
-static void update_wait_min(vg_monitor *m) {
+void mjoin_update_wait_min(vg_monitor *m) {
     jmap *j = &m->join;
     if (j->n_wait == 0) {
         m->wait_min_seq = UINT64_MAX;
@@ -771,7 +771,7 @@ int vg_monitor_apply(vg_monitor *m, vg_monitor_batch *b, uint64_t seq, int repla
             if (rc != VG_OK)
                 return rc;
         }
-        update_wait_min(m);
+        mjoin_update_wait_min(m);
         return VG_OK;
     }
     /* scratch for blocks of up to RUN_MAX rows */
@@ -805,7 +805,7 @@ int vg_monitor_apply(vg_monitor *m, vg_monitor_batch *b, uint64_t seq, int repla
         if (rc != VG_OK)
             return rc;
     }
-    update_wait_min(m);
+    mjoin_update_wait_min(m);
     return VG_OK;
 }
 
@@ -954,7 +954,7 @@ int vg_monitor_advance(vg_monitor *m, int64_t now_ms, int flush, vg_error *err) 
     }
     evict_closed(m, now_ms);
     compact_closed(m);
-    update_wait_min(m);
+    mjoin_update_wait_min(m);
     return closed;
 }
 
@@ -978,7 +978,7 @@ static int get_text(vg_rbuf *r, mtext *t, size_t alen) {
     return vg_rbuf_ok(r);
 }
 
-static int rows_encode(const vg_model_spec *s, const mwin *w, unsigned char **out, size_t *len) {
+int mrows_encode(const vg_model_spec *s, const mwin *w, unsigned char **out, size_t *len) {
     vg_wbuf b;
     vg_wbuf_init(&b);
     vg_wbuf_put(&b, ROWS_MAGIC, 4);
@@ -1016,8 +1016,8 @@ static int rows_encode(const vg_model_spec *s, const mwin *w, unsigned char **ou
     return VG_OK;
 }
 
-static int rows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, size_t len,
-                       vg_error *err) {
+int mrows_decode(const vg_model_spec *s, mwin *w, const unsigned char *d, size_t len,
+                 vg_error *err) {
     if (len < 24 || memcmp(d, ROWS_MAGIC, 4) != 0)
         return vg_error_set(err, VG_ERR_FORMAT, "window rows: bad magic or truncated");
     uint32_t crc = (uint32_t)d[len - 4] | (uint32_t)d[len - 3] << 8 | (uint32_t)d[len - 2] << 16 |
@@ -1113,7 +1113,7 @@ static vg_window *export_window(const vg_model_spec *s, mwin *w, vg_error *err) 
             goto nomem;
         memcpy(o->metrics, w->metrics, w->n_metrics * sizeof *o->metrics);
     }
-    if (rows_encode(s, w, &o->rows_blob, &o->rows_blob_len) != VG_OK)
+    if (mrows_encode(s, w, &o->rows_blob, &o->rows_blob_len) != VG_OK)
         goto nomem;
     return o;
 nomem:
@@ -1335,8 +1335,8 @@ int vg_monitor_take_windows(vg_monitor *m, vg_window ***out, size_t *n, vg_error
 
 int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err) {
     const vg_model_spec *s = m->spec;
-    if (!src->profile || !src->rows_blob)
-        return vg_error_set(err, VG_ERR_INVALID, "restore: the window needs its profile and rows");
+    if (!src->profile)
+        return vg_error_set(err, VG_ERR_INVALID, "restore: the window needs its profile");
     if (find_window(m, src->key))
         return vg_error_set(err, VG_ERR_INVALID, "restore: window %lld is already in memory",
                             (long long)src->key);
@@ -1356,11 +1356,14 @@ int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err
     w->closed_wall_ms = src->end_ms;
     int rc;
     if (!(w->profile = clone_profile(src->profile, err)) ||
-        (rc = rows_decode(s, w, src->rows_blob, src->rows_blob_len, err)) != VG_OK) {
+        (src->rows_blob &&
+         (rc = mrows_decode(s, w, src->rows_blob, src->rows_blob_len, err)) != VG_OK)) {
         rc = err ? err->code : VG_ERR_NOMEM;
         win_free(w);
         return rc;
     }
+    if (!src->rows_blob)
+        w->labelled = src->labelled; /* rows cleared by retention: no late label can join */
     if (src->n_metrics && src->metrics) {
         if (!(w->metrics = malloc(src->n_metrics * sizeof *w->metrics))) {
             win_free(w);

@@ -499,8 +499,10 @@ void api_records(vg_serve *s, const serve_request *q, serve_reply *r, int labels
     }
     if (bad && (!live.batch_partial || good == 0)) {
         vg_monitor_count_rejects(m->mon, bad, count_late(&rj), labels);
+        atomic_fetch_add(&m->writes_pending, 1); /* an erasure waits for the dead letters */
         pthread_mutex_unlock(&m->mu);
         store_dead(s, m->name, labels, now, &rj);
+        atomic_fetch_sub(&m->writes_pending, 1);
         serve_model_release(s, m);
         serve_reply_json(r, 400,
                          json_pack("{s:i,s:o,s:s}", "accepted", 0, "rejected", rejects_json(&rj),
@@ -527,6 +529,7 @@ void api_records(vg_serve *s, const serve_request *q, serve_reply *r, int labels
             serve_model_persist(s, m, now, 0, closed, &pe);
         }
     }
+    atomic_fetch_add(&m->writes_pending, 1); /* an erasure waits for the journal entry */
     pthread_mutex_unlock(&m->mu);
     vg_monitor_batch_free(b);
     if (rc == VG_OK && good) {
@@ -550,6 +553,7 @@ void api_records(vg_serve *s, const serve_request *q, serve_reply *r, int labels
                          json_pack("{s:I,s:o,s:o}", "accepted", (json_int_t)good, "rejected",
                                    rejects_json(&rj), "windows_closed", closed));
     }
+    atomic_fetch_sub(&m->writes_pending, 1);
     vg_monitor_rejects_free(&rj);
     serve_model_release(s, m);
 }
@@ -825,4 +829,250 @@ void api_rejected(vg_serve *s, const serve_request *q, serve_reply *r) {
         json_object_set_new(o, "next_before", json_integer(d[n - 1].id));
     vg_store_dead_free(d, n);
     serve_reply_json(r, 200, o);
+}
+
+/* ---- erasure (right to erasure) ----
+ * Order, so that no erased record comes back: with the model's lock held throughout, (1) wait
+ * for a persist in progress (its jobs hold copies of rows taken before), (2) erase from the
+ * monitor, (3) wait for the batches applied before the lock was taken to finish writing their
+ * journal entry and dead letters (writes_pending), then (4) rewrite the store: journal, rows
+ * blobs, dead letters, in one transaction. A window persisted after (4) is built from the erased
+ * memory; a restart replays the rewritten journal. Holding the lock over the store's work
+ * stalls only this model's ingestion, for as long as the rewrite takes. */
+
+#define ERASE_MAX_IDS 10000
+
+typedef struct erase_ctx {
+    vg_monitor *mon;
+    const char *const *ids;
+    size_t n;
+    json_t *set; /* the ids as an object's keys (dead letters) */
+    uint64_t journal, windows;
+} erase_ctx;
+
+static int erase_journal(void *arg, uint64_t seq, int kind, const void *data, size_t len,
+                         void **out, size_t *out_len, vg_error *err) {
+    erase_ctx *x = arg;
+    unsigned char *o = NULL;
+    size_t removed = 0;
+    (void)kind;
+    int rc = vg_monitor_erase_batch(x->mon, x->ids, x->n, data, len, &o, out_len, &removed, err);
+    if (rc != VG_OK) {
+        /* an entry that does not decode is not replayed either: left alone, logged */
+        vg_serve_log(VG_LOG_WARN, "erase: journal entry %llu not examined: %s",
+                     (unsigned long long)seq, err->msg);
+        vg_error_clear(err);
+        return 0;
+    }
+    x->journal += removed;
+    *out = o; /* NULL with removed > 0: no record left, the entry goes */
+    return removed > 0;
+}
+
+static int erase_rows(void *arg, int64_t key, const void *blob, size_t len, void **out,
+                      size_t *out_len, vg_error *err) {
+    erase_ctx *x = arg;
+    unsigned char *o = NULL;
+    size_t removed = 0;
+    int rc = vg_monitor_erase_rows(x->mon, x->ids, x->n, blob, len, &o, out_len, &removed, err);
+    if (rc != VG_OK) {
+        /* unreadable rows cannot be checked: cleared rather than kept with the id maybe in them */
+        vg_serve_log(VG_LOG_WARN, "erase: rows of window %lld unreadable (%s): cleared",
+                     (long long)key, err->msg);
+        vg_error_clear(err);
+        *out = NULL;
+        *out_len = 0;
+        return 1;
+    }
+    x->windows += removed;
+    *out = o;
+    return removed > 0;
+}
+
+/* A dead letter's record is the client's text: its "id" when it parses as an object, else (the
+ * text was not JSON, so no field can be told apart) any erased id anywhere in it. */
+static int erase_dead(void *arg, const char *kind, const char *record) {
+    erase_ctx *x = arg;
+    (void)kind;
+    json_t *j = json_loads(record, JSON_DECODE_ANY, NULL);
+    if (j) {
+        json_t *id = json_is_object(j) ? json_object_get(j, "id") : NULL;
+        char num[32];
+        const char *t = NULL;
+        if (json_is_string(id)) {
+            t = json_string_value(id);
+        } else if (json_is_integer(id)) {
+            snprintf(num, sizeof num, "%lld", (long long)json_integer_value(id));
+            t = num;
+        }
+        int hit = t && json_object_get(x->set, t) != NULL;
+        json_decref(j);
+        return hit;
+    }
+    for (size_t i = 0; i < x->n; i++)
+        if (strstr(record, x->ids[i]))
+            return 1;
+    return 0;
+}
+
+static void erase_ids(vg_serve *s, const serve_request *q, const char *const *ids, size_t n,
+                      serve_reply *r) {
+    json_t *set = json_object();
+    for (size_t i = 0; set && i < n; i++)
+        json_object_set_new(set, ids[i], json_true());
+    if (!set) {
+        serve_reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    serve_model *m = NULL;
+    for (int tries = 0; !m && tries < 8; tries++) {
+        if (!(m = lock_model(s, q->model, r))) {
+            json_decref(set);
+            return;
+        }
+        while (m->persisting)
+            pthread_cond_wait(&m->persist_cv, &m->mu);
+        if (m->gone) { /* deleted or replaced while we waited: erase from the one registered now */
+            unlock_model(s, m);
+            m = NULL;
+        }
+    }
+    if (!m) {
+        json_decref(set);
+        serve_reply_error(r, 503, "busy", "model '%s' is being replaced: retry", q->model);
+        return;
+    }
+    vg_monitor_erase_counts mc;
+    vg_error e;
+    vg_error_clear(&e);
+    if (vg_monitor_erase(m->mon, ids, n, &mc, &e) != VG_OK) {
+        unlock_model(s, m);
+        json_decref(set);
+        serve_reply_vg_error(r, &e);
+        return;
+    }
+    /* the writers of batches applied before: they do not need the lock to finish */
+    while (atomic_load(&m->writes_pending) > 0) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    erase_ctx x = {m->mon, ids, n, set, 0, 0};
+    vg_store_erase_ops ops = {&x, erase_journal, erase_rows, erase_dead};
+    vg_store_erase_counts sc;
+    int rc = vg_store_erase(s->store, m->name, &ops, &sc, &e);
+    unlock_model(s, m);
+    json_decref(set);
+    uint64_t memory = mc.rows + mc.labels_waiting;
+    json_t *counts = json_pack("{s:I,s:I,s:I,s:I}", "memory", (json_int_t)memory, "journal",
+                               (json_int_t)x.journal, "windows", (json_int_t)x.windows,
+                               "dead_letters", (json_int_t)sc.dead_deleted);
+    /* the audit entry carries how many ids and what went, never the ids (personal data) */
+    serve_audit(s, q->who, "record.erase", q->model,
+                json_pack("{s:I,s:O,s:b}", "ids", (json_int_t)n, "erased", counts, "complete",
+                          rc == VG_OK));
+    if (rc != VG_OK) {
+        json_decref(counts);
+        vg_serve_log(VG_LOG_ERROR, "model %s: erasure of %zu ids: the store was not rewritten: %s",
+                     q->model, n, e.msg);
+        serve_reply_error(r, 500, "erase_incomplete",
+                          "the records were erased from memory but the stored copies could not be "
+                          "rewritten (%s): retry the same request",
+                          e.msg);
+        return;
+    }
+    if (!sc.checkpointed)
+        vg_serve_log(VG_LOG_WARN,
+                     "model %s: erasure: the WAL checkpoint did not complete; the old pages "
+                     "leave the WAL at the next checkpoint",
+                     q->model);
+    atomic_fetch_add(&s->erase_requests, 1);
+    atomic_fetch_add(&s->erased[0], memory);
+    atomic_fetch_add(&s->erased[1], x.journal);
+    atomic_fetch_add(&s->erased[2], x.windows);
+    atomic_fetch_add(&s->erased[3], sc.dead_deleted);
+    vg_serve_log(VG_LOG_INFO,
+                 "model %s: erasure of %zu ids: %llu in memory, %llu journal records, %llu "
+                 "window rows, %llu dead letters",
+                 q->model, n, (unsigned long long)memory, (unsigned long long)x.journal,
+                 (unsigned long long)x.windows, (unsigned long long)sc.dead_deleted);
+    serve_reply_json(
+        r, 200,
+        json_pack("{s:s,s:I,s:o,s:s}", "model", q->model, "ids", (json_int_t)n, "erased", counts,
+                  "note",
+                  "aggregates (window profiles, row counts, reports, metric series) still count "
+                  "the erased records; no record can be read back from them by its id "
+                  "(docs/security.md)"));
+}
+
+void api_erase_record(vg_serve *s, const serve_request *q, serve_reply *r) {
+    if (!q->key || !*q->key) {
+        serve_reply_error(r, 400, "invalid", "a record id is required");
+        return;
+    }
+    const char *ids[1] = {q->key};
+    erase_ids(s, q, ids, 1, r);
+}
+
+void api_erase(vg_serve *s, const serve_request *q, serve_reply *r) {
+    json_error_t je;
+    json_t *body = json_loadb(q->body, q->body_len, 0, &je);
+    if (!body || !json_is_object(body)) {
+        json_decref(body);
+        serve_reply_error(r, 400, "invalid", "the body must be a JSON object {\"ids\": [...]}%s%s",
+                          body ? "" : ": ", body ? "" : je.text);
+        return;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(body, k, v) {
+        if (strcmp(k, "ids")) {
+            serve_reply_error(r, 400, "invalid", "unknown key '%s' (expected ids)", k);
+            json_decref(body);
+            return;
+        }
+    }
+    json_t *a = json_object_get(body, "ids");
+    size_t n = json_array_size(a);
+    if (!json_is_array(a) || n == 0 || n > ERASE_MAX_IDS) {
+        serve_reply_error(r, 400, "invalid",
+                          "ids: expected an array of 1 to %d record ids, got %s%zu%s",
+                          ERASE_MAX_IDS, json_is_array(a) ? "" : "no array (", n,
+                          json_is_array(a) ? " ids" : ")");
+        json_decref(body);
+        return;
+    }
+    char **ids = calloc(n, sizeof *ids);
+    if (!ids) {
+        json_decref(body);
+        serve_reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    int ok = 1;
+    for (size_t i = 0; ok && i < n; i++) {
+        json_t *x = json_array_get(a, i);
+        char num[32];
+        if (json_is_string(x) && json_string_length(x) > 0 &&
+            strlen(json_string_value(x)) == json_string_length(x)) {
+            ids[i] = strdup(json_string_value(x));
+        } else if (json_is_integer(x)) {
+            snprintf(num, sizeof num, "%lld", (long long)json_integer_value(x));
+            ids[i] = strdup(num);
+        } else {
+            serve_reply_error(r, 400, "invalid",
+                              "ids[%zu]: expected a non-empty string (without NUL) or an integer",
+                              i);
+            ok = 0;
+            break;
+        }
+        if (!ids[i]) {
+            serve_reply_error(r, 500, "internal", "out of memory");
+            ok = 0;
+        }
+    }
+    json_decref(body);
+    if (ok)
+        erase_ids(s, q, (const char *const *)ids, n, r);
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
 }

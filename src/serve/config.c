@@ -36,6 +36,8 @@ int vg_serve_config_default(vg_serve_config *c) {
     c->batch_partial = 0;
     c->retention_ms = 30LL * 24 * 3600 * 1000;
     c->tick_ms = 1000;
+    c->dead_retention_ms = 7LL * 24 * 3600 * 1000;
+    c->rows_retention_ms = -1;
     c->log_level = VG_LOG_INFO;
     return VG_OK;
 }
@@ -596,6 +598,10 @@ static int walk(ctx *x, vg_serve_config *c) {
                 return fail(x, v, "batch_mode: expected reject or partial, not '%s'", s);
         } else if (!strcmp(k, "retention")) {
             rc = get_duration(x, v, k, 1, &c->retention_ms);
+        } else if (!strcmp(k, "dead_letter_retention")) {
+            rc = get_duration(x, v, k, 1, &c->dead_retention_ms);
+        } else if (!strcmp(k, "rows_retention")) {
+            rc = get_duration(x, v, k, 1, &c->rows_retention_ms);
         } else if (!strcmp(k, "tick")) {
             rc = get_duration(x, v, k, 0, &c->tick_ms);
         } else if (!strcmp(k, "log_level")) {
@@ -606,8 +612,9 @@ static int walk(ctx *x, vg_serve_config *c) {
         } else {
             return fail(x, kn,
                         "unknown setting '%s' (expected listen, data_dir, threads, "
-                        "max_body_bytes, max_records_per_batch, batch_mode, retention, tick, "
-                        "log_level, models, alerts, auth, tls or limits)",
+                        "max_body_bytes, max_records_per_batch, batch_mode, retention, "
+                        "dead_letter_retention, rows_retention, tick, log_level, models, alerts, "
+                        "auth, tls or limits)",
                         k);
         }
         if (rc != VG_OK)

@@ -41,6 +41,9 @@ serve_live serve_get_live(vg_serve *s) {
     l.batch_partial = s->cfg.batch_partial;
     l.retention_ms = s->cfg.retention_ms;
     l.tick_ms = s->cfg.tick_ms;
+    l.dead_retention_ms = s->cfg.dead_retention_ms;
+    l.rows_retention_ms =
+        s->cfg.rows_retention_ms < 0 ? s->cfg.retention_ms : s->cfg.rows_retention_ms;
     pthread_mutex_unlock(&s->cfg_mu);
     return l;
 }
@@ -149,6 +152,7 @@ static serve_model *model_new(vg_monitor *mon) {
     }
     m->mon = mon;
     m->refs = 1;
+    atomic_init(&m->writes_pending, 0);
     return m;
 }
 
@@ -832,6 +836,38 @@ static void tick_models(vg_serve *s, int64_t now) {
     free(names);
 }
 
+/* One retention: due a hundredth of keep_ms after its last run, at most a minute (a delete
+ * over one table; a short retention, as in tests, is then enforced within ticks). */
+static void retention_one(vg_serve *s, const char *what, int64_t keep_ms, int64_t now,
+                          int64_t *last, _Atomic uint64_t *total,
+                          int (*expire)(vg_store *, int64_t, vg_error *)) {
+    int64_t every = keep_ms / 100 < 60000 ? keep_ms / 100 : 60000;
+    if (keep_ms <= 0 || now - *last < every)
+        return;
+    *last = now;
+    vg_error e;
+    vg_error_clear(&e);
+    int k = expire(s->store, now - keep_ms, &e);
+    if (k < 0) {
+        vg_serve_log(VG_LOG_WARN, "retention: %s", e.msg);
+    } else if (k > 0) {
+        atomic_fetch_add(total, (uint64_t)k);
+        vg_serve_log(VG_LOG_INFO, "retention: %d %s older than %lld s %s", k, what,
+                     (long long)(keep_ms / 1000),
+                     expire == vg_store_expire_rows ? "cleared" : "deleted");
+    }
+}
+
+void serve_retention(vg_serve *s, int64_t now_ms) {
+    serve_live l = serve_get_live(s);
+    retention_one(s, "windows", l.retention_ms, now_ms, &s->last_expire_ms, &s->retention_windows,
+                  vg_store_expire_windows);
+    retention_one(s, "dead letters", l.dead_retention_ms, now_ms, &s->last_expire_dead_ms,
+                  &s->retention_dead, vg_store_expire_dead);
+    retention_one(s, "window rows", l.rows_retention_ms, now_ms, &s->last_expire_rows_ms,
+                  &s->retention_rows, vg_store_expire_rows);
+}
+
 static void *tick_main(void *arg) {
     vg_serve *s = arg;
     pthread_mutex_lock(&s->tick_mu);
@@ -850,20 +886,7 @@ static void *tick_main(void *arg) {
         tick_models(s, now);
         serve_auth_tick(s->auth, now);
         serve_alerting_tick(s, now);
-        /* retention: a hundredth of the retention apart, at most a minute (a delete over the
-         * windows table; a short retention, as in tests, is then enforced within ticks) */
-        int64_t every = l.retention_ms / 100 < 60000 ? l.retention_ms / 100 : 60000;
-        if (l.retention_ms > 0 && now - s->last_expire_ms >= every) {
-            s->last_expire_ms = now;
-            vg_error e;
-            vg_error_clear(&e);
-            int k = vg_store_expire_windows(s->store, now - l.retention_ms, &e);
-            if (k < 0)
-                vg_serve_log(VG_LOG_WARN, "retention: %s", e.msg);
-            else if (k > 0)
-                vg_serve_log(VG_LOG_INFO, "retention: %d windows older than %lld s deleted", k,
-                             (long long)(l.retention_ms / 1000));
-        }
+        serve_retention(s, now);
         pthread_mutex_lock(&s->tick_mu);
     }
     pthread_mutex_unlock(&s->tick_mu);
@@ -934,7 +957,7 @@ int vg_serve_recover(vg_serve *s, vg_error *err) {
     vg_store_models_free(sm, n);
     for (size_t i = 0; i < s->cfg.n_models; i++)
         config_model(s, &s->cfg.models[i]);
-    s->last_expire_ms = 0;
+    s->last_expire_ms = s->last_expire_dead_ms = s->last_expire_rows_ms = 0;
     if (pthread_create(&s->tick, NULL, tick_main, s) != 0)
         return vg_error_set(err, VG_ERR_NOMEM, "cannot start the tick thread");
     s->tick_started = 1;
@@ -1053,6 +1076,14 @@ void vg_serve_reload(vg_serve *s, vg_serve_config *cfg) {
     if (o->retention_ms != cfg->retention_ms)
         vg_serve_log(VG_LOG_INFO, "reload: retention %s -> %s", fmt_ms(o->retention_ms, a, 32),
                      fmt_ms(cfg->retention_ms, b, 32));
+    if (o->dead_retention_ms != cfg->dead_retention_ms)
+        vg_serve_log(VG_LOG_INFO, "reload: dead_letter_retention %s -> %s",
+                     fmt_ms(o->dead_retention_ms, a, 32), fmt_ms(cfg->dead_retention_ms, b, 32));
+    if (o->rows_retention_ms != cfg->rows_retention_ms)
+        vg_serve_log(VG_LOG_INFO, "reload: rows_retention %s -> %s",
+                     o->rows_retention_ms < 0 ? "(retention)" : fmt_ms(o->rows_retention_ms, a, 32),
+                     cfg->rows_retention_ms < 0 ? "(retention)"
+                                                : fmt_ms(cfg->rows_retention_ms, b, 32));
     if (o->tick_ms != cfg->tick_ms)
         vg_serve_log(VG_LOG_INFO, "reload: tick %s -> %s", fmt_ms(o->tick_ms, a, 32),
                      fmt_ms(cfg->tick_ms, b, 32));
@@ -1065,6 +1096,8 @@ void vg_serve_reload(vg_serve *s, vg_serve_config *cfg) {
     o->batch_partial = cfg->batch_partial;
     o->retention_ms = cfg->retention_ms;
     o->tick_ms = cfg->tick_ms;
+    o->dead_retention_ms = cfg->dead_retention_ms;
+    o->rows_retention_ms = cfg->rows_retention_ms;
     o->log_level = cfg->log_level;
     struct vg_alert_config *alerts = cfg->alerts;
     cfg->alerts = NULL;

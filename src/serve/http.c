@@ -41,6 +41,8 @@ typedef enum {
     R_WINDOW_PROFILE,
     R_SERIES,
     R_REJECTED,
+    R_RECORD, /* erasure (api.c: api_erase_record, api_erase) */
+    R_ERASE,
     R_RULES, /* alerting (alerting.c) */
     R_ALERTS,
     R_ALERT_HISTORY,
@@ -74,6 +76,8 @@ static const struct {
     [R_WINDOW_PROFILE] = {"/v1/models/{model}/windows/{key}/profile", "GET", "GET, HEAD", 0},
     [R_SERIES] = {"/v1/models/{model}/series", "GET", "GET, HEAD", 0},
     [R_REJECTED] = {"/v1/models/{model}/rejected", "GET", "GET, HEAD", 0},
+    [R_RECORD] = {"/v1/models/{model}/records/{id}", "DELETE", "DELETE", 0},
+    [R_ERASE] = {"/v1/models/{model}/erase", "POST", "POST", 1},
     [R_RULES] = {"/v1/rules", "GET", "GET, HEAD", 0},
     [R_ALERTS] = {"/v1/alerts", "GET", "GET, HEAD", 0},
     [R_ALERT_HISTORY] = {"/v1/alerts/history", "GET", "GET, HEAD", 0},
@@ -187,7 +191,13 @@ static route_id match(const char *url, request *r) {
             return R_SERIES;
         if (!strcmp(what, "rejected"))
             return R_REJECTED;
+        if (!strcmp(what, "erase"))
+            return R_ERASE;
         return R_OTHER;
+    }
+    if (n == 5 && !strcmp(what, "records")) {
+        memcpy(r->key, segs[4], SEG_MAX);
+        return R_RECORD;
     }
     if (strcmp(what, "windows"))
         return R_OTHER;
@@ -457,6 +467,8 @@ static void dispatch(vg_serve *s, struct MHD_Connection *con, const char *method
     case R_WINDOW_PROFILE: api_window_profile(s, &q, r); break;
     case R_SERIES: api_series(s, &q, r); break;
     case R_REJECTED: api_rejected(s, &q, r); break;
+    case R_RECORD: api_erase_record(s, &q, r); break;
+    case R_ERASE: api_erase(s, &q, r); break;
     case R_RULES: api_rules(s, &q, r); break;
     case R_ALERTS: api_alerts(s, &q, r); break;
     case R_ALERT_HISTORY: api_alert_history(s, &q, r); break;

@@ -36,6 +36,10 @@ typedef struct serve_model {
      * shown by /metrics until the monitor closes a window of its own */
     vg_metric_sample *restored;
     size_t n_restored;
+    /* batches applied (or rejected) under mu whose journal entry or dead letters are still
+     * being written with mu released: an erasure holding mu waits for them to reach zero, so
+     * that no record it erased from memory lands in the store after it rewrote the store */
+    atomic_int writes_pending;
 } serve_model;
 
 /* Bounded-cardinality HTTP statistics: routes are the patterns of http.c's table. */
@@ -56,6 +60,7 @@ typedef struct serve_live {
     uint64_t max_body_bytes, max_records;
     int batch_partial;
     int64_t retention_ms, tick_ms;
+    int64_t dead_retention_ms, rows_retention_ms; /* rows: already resolved (-1 -> retention) */
 } serve_live;
 
 struct vg_serve {
@@ -76,6 +81,11 @@ struct vg_serve {
     pthread_mutex_t tick_mu;
     pthread_cond_t tick_cv;
     int64_t last_expire_ms;
+    int64_t last_expire_dead_ms, last_expire_rows_ms;
+    /* retention deletions since start, by what (metrics: vigia_retention_deleted_total) */
+    _Atomic uint64_t retention_windows, retention_dead, retention_rows;
+    /* erasures since start (api.c): requests, and what they removed by where */
+    _Atomic uint64_t erase_requests, erased[4]; /* memory, journal, windows, dead_letters */
     /* metrics */
     double start_time; /* seconds since the epoch */
     pthread_mutex_t stats_mu;
@@ -141,6 +151,10 @@ int serve_model_persist(vg_serve *s, serve_model *m, int64_t now_ms, int flush, 
  * the monitor. */
 int serve_model_set_reference(vg_serve *s, serve_model *m, const char *format, const void *data,
                               size_t len, vg_error *err);
+
+/* Runs the retentions that are due at now_ms (windows, dead letters, rows blobs): logged,
+ * counted. The tick thread calls it; tests call it with a clock of their own. */
+void serve_retention(vg_serve *s, int64_t now_ms);
 
 /* ---- HTTP (http.c) ---- */
 int serve_http_start(vg_serve *s, vg_error *err);
@@ -322,6 +336,9 @@ void api_tokens(vg_serve *s, const serve_request *q, serve_reply *r); /* auth.c 
 void api_token(vg_serve *s, const serve_request *q, serve_reply *r);
 /* GET /v1/audit (audit.c): a page of the audit log, or ?format=ndjson its export */
 void api_audit(vg_serve *s, const serve_request *q, serve_reply *r);
+/* DELETE /v1/models/{model}/records/{key} and POST /v1/models/{model}/erase (admin) */
+void api_erase_record(vg_serve *s, const serve_request *q, serve_reply *r);
+void api_erase(vg_serve *s, const serve_request *q, serve_reply *r);
 
 /* ---- alerting (alerting.c: evaluation, persistence, API; notify.c: delivery) ----
  * Its lock (inside struct serve_alerting) is a leaf but for the store: it may be taken with a

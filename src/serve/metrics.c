@@ -445,6 +445,25 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
         family(&b, "audit_head_seq", "gauge", "Sequence number of the last audit log entry");
         put(&b, "vigia_audit_head_seq %lld\n", (long long)audit_seq);
     }
+    /* retention and erasure (daemon.c, api.c) */
+    family(&b, "retention_deleted_total", "counter",
+           "Record-level data removed by retention: windows deleted, dead letters deleted, "
+           "window rows blobs cleared");
+    put(&b, "vigia_retention_deleted_total{what=\"windows\"} %llu\n",
+        (unsigned long long)atomic_load(&s->retention_windows));
+    put(&b, "vigia_retention_deleted_total{what=\"dead_letters\"} %llu\n",
+        (unsigned long long)atomic_load(&s->retention_dead));
+    put(&b, "vigia_retention_deleted_total{what=\"rows\"} %llu\n",
+        (unsigned long long)atomic_load(&s->retention_rows));
+    family(&b, "erase_requests_total", "counter", "Erasure requests completed (right to erasure)");
+    put(&b, "vigia_erase_requests_total %llu\n",
+        (unsigned long long)atomic_load(&s->erase_requests));
+    family(&b, "erased_total", "counter",
+           "Records (memory, journal, windows: model rows) and dead letters removed by erasures");
+    static const char *const where[4] = {"memory", "journal", "windows", "dead_letters"};
+    for (int i = 0; i < 4; i++)
+        put(&b, "vigia_erased_total{where=\"%s\"} %llu\n", where[i],
+            (unsigned long long)atomic_load(&s->erased[i]));
 
     /* alerting (alerting.c) */
     char *alerts = serve_alerting_metrics(s);

@@ -52,6 +52,10 @@ typedef struct vg_serve_config {
     int64_t retention_ms;    /* closed windows older than this are deleted; 0 keeps all (30d) */
     int64_t tick_ms;         /* timer of advance, label TTL and retention (1s) */
     int log_level;           /* VG_LOG_INFO */
+    /* dead letters received longer ago than this are deleted; 0 keeps all (7d) */
+    int64_t dead_retention_ms;
+    /* the rows blobs of closed windows older than this are cleared; 0 keeps; -1: retention_ms */
+    int64_t rows_retention_ms;
     size_t n_models;
     vg_serve_model_conf *models;
     struct vg_alert_config *alerts; /* the alerts: section (vigia/alert.h), NULL when none */

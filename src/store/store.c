@@ -302,7 +302,9 @@ int vg_store_connect(vg_store *s, sqlite3 **out, vg_error *err) {
     if (ret == VG_OK)
         ret = exec_sql(s, db,
                        "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                       " PRAGMA journal_size_limit=67108864;",
+                       " PRAGMA journal_size_limit=67108864;"
+                       /* deleted rows are zeroed, not left in free pages (erasure, retention) */
+                       " PRAGMA secure_delete=ON;",
                        "configuring the connection", err);
     if (ret != VG_OK) {
         sqlite3_close(db);

@@ -162,6 +162,36 @@ int vg_store_list_tokens(vg_store *s, vg_store_token **out, size_t *n, vg_error 
 void vg_store_tokens_free(vg_store_token *t, size_t n);
 /* Marks a token revoked at at_ms; VG_ERR_INVALID when no such (unrevoked) token. */
 int vg_store_revoke_token(vg_store *s, const char *id, int64_t at_ms, vg_error *err);
+/* ---- erasure and record-level retention (erase.c) ----
+ * The right to erasure: one model's journal entries, windows' rows blobs and dead letters go
+ * through the caller's callbacks (the store keeps the first two opaque) and every change is
+ * written in one transaction. journal and rows return 0 to keep the bytes, 1 with *out (malloc'd;
+ * the store frees it) to replace them, 1 with *out NULL to delete the entry (journal) or clear
+ * the blob (window), or a negative VG_ERR_* (with err set) to abort with nothing changed; dead
+ * returns 1 for a dead letter to delete. The connections run with PRAGMA secure_delete (freed
+ * bytes are zeroed) and a successful erasure that changed anything ends with a truncating WAL
+ * checkpoint, so the removed bytes leave the files at once (checkpointed says whether the
+ * checkpoint completed: a reader of an older snapshot can hold it back). The journal seqs are
+ * kept: a rewritten entry keeps its seq, a deleted one leaves a gap, which replay skips. */
+typedef struct vg_store_erase_ops {
+    void *ctx;
+    int (*journal)(void *ctx, uint64_t seq, int kind, const void *data, size_t len, void **out,
+                   size_t *out_len, vg_error *err);
+    int (*rows)(void *ctx, int64_t key, const void *blob, size_t len, void **out, size_t *out_len,
+                vg_error *err);
+    int (*dead)(void *ctx, const char *kind, const char *record);
+} vg_store_erase_ops;
+typedef struct vg_store_erase_counts {
+    uint64_t journal_rewritten, journal_deleted; /* entries */
+    uint64_t windows_rewritten;                  /* rows blobs */
+    uint64_t dead_deleted;                       /* dead letters */
+    int checkpointed;
+} vg_store_erase_counts;
+int vg_store_erase(vg_store *s, const char *model, const vg_store_erase_ops *ops,
+                   vg_store_erase_counts *c, vg_error *err);
+/* Clears (sets to NULL) the rows blob of every window that ended before cutoff_ms, keeping its
+ * profile, report and series; returns how many were cleared. */
+int vg_store_expire_rows(vg_store *s, int64_t cutoff_ms, vg_error *err);
 
 /* ---- alerting (alerts.c): states, history, outbox, silences, acknowledgements ----
  * The alerting code keeps its state as JSON it owns; the store only promises atomicity:

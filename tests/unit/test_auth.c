@@ -271,6 +271,8 @@ static void test_scope_matrix(void **state) {
         {"GET", "/v1/tokens", SERVE_SCOPE_ADMIN},
         {"DELETE", "/v1/tokens/{id}", SERVE_SCOPE_ADMIN},
         {"GET", "/v1/audit", SERVE_SCOPE_ADMIN},
+        {"DELETE", "/v1/models/{model}/records/{id}", SERVE_SCOPE_ADMIN},
+        {"POST", "/v1/models/{model}/erase", SERVE_SCOPE_ADMIN},
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         assert_int_equal(serve_auth_need(routes[i].method, routes[i].pattern, 0), routes[i].need);
