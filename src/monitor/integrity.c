@@ -13,16 +13,21 @@
  * mantissa); a categorical value to its value hash. The record's hash H is the sum of one mixed
  * term per feature t_j = mix(code_j, j), so that the hash of the record without feature j is
  * H - t_j: the F "leave-one-feature-out" signatures cost F subtractions. Two records that differ
- * in exactly feature j share signature j and differ in H. A table keyed by signature keeps the
- * (32-bit) H of the first record that had it and whether a record with another H followed: a
- * record whose signature j is in the table with another H, or with the "several" flag, differs
- * from an earlier record in feature j alone.
+ * in exactly feature j share signature j and differ in H. A table keyed by signature keeps
+ * bits of the H of the first record that had it, how many records repeated that vector, and
+ * whether a record with another vector followed ("several"). A record is counted in
+ * sweep_share when its signature j is in the table with another vector or the flag: it differs
+ * from an earlier record in feature j alone; the first time a signature turns "several", the
+ * copies of the first vector count too (the first steps of a sweep may share a quantization
+ * bucket, and they are part of it). Natural traffic over several features rarely shares a
+ * signature; a client sweeping one input while holding the others shares one throughout.
  *
  * Memory is constant per window: the distinct-H set is exact up to max_table vectors, then
  * duplicate_share comes from a HyperLogLog of H fed from the start (p = 14: relative standard
  * error 1.04 / 128 = 0.81% of the distinct count); the signature table holds at most max_table
- * signatures and, once full, a new signature replaces the entry at its home slot (a random
- * eviction that keeps every probe chain intact, since the slot stays occupied), so a burst of
+ * signatures and, once full, a new signature replaces the entry at its home slot (or, when that
+ * slot is empty, the next entry after it, removed by backward-shift deletion): a random
+ * eviction that keeps every probe chain intact, so a burst of
  * sweeping records is still caught as long as its signature is not evicted between two of its
  * records. Both tables start at 1024 slots and double at half load.
  */
@@ -150,11 +155,17 @@ nomem:
 
 /* ---- per window ------------------------------------------------------------------------------ */
 
-typedef struct sigslot {
-    uint64_t key; /* 0: empty */
-    uint32_t h32; /* low bits of the first record's H */
-    uint32_t several;
-} sigslot;
+/* A signature table entry, packed in 8 bytes so that the table stays in cache: the top 40 bits
+ * of the signature (never 0: 0 is an empty slot; their low bits are the home slot), a "several"
+ * bit (records with different vectors had this signature), how many records had it before it
+ * became several (saturating at 255) and 15 bits of the first record's H. A false match of 40
+ * bits is 2^-40 per lookup, a different H with the same 15 bits 2^-15 per pair of records of
+ * one signature: a negligible miscount. */
+#define SIG_TAG(e) ((e) >> 24)
+#define SIG_SEVERAL ((uint64_t)1 << 23)
+#define SIG_COUNT(e) ((uint32_t)(((e) >> 15) & 0xff))
+#define SIG_ONE ((uint64_t)1 << 15)
+#define SIG_H(e) ((uint32_t)((e)&0x7fff))
 
 struct mint_win {
     size_t n_features;
@@ -168,7 +179,7 @@ struct mint_win {
     uint64_t *dup;
     size_t dup_slots, dup_n;
     int dup_overflow;
-    sigslot *sig;
+    uint64_t *sig; /* signature table (entries above) */
     size_t sig_slots, sig_n;
     vg_hll *hll;
     uint64_t *scratch; /* per feature terms t_j */
@@ -328,14 +339,14 @@ static int dup_add(const vg_model_spec *s, mint_win *w, uint64_t h) {
 }
 
 static int sig_grow(mint_win *w, size_t slots) {
-    sigslot *t = calloc(slots, sizeof *t);
+    uint64_t *t = calloc(slots, sizeof *t);
     if (!t)
         return VG_ERR_NOMEM;
     for (size_t i = 0; i < w->sig_slots; i++) {
-        if (!w->sig[i].key)
+        if (!w->sig[i])
             continue;
-        size_t p = (size_t)w->sig[i].key & (slots - 1);
-        while (t[p].key)
+        size_t p = (size_t)SIG_TAG(w->sig[i]) & (slots - 1);
+        while (t[p])
             p = (p + 1) & (slots - 1);
         t[p] = w->sig[i];
     }
@@ -345,26 +356,57 @@ static int sig_grow(mint_win *w, size_t slots) {
     return VG_OK;
 }
 
-/* Looks signature key up for a record of hash h32: returns 1 when an earlier record differs
- * from it in this feature alone; records the signature. */
-static int sig_visit(const vg_model_spec *s, mint_win *w, uint64_t key, uint32_t h32) {
-    size_t mask = w->sig_slots - 1, home = (size_t)key & mask, p = home;
-    while (w->sig[p].key) {
-        sigslot *e = &w->sig[p];
-        if (e->key == key) {
-            int hit = e->several || e->h32 != h32;
-            if (e->h32 != h32)
-                e->several = 1;
-            return hit;
+/* Empties slot pos by backward-shift deletion (linear probing keeps no tombstones): each later
+ * entry of the cluster moves into the gap unless its home lies in (gap, its slot]. */
+static void sig_delete(mint_win *w, size_t pos) {
+    size_t mask = w->sig_slots - 1, gap = pos;
+    w->sig[gap] = 0;
+    for (size_t i = (gap + 1) & mask; w->sig[i]; i = (i + 1) & mask) {
+        size_t home = (size_t)SIG_TAG(w->sig[i]) & mask;
+        if (((i - home) & mask) >= ((i - gap) & mask)) {
+            w->sig[gap] = w->sig[i];
+            w->sig[i] = 0;
+            gap = i;
+        }
+    }
+}
+
+/* Looks signature tag up for a record whose H has low bits h; records the signature. Returns
+ * how many records this one shows to be one-feature variations: itself when an earlier record
+ * with this signature has another vector, plus, the first time that happens, the records that
+ * had the signature until then (all copies of the first vector: a sweep's first steps may fall
+ * in one quantization bucket). */
+static uint32_t sig_visit(const vg_model_spec *s, mint_win *w, uint64_t tag, uint32_t h) {
+    size_t mask = w->sig_slots - 1, home = (size_t)tag & mask, p = home;
+    while (w->sig[p]) {
+        uint64_t e = w->sig[p];
+        if (SIG_TAG(e) == tag) {
+            if (e & SIG_SEVERAL)
+                return 1;
+            if (SIG_H(e) != h) {
+                w->sig[p] = e | SIG_SEVERAL;
+                return 1 + SIG_COUNT(e);
+            }
+            if (SIG_COUNT(e) < 0xff)
+                w->sig[p] = e + SIG_ONE;
+            return 0;
         }
         p = (p + 1) & mask;
     }
+    uint64_t e = tag << 24 | SIG_ONE | h;
     if (w->sig_n >= s->integrity.max_table) {
-        /* full: evict the entry at the home slot (it stays occupied, so no chain breaks) */
-        w->sig[home] = (sigslot){key, h32, 0};
+        /* full: the new signature takes its home slot and evicts what was there; an empty home
+         * is filled and the next entry after it goes instead, so the count stays */
+        if (!w->sig[home]) {
+            size_t v = (home + 1) & mask;
+            while (!w->sig[v])
+                v = (v + 1) & mask;
+            sig_delete(w, v);
+        }
+        w->sig[home] = e;
         return 0;
     }
-    w->sig[p] = (sigslot){key, h32, 0};
+    w->sig[p] = e;
     w->sig_n++;
     return 0;
 }
@@ -465,12 +507,14 @@ int mint_add(const vg_model_spec *s, const mint_ref *r, mint_win *w, const char 
         if (slots != w->sig_slots && (rc = sig_grow(w, slots)) != VG_OK)
             return rc;
     }
-    uint32_t h32 = (uint32_t)hr;
-    int sweep = 0;
+    uint32_t h15 = (uint32_t)(hr & 0x7fff);
+    uint32_t sweep = 0;
     for (int i = 0; i < k; i++) {
-        uint64_t key =
-            vg_hash_fmix64((H - w->scratch[i]) ^ (0xc2b2ae3d27d4eb4fULL * (uint64_t)(i + 1)));
-        sweep |= sig_visit(s, w, key ? key : 1, h32);
+        uint64_t tag =
+            vg_hash_fmix64((H - w->scratch[i]) ^ (0xc2b2ae3d27d4eb4fULL * (uint64_t)(i + 1))) >> 24;
+        uint32_t v = sig_visit(s, w, tag ? tag : 1, h15);
+        if (v > sweep)
+            sweep = v; /* one record counts once, whatever the feature */
     }
     w->sweeps += sweep;
     return VG_OK;
@@ -664,6 +708,8 @@ void mint_samples(const vg_model_spec *s, const mint_win *w, msamples *ms, json_
     }
     if (w->n_sig_features > 1) {
         double sw = (double)w->sweeps / (double)w->records;
+        if (sw > 1) /* a record counted again by a second signature */
+            sw = 1;
         msamples_add(ms, "sweep_share", sw, 0);
         vg_json_put(o, "sweep_share", json_real(sw), oom);
     }
