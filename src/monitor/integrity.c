@@ -259,23 +259,46 @@ static int is_integrity_metric(const char *name) {
     return 0;
 }
 
-mint_win *mint_win_restored(const vg_metric_sample *ms, size_t n) {
+/* The integrity samples of a stored report's "integrity" section (names of features the spec
+ * no longer has are skipped). */
+static void samples_of_report(const vg_model_spec *s, const char *report, msamples *ms) {
+    json_t *root = json_loads(report, 0, NULL), *i = json_object_get(root, "integrity"), *v;
+    static const char *const plain[] = {"ood_share", "duplicate_share", "sweep_share"};
+    for (size_t k = 0; k < sizeof plain / sizeof *plain; k++)
+        if (json_is_number(v = json_object_get(i, plain[k])))
+            msamples_add(ms, plain[k], json_number_value(v), 0);
+    json_t *pf = json_object_get(i, "ood_feature_share");
+    for (size_t j = 0; json_is_object(pf) && j < s->n_features; j++)
+        if (json_is_number(v = json_object_get(pf, s->features[j].name)))
+            msamples_add(ms, "ood_feature_share", json_number_value(v), 1, "feature",
+                         s->features[j].name);
+    json_decref(root);
+}
+
+mint_win *mint_win_restored(const vg_model_spec *s, const vg_metric_sample *ms, size_t n,
+                            const char *report) {
     mint_win *w = calloc(1, sizeof *w);
     if (!w || !(w->ood_feat = calloc(1, sizeof *w->ood_feat))) {
         free(w);
         return NULL;
     }
     w->closed = 1;
-    size_t k = 0;
+    msamples c = {0};
     for (size_t i = 0; i < n; i++)
-        k += is_integrity_metric(ms[i].name);
-    if (k && !(w->carry = malloc(k * sizeof *w->carry))) {
+        if (is_integrity_metric(ms[i].name))
+            msamples_add(&c, ms[i].name, ms[i].value, 0);
+    for (size_t i = 0, k = 0; i < n && !c.oom; i++)
+        if (is_integrity_metric(ms[i].name))
+            memcpy(c.s[k++].labels, ms[i].labels, sizeof ms[i].labels);
+    if (c.n == 0 && report)
+        samples_of_report(s, report, &c);
+    if (c.oom) {
+        free(c.s);
         mint_win_free(w);
         return NULL;
     }
-    for (size_t i = 0; i < n; i++)
-        if (is_integrity_metric(ms[i].name))
-            w->carry[w->n_carry++] = ms[i];
+    w->carry = c.s;
+    w->n_carry = c.n;
     return w;
 }
 

@@ -253,8 +253,10 @@ int mint_add(const vg_model_spec *s, const mint_ref *r, mint_win *w, const char 
 /* Summarizes the window and frees its tables (once closed, the state is a few counters). */
 void mint_close(mint_win *w);
 mint_win *mint_win_clone(const mint_win *w); /* of a closed one; NULL on NOMEM */
-/* A closed window restored after a restart: its integrity samples, carried to revisions. */
-mint_win *mint_win_restored(const vg_metric_sample *ms, size_t n);
+/* A closed window restored after a restart: its integrity samples (those of ms, else those of
+ * the "integrity" section of report, which may be NULL), carried to its revisions. */
+mint_win *mint_win_restored(const vg_model_spec *s, const vg_metric_sample *ms, size_t n,
+                            const char *report);
 /* Appends the samples of a closed window to ms and its keys to o (the report's "integrity"). */
 void mint_samples(const vg_model_spec *s, const mint_win *w, msamples *ms, json_t *o, int *oom);
 /* Jensen-Shannon distance between the previous window's predictions and this window's: class

@@ -1369,12 +1369,11 @@ int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err
         memcpy(w->metrics, src->metrics, src->n_metrics * sizeof *w->metrics);
         w->n_metrics = src->n_metrics;
     }
-    if (src->report_json && !(w->report = strdup(src->report_json))) {
-        win_free(w);
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    }
-    /* its integrity tables are gone: a revision reports the samples it had */
-    if (s->integrity.enabled && !(w->integ = mint_win_restored(src->metrics, src->n_metrics))) {
+    /* its report is not kept: a revision computes a new one (only its integrity samples are
+     * read from it below); its integrity tables are gone: a revision reports the samples it had
+     * (from its metrics, else from its report's "integrity" section) */
+    if (s->integrity.enabled &&
+        !(w->integ = mint_win_restored(s, src->metrics, src->n_metrics, src->report_json))) {
         win_free(w);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
