@@ -52,6 +52,11 @@ typedef struct body {
 
 static void put(body *b, const char *fmt, ...) {
     va_list ap;
+    if (!b->s) {
+        b->cap = 1 << 16;
+        b->s = malloc(b->cap);
+        assert_non_null(b->s);
+    }
     for (;;) {
         va_start(ap, fmt);
         int w = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
