@@ -172,7 +172,8 @@ struct mint_win {
     uint64_t records; /* records added */
     uint64_t scored;  /* of which scored against a reference (OOD) */
     uint64_t ood;
-    uint64_t *ood_feat; /* per feature */
+    uint64_t *ood_feat;   /* per feature */
+    uint8_t *feat_scored; /* per feature: scored against the reference at least once */
     uint64_t sweeps;
     int n_sig_features; /* features in the vector */
     /* open: the tables; closed: freed, the summary below */
@@ -195,6 +196,7 @@ void mint_win_free(mint_win *w) {
     if (!w)
         return;
     free(w->ood_feat);
+    free(w->feat_scored);
     free(w->dup);
     free(w->sig);
     vg_hll_free(w->hll);
@@ -217,6 +219,7 @@ mint_win *mint_win_new(const vg_model_spec *s) {
     w->n_features = s->n_features;
     w->n_sig_features = (int)sig_features(s);
     if (!(w->ood_feat = calloc(s->n_features ? s->n_features : 1, sizeof *w->ood_feat)) ||
+        !(w->feat_scored = calloc(s->n_features ? s->n_features : 1, 1)) ||
         !(w->scratch = calloc(s->n_features ? s->n_features : 1, sizeof *w->scratch)) ||
         !(w->hll = vg_hll_new(HLL_P))) {
         mint_win_free(w);
@@ -232,18 +235,20 @@ mint_win *mint_win_clone(const mint_win *src) {
         return NULL;
     *w = *src;
     w->ood_feat = NULL;
+    w->feat_scored = NULL;
     w->dup = NULL;
     w->sig = NULL;
     w->hll = NULL;
     w->scratch = NULL;
     w->carry = NULL;
     size_t nf = src->n_features ? src->n_features : 1;
-    if (!(w->ood_feat = malloc(nf * sizeof *w->ood_feat)) ||
+    if (!(w->ood_feat = malloc(nf * sizeof *w->ood_feat)) || !(w->feat_scored = malloc(nf)) ||
         (src->n_carry && !(w->carry = malloc(src->n_carry * sizeof *w->carry)))) {
         mint_win_free(w);
         return NULL;
     }
     memcpy(w->ood_feat, src->ood_feat, nf * sizeof *w->ood_feat);
+    memcpy(w->feat_scored, src->feat_scored, nf);
     if (src->n_carry)
         memcpy(w->carry, src->carry, src->n_carry * sizeof *w->carry);
     w->dup_slots = w->dup_n = w->sig_slots = w->sig_n = 0;
@@ -278,8 +283,8 @@ static void samples_of_report(const vg_model_spec *s, const char *report, msampl
 mint_win *mint_win_restored(const vg_model_spec *s, const vg_metric_sample *ms, size_t n,
                             const char *report) {
     mint_win *w = calloc(1, sizeof *w);
-    if (!w || !(w->ood_feat = calloc(1, sizeof *w->ood_feat))) {
-        free(w);
+    if (!w || !(w->ood_feat = calloc(1, sizeof *w->ood_feat)) || !(w->feat_scored = calloc(1, 1))) {
+        mint_win_free(w);
         return NULL;
     }
     w->closed = 1;
@@ -471,6 +476,8 @@ int mint_add(const vg_model_spec *s, const mint_ref *r, mint_win *w, const char 
             continue;
         const fref *x = &r->f[j];
         const mtext *c = &cells[j];
+        if (scored && (x->numeric || x->cat_exact))
+            w->feat_scored[j] = 1;
         uint64_t code = CODE_MISSING;
         if (c->present) {
             const char *t = arena + c->off;
@@ -712,8 +719,8 @@ void mint_samples(const vg_model_spec *s, const mint_win *w, msamples *ms, json_
         vg_json_put(o, "scored_records", json_integer((json_int_t)w->scored), oom);
         json_t *pf = json_object();
         for (size_t j = 0; j < s->n_features && j < w->n_features; j++) {
-            if (s->features[j].type == VG_FEATURE_TEXT)
-                continue;
+            if (!w->feat_scored[j])
+                continue; /* text, or no usable reference column */
             double fs = (double)w->ood_feat[j] / (double)w->scored;
             msamples_add(ms, "ood_feature_share", fs, 1, "feature", s->features[j].name);
             if (pf)

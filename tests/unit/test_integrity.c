@@ -462,6 +462,34 @@ static void test_ood_categorical(void **state) {
     vg_monitor_free(m);
     vg_profile_free(ref);
 
+    /* a reference whose value table is not exact (more distinct values than it counts): the
+     * categorical feature is not scored, and has no ood_feature_share */
+    js = spec_of(1, 1, "");
+    m = new_monitor(js);
+    free(js);
+    char **many = malloc(5000 * sizeof *many);
+    for (size_t i = 0; i < 5000; i++) {
+        many[i] = malloc(16);
+        snprintf(many[i], 16, "v%zu", i);
+    }
+    ref = normal_reference(1, 20000, (const char *const *)many, 5000, 22);
+    assert_int_equal(vg_monitor_set_reference_profile(m, ref, &err), VG_OK);
+    for (size_t i = 0; i < 100; i++) {
+        double x = 0.1 * t_normal(&seed);
+        rec(&b, 0, &x, 1, "never-seen", "1");
+    }
+    feed(m, &b);
+    w = take(m, &nw);
+    assert_true(value_of(w[0], "ood_share", "") == 0);
+    assert_null(sample(w[0], "ood_feature_share", "feature=\"cat\""));
+    assert_non_null(sample(w[0], "ood_feature_share", "feature=\"x0\""));
+    free_windows(w, nw);
+    vg_monitor_free(m);
+    vg_profile_free(ref);
+    for (size_t i = 0; i < 5000; i++)
+        free(many[i]);
+    free(many);
+
     /* no reference: no OOD samples; the report says why */
     js = spec_of(1, 1, "");
     m = new_monitor(js);
