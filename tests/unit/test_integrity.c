@@ -686,12 +686,11 @@ static void test_restore_revision(void **state) {
 
 /* ---- cost ------------------------------------------------------------------------------------ */
 
-/* records/s of parse + apply of n records of nf numeric features, with and without the
- * signals (with a reference: OOD scoring and rank buckets). */
+/* records/s (of thread CPU time) of parse + apply of n records of nf numeric features, with and
+ * without the signals (with a reference: OOD scoring and rank buckets). */
 static double apply_rate(size_t nf, size_t n, int on, int dg) {
     char *js = spec_of(nf, 0, on ? "" : ", \"integrity\": false");
     vg_monitor *m = new_monitor(js);
-    free(js);
     vg_profile *ref = normal_reference(nf, 20000, NULL, 0, 1);
     vg_error err;
     assert_int_equal(vg_monitor_set_reference_profile(m, ref, &err), VG_OK);
@@ -706,16 +705,28 @@ static double apply_rate(size_t nf, size_t n, int on, int dg) {
         }
         rec(&b, 0, x, nf, NULL, "0.5");
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    vg_monitor_batch *bt = NULL;
-    vg_monitor_rejects rj = {0};
-    assert_int_equal(vg_monitor_parse_predictions(m, b.s, b.n, T0, &bt, &rj, &err), VG_OK);
-    assert_int_equal(vg_monitor_apply(m, bt, 1, 0, &err), VG_OK);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    vg_monitor_batch_free(bt);
-    vg_monitor_rejects_free(&rj);
-    double sec = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    /* thread CPU time, best of 3 fresh monitors: the machine is shared */
+    double sec = INFINITY;
+    for (int rep = 0; rep < 3; rep++) {
+        vg_monitor *mm = rep ? new_monitor(js) : m;
+        if (rep)
+            assert_int_equal(vg_monitor_set_reference_profile(mm, ref, &err), VG_OK);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+        vg_monitor_batch *bt = NULL;
+        vg_monitor_rejects rj = {0};
+        assert_int_equal(vg_monitor_parse_predictions(mm, b.s, b.n, T0, &bt, &rj, &err), VG_OK);
+        assert_int_equal(vg_monitor_apply(mm, bt, 1, 0, &err), VG_OK);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+        vg_monitor_batch_free(bt);
+        vg_monitor_rejects_free(&rj);
+        double t = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        if (t < sec)
+            sec = t;
+        if (rep)
+            vg_monitor_free(mm);
+    }
+    free(js);
     vg_profile_free(ref);
     vg_monitor_free(m);
     free(b.s);
