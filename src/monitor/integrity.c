@@ -27,9 +27,9 @@
  * error 1.04 / 128 = 0.81% of the distinct count); the signature table holds at most max_table
  * signatures and, once full, a new signature replaces the entry at its home slot (or, when that
  * slot is empty, the next entry after it, removed by backward-shift deletion): a random
- * eviction that keeps every probe chain intact, so a burst of
- * sweeping records is still caught as long as its signature is not evicted between two of its
- * records. Both tables start at 1024 slots and double at half load.
+ * eviction that keeps every probe chain intact, so a burst of sweeping records is still caught
+ * as long as its signature is not evicted between two of its records. Both tables start at
+ * 1024 slots and double at half load, up to 2 x max_table slots.
  */
 #include <jansson.h>
 #include <math.h>
@@ -534,7 +534,7 @@ int mint_add(const vg_model_spec *s, const mint_ref *r, mint_win *w, const char 
     if (rc != VG_OK || k < 2)
         return rc;
     if (w->sig_n + (size_t)k > w->sig_slots / 2) {
-        size_t cap = table_cap(s), slots = w->sig_slots ? w->sig_slots : MIN_SLOTS / 2;
+        size_t cap = table_cap(s), slots = w->sig_slots ? w->sig_slots : MIN_SLOTS;
         while (slots < cap && w->sig_n + (size_t)k > slots / 2)
             slots *= 2;
         if (slots != w->sig_slots && (rc = sig_grow(w, slots)) != VG_OK)
