@@ -171,7 +171,8 @@ int vg_alert_config_export_prometheus(const vg_alert_config *c, int64_t window_m
 /* 1 when `metric` is a name alerts may use: drift_score, drift_p_value, drift_detected,
  * drift_share, dataset_drift, missing_share, unseen_category_share, out_of_range_share,
  * model_metric, estimated_metric, fairness_ratio, fairness_difference, window_rows,
- * window_labelled_rows (window metrics) and records_rejected_share, label_join_rate
+ * window_labelled_rows, ood_share, ood_feature_share, duplicate_share, sweep_share,
+ * prediction_shift (window metrics) and records_rejected_share, label_join_rate
  * (daemon-level, evaluated on the interval). */
 int vg_alert_metric_known(const char *metric);
 /* 1 for the daemon-level names (records_rejected_share, label_join_rate), else 0. */

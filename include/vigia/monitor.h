@@ -96,6 +96,24 @@ typedef enum vg_pii_policy {
 } vg_pii_policy;
 
 const char *vg_pii_policy_name(vg_pii_policy p); /* "off", "report", "redact", "reject" */
+/* Abuse and integrity signals of each window (docs/monitor.md, "Integrity signals"): the
+ * spec's "integrity" object; `"integrity": false` sets enabled = 0. */
+#define VG_INTEGRITY_DEFAULT_OOD_QUANTILE 0.001
+#define VG_INTEGRITY_DEFAULT_BINS 256
+#define VG_INTEGRITY_DEFAULT_MAX_TABLE 65536
+#define VG_INTEGRITY_DEFAULT_MAX_FEATURES 64
+
+typedef struct vg_integrity_spec {
+    int enabled;            /* 1 */
+    double ood_quantile;    /* a numeric value ranked below q or above 1 - q is out of
+                             * distribution; 0: only the range test below */
+    double ood_margin;      /* ... or outside [min - m (max - min), max + m (max - min)] */
+    uint32_t quantize_bins; /* rank buckets per numeric feature for near-duplicates (256) */
+    uint32_t max_table;     /* distinct vectors counted exactly, signatures kept (65536) */
+    uint32_t max_features;  /* features in the duplicate/sweep vector: the first N (64) */
+} vg_integrity_spec;
+
+void vg_integrity_spec_default(vg_integrity_spec *o);
 
 typedef struct vg_model_spec {
     char *name;    /* [A-Za-z0-9_.-]{1,64}: it appears in URLs and metric labels */
@@ -127,11 +145,13 @@ typedef struct vg_model_spec {
     unsigned pii_detectors;
     unsigned char *pii_scan;
     int pii_id;
+    vg_integrity_spec integrity;
 } vg_model_spec;
 
 /* Parses a spec from JSON (keys in docs/monitor.md: name, version, task, features [{name, type,
  * required}], sensitive, window {duration: "1h" | seconds, lateness, count}, threshold,
- * pos_label, classes, label_ttl, max_join, drift_share, pii {policy, detectors, features, id}).
+ * pos_label, classes, label_ttl, max_join, drift_share, pii {policy, detectors, features, id},
+ * integrity {ood_quantile, ood_margin, quantize_bins, max_table, max_features} | false).
  * Unknown keys, wrong types and bad values are VG_ERR_INVALID with a message naming the field
  * ("features[2].type: ..."). */
 int vg_model_spec_parse(const char *json, size_t len, vg_model_spec **out, vg_error *err);

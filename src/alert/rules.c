@@ -24,6 +24,9 @@ static const char *const window_metrics[] = {
     "dataset_drift", "missing_share",        "unseen_category_share", "out_of_range_share",
     "model_metric",  "estimated_metric",     "fairness_ratio",        "fairness_difference",
     "window_rows",   "window_labelled_rows", "pii_findings",          "pii_records_share"};
+/* the integrity signals of a window (docs/monitor.md) */
+static const char *const integrity_metrics[] = {"ood_share", "ood_feature_share", "duplicate_share",
+                                                "sweep_share", "prediction_shift"};
 static const char *const daemon_metrics[] = {"records_rejected_share", "label_join_rate",
                                              "token_rate_anomaly"};
 
@@ -39,6 +42,9 @@ int vg_alert_metric_daemon_level(const char *metric) {
 int vg_alert_metric_known(const char *metric) {
     for (size_t i = 0; metric && i < COUNT(window_metrics); i++)
         if (!strcmp(metric, window_metrics[i]))
+            return 1;
+    for (size_t i = 0; metric && i < COUNT(integrity_metrics); i++)
+        if (!strcmp(metric, integrity_metrics[i]))
             return 1;
     return vg_alert_metric_daemon_level(metric);
 }
@@ -330,7 +336,8 @@ static int parse_rule(ctx *x, const yaml_node_t *rn, size_t index, vg_alert_conf
                           "drift_detected, drift_share, dataset_drift, missing_share, "
                           "unseen_category_share, out_of_range_share, model_metric, "
                           "estimated_metric, fairness_ratio, fairness_difference, window_rows, "
-                          "window_labelled_rows, pii_findings, pii_records_share, "
+                          "window_labelled_rows, pii_findings, pii_records_share, ood_share, "
+                          "ood_feature_share, duplicate_share, sweep_share, prediction_shift, "
                           "records_rejected_share, label_join_rate, token_rate_anomaly)",
                           r->metric);
         } else if (!strcmp(k, "match")) {

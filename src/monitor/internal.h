@@ -8,6 +8,7 @@
 #ifndef VG_MONITOR_INTERNAL_H
 #define VG_MONITOR_INTERNAL_H
 
+#include <jansson.h>
 #include <stdatomic.h>
 
 #include <stddef.h>
@@ -152,6 +153,7 @@ typedef struct mwin {
     vg_metric_sample *metrics;
     uint64_t *pii;        /* PII findings by field and kind (mpii_slots), NULL while none */
     uint64_t pii_records; /* records with at least one finding */
+    struct mint_win *integ; /* integrity signals (integrity.c); NULL when disabled */
 } mwin;
 
 /* The label-join map: a ring of entries in insertion order (so the oldest is evicted first and
@@ -215,6 +217,7 @@ struct vg_monitor {
     int has_pii_key;
     vg_hmac_key pii_key;
     _Atomic uint64_t *pii_total;
+    struct mint_ref *iref; /* the reference as integrity.c scores records against it */
     const char **run_data; /* apply's scratch: a block of cells for vg_profile_add_batch */
     size_t *run_len;
 };
@@ -268,6 +271,35 @@ typedef struct msamples {
     int oom;
 } msamples;
 void msamples_add(msamples *m, const char *name, double value, int nlabels, ...);
+
+/* ---- integrity signals (integrity.c) -------------------------------------------------------- */
+
+typedef struct mint_ref mint_ref; /* the reference, prepared for scoring records */
+typedef struct mint_win mint_win; /* one window's state, then its summary */
+
+/* ref may be NULL (no reference: no OOD scoring, numeric values quantized on a relative grid).
+ * The result points into ref's value tables: free it before ref. */
+mint_ref *mint_ref_new(const vg_model_spec *s, const vg_profile *ref, vg_error *err);
+void mint_ref_free(mint_ref *r);
+mint_win *mint_win_new(const vg_model_spec *s); /* NULL on NOMEM */
+void mint_win_free(mint_win *w);
+/* Adds one record (its n_features cells, texts in arena). VG_ERR_NOMEM only. */
+int mint_add(const vg_model_spec *s, const mint_ref *r, mint_win *w, const char *arena,
+             const mtext *cells);
+/* Summarizes the window and frees its tables (once closed, the state is a few counters). */
+void mint_close(mint_win *w);
+mint_win *mint_win_clone(const mint_win *w); /* of a closed one; NULL on NOMEM */
+/* A closed window restored after a restart: its integrity samples (those of ms, else those of
+ * the "integrity" section of report, which may be NULL), carried to its revisions. */
+mint_win *mint_win_restored(const vg_model_spec *s, const vg_metric_sample *ms, size_t n,
+                            const char *report);
+/* Appends the samples of a closed window to ms and its keys to o (the report's "integrity"). */
+void mint_samples(const vg_model_spec *s, const mint_win *w, msamples *ms, json_t *o, int *oom);
+/* Jensen-Shannon distance between the previous window's predictions and this window's: class
+ * shares, or 20 bins cut at the reference's prediction quantiles (the previous window's without
+ * one). VG_ERR_INVALID with a note when not computable. */
+int mint_prediction_shift(const vg_profile *ref, const vg_profile *prev, const vg_profile *cur,
+                          double *out, char *note, size_t note_size);
 
 /* ---- spec (spec.c) --------------------------------------------------------------------------- */
 

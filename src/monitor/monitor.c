@@ -55,6 +55,7 @@ static void win_free(mwin *w) {
     free(w->report);
     free(w->metrics);
     free(w->pii);
+    mint_win_free(w->integ);
     free(w);
 }
 
@@ -176,6 +177,11 @@ static mwin *win_new(const vg_model_spec *s, int64_t key, vg_error *err) {
     }
     if (!(w->profile = new_profile(s, err))) {
         free(w);
+        return NULL;
+    }
+    if (s->integrity.enabled && !(w->integ = mint_win_new(s))) {
+        win_free(w);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         return NULL;
     }
     return w;
@@ -448,6 +454,7 @@ void vg_monitor_free(vg_monitor *m) {
         jent_clear(&m->join.ring[ring_pos(&m->join, i)]);
     free(m->join.ring);
     free(m->join.slots);
+    mint_ref_free(m->iref); /* points into the reference: first */
     mref_drop(m->ref);
     free(m->last);
     free(m->run_data);
@@ -476,6 +483,19 @@ static int has_feature_column(const vg_monitor *m, const vg_profile *p) {
     return 0;
 }
 
+/* The integrity scoring of records follows the reference (built before the old one goes: it
+ * points into its profile). */
+static int set_integrity_ref(vg_monitor *m, const mref *r, vg_error *err) {
+    if (!m->spec->integrity.enabled)
+        return VG_OK;
+    mint_ref *ir = mint_ref_new(m->spec, r ? r->profile : NULL, err);
+    if (!ir)
+        return err ? err->code : VG_ERR_NOMEM;
+    mint_ref_free(m->iref);
+    m->iref = ir;
+    return VG_OK;
+}
+
 int vg_monitor_set_reference_profile(vg_monitor *m, const vg_profile *p, vg_error *err) {
     if (!has_feature_column(m, p))
         return vg_error_set(err, VG_ERR_INVALID,
@@ -487,6 +507,10 @@ int vg_monitor_set_reference_profile(vg_monitor *m, const vg_profile *p, vg_erro
     if (!r) {
         vg_profile_free(c);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    if (set_integrity_ref(m, r, err) != VG_OK) {
+        mref_drop(r);
+        return err ? err->code : VG_ERR_NOMEM;
     }
     /* jobs still computing with the old reference keep it until they finish */
     mref_drop(m->ref);
@@ -534,6 +558,10 @@ int vg_monitor_set_reference_file(vg_monitor *m, const char *path, vg_error *err
         vg_profile_free(p);
         vg_eval_data_free(ev);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    if (set_integrity_ref(m, r, err) != VG_OK) {
+        mref_drop(r);
+        return err ? err->code : VG_ERR_NOMEM;
     }
     mref_drop(m->ref);
     m->ref = r;
@@ -762,6 +790,16 @@ static int profile_run(vg_monitor *m, mwin *w, const vg_monitor_batch *b, size_t
     return VG_OK;
 }
 
+/* The record's integrity signals (its features against the reference, its quantized vector). */
+static int integrity_add(vg_monitor *m, mwin *w, const vg_monitor_batch *b, const mrec *r,
+                         vg_error *err) {
+    if (!m->iref && set_integrity_ref(m, m->ref, err) != VG_OK)
+        return err ? err->code : VG_ERR_NOMEM;
+    if (mint_add(m->spec, m->iref, w->integ, b->arena, &b->cells[r->cell0]) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding to a window");
+    return VG_OK;
+}
+
 int vg_monitor_apply(vg_monitor *m, vg_monitor_batch *b, uint64_t seq, int replay, vg_error *err) {
     if (b->n_features != m->spec->n_features)
         return vg_error_set(err, VG_ERR_INVALID, "batch of another model");
@@ -791,6 +829,8 @@ int vg_monitor_apply(vg_monitor *m, vg_monitor_batch *b, uint64_t seq, int repla
             return rc;
         if (!w)
             continue;
+        if (w->integ && (rc = integrity_add(m, w, b, &b->rec[i], err)) != VG_OK)
+            return rc;
         if (cur && (w != cur || i - from >= RUN_MAX)) {
             if ((rc = profile_run(m, cur, b, from, i, err)) != VG_OK)
                 return rc;
@@ -864,6 +904,8 @@ static int close_window(vg_monitor *m, size_t oi, vg_error *err) {
     if (rc != VG_OK)
         return vg_error_set(err, rc, "out of memory closing a window");
     /* the report is the job's (take_jobs, window_job_run), computed outside the caller's lock */
+    if (w->integ)
+        mint_close(w->integ);
     w->closed = 1;
     w->revision = 1;
     w->pending = 1;
@@ -1155,6 +1197,11 @@ static mwin *win_copy(const vg_model_spec *s, const mwin *src, int rows, vg_erro
         win_free(w);
         return NULL;
     }
+    if (src->integ && !(w->integ = mint_win_clone(src->integ))) {
+        win_free(w);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory copying a window");
+        return NULL;
+    }
     if (rows && src->nrows) {
         size_t ne = mspec_n_ext(s), n = src->nrows;
         w->row = malloc(n * sizeof *w->row);
@@ -1372,7 +1419,11 @@ int vg_monitor_restore_window(vg_monitor *m, const vg_window *src, vg_error *err
         memcpy(w->metrics, src->metrics, src->n_metrics * sizeof *w->metrics);
         w->n_metrics = src->n_metrics;
     }
-    if (src->report_json && !(w->report = strdup(src->report_json))) {
+    /* its report is not kept: a revision computes a new one (only its integrity samples are
+     * read from it below); its integrity tables are gone: a revision reports the samples it had
+     * (from its metrics, else from its report's "integrity" section) */
+    if (s->integrity.enabled &&
+        !(w->integ = mint_win_restored(s, src->metrics, src->n_metrics, src->report_json))) {
         win_free(w);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }

@@ -532,6 +532,34 @@ out:
     free(proba);
 }
 
+/* ---- integrity ------------------------------------------------------------------------------- */
+
+/* The window's integrity signals (integrity.c) and the shift of its predictions since the
+ * previous window. */
+static json_t *integrity_json(const mreport_in *in, msamples *ms, int *oom) {
+    json_t *o = json_object();
+    if (!o) {
+        *oom = 1;
+        return NULL;
+    }
+    if (in->w->integ)
+        mint_samples(in->spec, in->w->integ, ms, o, oom);
+    if (!in->reference)
+        vg_json_put(o, "ood_note", json_string("no reference set"), oom);
+    char note[200] = "no previous window";
+    double js;
+    if (in->prev && in->prev->profile &&
+        mint_prediction_shift(in->reference, in->prev->profile, in->w->profile, &js, note,
+                              sizeof note) == VG_OK) {
+        vg_json_put(o, "prediction_shift", json_real(js), oom);
+        msamples_add(ms, "prediction_shift", js, 0);
+    } else {
+        vg_json_put(o, "prediction_shift", json_null(), oom);
+        vg_json_put(o, "prediction_shift_note", json_string(note), oom);
+    }
+    return o;
+}
+
 /* ---- the report ------------------------------------------------------------------------------ */
 
 int mreport_build(const mreport_in *in, char **json, vg_metric_sample **metrics, size_t *n_metrics,
@@ -600,6 +628,8 @@ int mreport_build(const mreport_in *in, char **json, vg_metric_sample **metrics,
         vg_json_put(drift, "previous_note", json_string(note), &oom);
     vg_json_put(root, "drift", drift, &oom);
     vg_json_put(root, "quality", quality_json(s, in->reference, w->profile, &ms, &oom), &oom);
+    if (s->integrity.enabled)
+        vg_json_put(root, "integrity", integrity_json(in, &ms, &oom), &oom);
     model_json(in, root, &ms, &oom);
     char *txt = oom || ms.oom ? NULL : json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);

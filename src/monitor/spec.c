@@ -556,10 +556,64 @@ static int parse_pii(json_t *o, vg_model_spec *s, vg_error *err) {
     return VG_OK;
 }
 
+/* "integrity": false, true, or an object of settings (defaults for the keys not given). */
+static int parse_integrity(json_t *v, vg_model_spec *s, vg_error *err) {
+    static const char *const keys[] = {"enabled",   "ood_quantile", "ood_margin", "quantize_bins",
+                                       "max_table", "max_features", NULL};
+    vg_integrity_spec *o = &s->integrity;
+    if (json_is_boolean(v)) {
+        o->enabled = json_is_true(v);
+        return VG_OK;
+    }
+    if (!json_is_object(v))
+        return bad(err, "integrity", "must be false, true or an object of settings");
+    int rc = check_keys(v, "integrity", keys, err);
+    if (rc != VG_OK)
+        return rc;
+    json_t *x;
+    if ((x = json_object_get(v, "enabled"))) {
+        if (!json_is_boolean(x))
+            return bad(err, "integrity.enabled", "must be true or false");
+        o->enabled = json_is_true(x);
+    }
+    if ((x = json_object_get(v, "ood_quantile"))) {
+        double q = json_number_value(x);
+        if (!json_is_number(x) || !(q >= 0 && q < 0.5))
+            return bad(err, "integrity.ood_quantile", "must be a number in [0, 0.5)");
+        o->ood_quantile = q;
+    }
+    if ((x = json_object_get(v, "ood_margin"))) {
+        double m = json_number_value(x);
+        if (!json_is_number(x) || !(m >= 0 && m <= 1e6))
+            return bad(err, "integrity.ood_margin", "must be a number in [0, 1e6]");
+        o->ood_margin = m;
+    }
+    static const struct {
+        const char *key, *field, *what;
+        json_int_t lo, hi;
+    } ints[] = {
+        {"quantize_bins", "integrity.quantize_bins", "must be an integer in [2, 65536]", 2, 65536},
+        {"max_table", "integrity.max_table", "must be an integer in [1024, 16777216]", 1024,
+         16777216},
+        {"max_features", "integrity.max_features", "must be an integer in [1, 1000]", 1, 1000},
+    };
+    uint32_t *dst[] = {&o->quantize_bins, &o->max_table, &o->max_features};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+        if (!(x = json_object_get(v, ints[i].key)))
+            continue;
+        if (!json_is_integer(x) || json_integer_value(x) < ints[i].lo ||
+            json_integer_value(x) > ints[i].hi)
+            return bad(err, ints[i].field, ints[i].what);
+        *dst[i] = (uint32_t)json_integer_value(x);
+    }
+    return VG_OK;
+}
+
 static int parse_into(json_t *root, vg_model_spec *s, vg_error *err) {
     static const char *const keys[] = {
-        "name",      "version", "task",      "features", "sensitive",   "window", "threshold",
-        "pos_label", "classes", "label_ttl", "max_join", "drift_share", "pii",    NULL};
+        "name",      "version",  "task",      "features",  "sensitive", "window",
+        "threshold", "pos_label", "classes", "label_ttl", "max_join", "drift_share",
+        "pii",       "integrity", NULL};
     if (!json_is_object(root))
         return bad(err, "spec", "must be a JSON object");
     int rc = check_keys(root, "", keys, err);
@@ -674,6 +728,8 @@ static int parse_into(json_t *root, vg_model_spec *s, vg_error *err) {
         if (rc != VG_OK)
             return rc;
     }
+    if ((v = json_object_get(root, "integrity")) && (rc = parse_integrity(v, s, err)) != VG_OK)
+        return rc;
     return VG_OK;
 }
 
@@ -693,6 +749,7 @@ int vg_model_spec_parse(const char *json, size_t len, vg_model_spec **out, vg_er
     s->label_ttl_ms = VG_MONITOR_DEFAULT_LABEL_TTL_MS;
     s->max_join = VG_MONITOR_DEFAULT_MAX_JOIN;
     s->drift_share = 0.5;
+    vg_integrity_spec_default(&s->integrity);
     int rc = parse_into(root, s, err);
     json_decref(root);
     if (rc != VG_OK) {
@@ -775,6 +832,23 @@ char *vg_model_spec_json(const vg_model_spec *s) {
         json_object_set_new(p, "features", pf);
         json_object_set_new(p, "id", json_boolean(s->pii_id));
         json_object_set_new(o, "pii", p);
+    }
+    /* the integrity settings only when not the defaults, so that older specs read the same */
+    vg_integrity_spec d;
+    vg_integrity_spec_default(&d);
+    const vg_integrity_spec *g = &s->integrity;
+    if (!g->enabled) {
+        json_object_set_new(o, "integrity", json_false());
+    } else if (g->ood_quantile != d.ood_quantile || g->ood_margin != d.ood_margin ||
+               g->quantize_bins != d.quantize_bins || g->max_table != d.max_table ||
+               g->max_features != d.max_features) {
+        json_t *i = json_object();
+        json_object_set_new(i, "ood_quantile", json_real(g->ood_quantile));
+        json_object_set_new(i, "ood_margin", json_real(g->ood_margin));
+        json_object_set_new(i, "quantize_bins", json_integer(g->quantize_bins));
+        json_object_set_new(i, "max_table", json_integer(g->max_table));
+        json_object_set_new(i, "max_features", json_integer(g->max_features));
+        json_object_set_new(o, "integrity", i);
     }
     char *txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);

@@ -648,6 +648,7 @@ static int restore_windows(vg_serve *s, vg_monitor *mon, const char *model, vg_e
         vw.max_seq = w[k].max_seq;
         vw.rows_blob = w[k].rows_blob;
         vw.rows_blob_len = w[k].rows_blob_len;
+        vw.report_json = w[k].report_json; /* its integrity samples, for revisions */
         vw.profile = w[k].profile
                          ? vg_profile_decode(w[k].profile, w[k].profile_len, "stored window", err)
                          : NULL;

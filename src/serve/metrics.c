@@ -249,6 +249,15 @@ static const struct {
     {"window_labelled_rows", "Rows of the last closed window with a label"},
     {"pii_findings", "PII matches in the last closed window, by feature and kind"},
     {"pii_records_share", "Share of the last closed window's records with a PII finding"},
+    {"ood_share", "Share of the last closed window's records out of the reference's distribution"},
+    {"ood_feature_share", "Share of the last closed window's records with this feature out of "
+                          "the reference's distribution"},
+    {"duplicate_share", "Share of the last closed window's records that repeat an earlier "
+                        "(quantized) record"},
+    {"sweep_share", "Share of the last closed window's records that differ from an earlier "
+                    "record in exactly one feature"},
+    {"prediction_shift", "Jensen-Shannon distance between the prediction distributions of the "
+                         "last closed window and the one before"},
 };
 
 static const char *help_of(const char *name) {

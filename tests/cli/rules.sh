@@ -16,7 +16,7 @@ expect bad_subcommand 2 "unknown subcommand 'frobnicate'"
 
 run rules check "$REPO_DIR/examples/alerts.yaml"
 expect check_example 0
-grep -q "10 rules, 4 notifiers: OK" out && pass check_example_counts || fail check_example_counts "$(cat out)"
+grep -q "13 rules, 4 notifiers: OK" out && pass check_example_counts || fail check_example_counts "$(cat out)"
 
 # a daemon config: the alerts: section is read, the rest ignored
 cat >serve.yaml <<'YAML'
@@ -85,7 +85,7 @@ run rules export --format prometheus --window 1h -o prom.yml "$REPO_DIR/examples
 expect export_example 0
 if command -v promtool >/dev/null; then
     if promtool check rules prom.yml >promtool.out 2>&1; then
-        grep -q "SUCCESS: 10 rules found" promtool.out && pass promtool_example ||
+        grep -q "SUCCESS: 13 rules found" promtool.out && pass promtool_example ||
             fail promtool_example "$(tr '\n' ' ' <promtool.out)"
     else
         fail promtool_example "$(tr '\n' ' ' <promtool.out | cut -c1-400)"
