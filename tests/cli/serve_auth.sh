@@ -124,7 +124,13 @@ check_http "a revoked token: 401" 401
 tapi "$ADMIN" DELETE /v1/tokens/000000000000
 check_http "revoking an unknown id: 404" 404
 
-tapi "$ADMIN" GET /metrics
+# the rate gauges start at the tick after a token is loaded: wait for one (a loaded machine can
+# delay the tick thread)
+for _ in $(seq 50); do
+    tapi "$ADMIN" GET /metrics
+    grep -q "^vigia_token_rate_anomaly{token=\"${ADMIN:3:12}\"}" "$T/resp" && break
+    sleep 0.1
+done
 check_eq "auth failures counted by reason" \
     "$(grep -E '^vigia_auth_failures_total\{reason="(missing|malformed|unknown|revoked|scope|model)"\}' "$T/resp" | awk '{printf "%s ", $2}')" \
     "2 2 1 1 5 2 "
