@@ -133,12 +133,15 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -MMD -MP -o $@ $< $(FUZZ_LIB_OBJ) \
 	    $(PKG_LIBS) -lpthread -lm
 
-# one at a time (they are CPU-bound); FUZZ_ARGS passes extra libFuzzer flags to every target
+# one at a time (they are CPU-bound); tests/fuzz/NAME.options holds a target's own libFuzzer
+# flags (a dictionary, -max_len); FUZZ_ARGS passes extra flags to every target
 fuzz: fuzz-build
 	@total=0; for f in $(FUZZERS); do \
 	    name=$$(basename $$f); mkdir -p build/fuzz/corpus-$$name; \
 	    echo "== $$name ($(FUZZ_SECONDS)s)"; \
-	    $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_ARGS) \
+	    opts=; [ -f tests/fuzz/$$name.options ] && opts=$$(grep -v '^#' tests/fuzz/$$name.options); \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/$$name- \
+	        $$opts $(FUZZ_ARGS) \
 	        build/fuzz/corpus-$$name tests/fuzz/corpus/$$name 2>build/fuzz/$$name.log \
 	        || { tail -60 build/fuzz/$$name.log; exit 1; }; \
 	    runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$$name.log); \
