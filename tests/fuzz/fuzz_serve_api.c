@@ -132,6 +132,8 @@ static void die(const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");
     va_end(ap);
+    if (data_dir[0])
+        fprintf(stderr, "fuzz_serve_api: the daemon's data directory is kept: %s\n", data_dir);
     abort();
 }
 
@@ -624,6 +626,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return -1;
     if (++n_inputs % restart_every == 0) {
         daemon_stop();
+        if (getenv("VG_FUZZ_STATS")) { /* how the store grows between restarts */
+            char cmd[600];
+            snprintf(cmd, sizeof cmd, "du -sk '%s' >&2", data_dir);
+            if (system(cmd) != 0)
+                fprintf(stderr, "fuzz_serve_api: du failed\n");
+        }
         int fresh = ++n_restarts % 4 == 0;
         if (fresh) {
             rmtree(data_dir);
