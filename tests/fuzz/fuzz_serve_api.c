@@ -302,7 +302,8 @@ static int read_answer(int head_only, answer *a) {
 }
 
 /* One request over the kept connection (opened again when the daemon closed it): 0 with the
- * answer, or -1 when a body over the cap was cut short by the daemon's early 413 and close. */
+ * answer, or -1 when the daemon closed the connection without one, as it may for a body over
+ * the cap (the early 413 and close) and for more than 64 query arguments. */
 static int request(const char *method, const char *target, const char *type, int gzip,
                    const char *body, size_t len, answer *a) {
     char head[8192];
@@ -326,8 +327,12 @@ static int request(const char *method, const char *target, const char *type, int
         }
         answer_free(a);
         conn_close();
-        if (len > BODY_CAP)
-            return -1; /* refused early and closed while we were writing: documented */
+        const char *q = strchr(target, '?');
+        size_t args = 0;
+        for (; q && *q; q++)
+            args += *q == '?' || *q == '&';
+        if (len > BODY_CAP || args > 64)
+            return -1; /* refused early and closed, as documented (docs/api.md#errors) */
         if (attempt == 0 && reused)
             continue; /* the kept connection had been closed by the daemon (idle) */
         die("the connection closed without an answer to %s %s", method, target);
