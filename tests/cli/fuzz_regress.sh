@@ -4,15 +4,22 @@
 #   - a URL with hundreds of query arguments ('&' alone) filled libmicrohttpd's per-connection
 #     pool so that it could neither answer nor close: the connection hung for the 120 s idle
 #     timeout. Now more than 64 arguments close the connection at once, and 64 still work.
-#   - a config with a setting given twice (a second `models:` list overflowed the first).
+#   - a daemon config with a setting given twice (a second `models:` list overflowed the first).
+#   - a compare config listing an empty role twice (`id: []`) freed the roles twice.
 #
-#   VIGIA=build/vigia bash tests/cli/serve_fuzz_regress.sh
+#   VIGIA=build/vigia bash tests/cli/fuzz_regress.sh
 source "$(dirname "$0")/lib.bash"
 source "$CLI_DIR/serve_lib.bash"
 
 if ! start_daemon "$T/data" --log-level info; then
     fail "start" "the daemon did not become ready"
-    finish
+    # an empty role list, twice: accepted (nothing to assign), no double free (ASan builds)
+printf 'compare:\n  roles:\n    id: []\n    timestamp: []\n  roles:\n    id: []\n' >roles.yaml
+printf 'a,b\n1,x\n2,y\n' >r.csv
+run compare -r r.csv -c r.csv --config roles.yaml --format json
+expect "empty roles twice" 0
+
+finish
 fi
 base=http://127.0.0.1:$SERVE_PORT
 
@@ -46,5 +53,11 @@ check_eq "clean stop" "$STOP_RC" 0
 printf 'threads: 2\nmodels: []\nthreads: 3\n' >twice.yaml
 run serve --config twice.yaml --data-dir "$T/data2"
 expect "setting twice: exit 2" 2 "twice.yaml:3:1: threads: set twice (line 1 has it already)"
+
+# an empty role list, twice: accepted (nothing to assign), no double free (ASan builds)
+printf 'compare:\n  roles:\n    id: []\n    timestamp: []\n  roles:\n    id: []\n' >roles.yaml
+printf 'a,b\n1,x\n2,y\n' >r.csv
+run compare -r r.csv -c r.csv --config roles.yaml --format json
+expect "empty roles twice" 0
 
 finish
