@@ -97,28 +97,59 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD))
 
-# libFuzzer targets (clang). `make fuzz-build` builds them; `make fuzz` runs each for
-# FUZZ_SECONDS (default 60); make test runs them briefly on the seed corpus.
+# libFuzzer targets (clang; docs/fuzzing.md). `make fuzz-build` builds them; `make fuzz` runs
+# each for FUZZ_SECONDS (default 60) and prints the total; make test runs them briefly on the
+# seed corpus. The sources are compiled once into build/fuzz/obj (instrumented for coverage,
+# ASan and UBSan) and shared: fuzz_*.c link libvigia's, fuzz_serve_*.c also the daemon's
+# (src/serve, src/store) with libmicrohttpd, sqlite3, libcurl and libcrypto.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
+FUZZ_SAN := address,undefined
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) \
-               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+               -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_SERVE_OBJ := $(SERVE_SRC:%.c=build/fuzz/obj/%.o)
 
 .PHONY: fuzz-build
 fuzz-build: $(FUZZERS)
+# kept between builds (pattern-rule intermediates would be deleted)
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_SERVE_OBJ)
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard src/*/*.h include/vigia/*.h)
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (fuzz)"
+	@clang $(FUZZ_CFLAGS) $(DPKG_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c $< -o $@
+
+build/fuzz/fuzz_serve_%: tests/fuzz/fuzz_serve_%.c $(FUZZ_LIB_OBJ) $(FUZZ_SERVE_OBJ)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lpthread -lm
+	@echo "  LD  $@"
+	@clang $(FUZZ_CFLAGS) $(DPKG_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -MMD -MP -o $@ $< \
+	    $(FUZZ_SERVE_OBJ) $(FUZZ_LIB_OBJ) $(DPKG_LIBS) $(PKG_LIBS) -lpthread -lm
 
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p build/fuzz
+	@echo "  LD  $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -MMD -MP -o $@ $< $(FUZZ_LIB_OBJ) \
+	    $(PKG_LIBS) -lpthread -lm
+
+# one at a time (they are CPU-bound); tests/fuzz/NAME.options holds a target's own libFuzzer
+# flags (a dictionary, -max_len); FUZZ_ARGS passes extra flags to every target
 fuzz: fuzz-build
-	@for f in $(FUZZERS); do \
+	@total=0; for f in $(FUZZERS); do \
 	    name=$$(basename $$f); mkdir -p build/fuzz/corpus-$$name; \
 	    echo "== $$name ($(FUZZ_SECONDS)s)"; \
-	    $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$name tests/fuzz/corpus/$$name \
-	        || exit 1; \
-	done
+	    opts=; [ -f tests/fuzz/$$name.options ] && opts=$$(grep -v '^#' tests/fuzz/$$name.options); \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/$$name- \
+	        $$opts $(FUZZ_ARGS) \
+	        build/fuzz/corpus-$$name tests/fuzz/corpus/$$name 2>build/fuzz/$$name.log \
+	        || { tail -60 build/fuzz/$$name.log; exit 1; }; \
+	    runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$$name.log); \
+	    secs=$$(sed -n 's/^stat::.*//;s/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' \
+	        build/fuzz/$$name.log); \
+	    echo "   $$runs runs, $$(( $${runs:-0} / ($${secs:-1} > 0 ? $${secs:-1} : 1) )) execs/s"; \
+	    total=$$(( total + $${runs:-0} )); \
+	done; echo "== fuzz: $(words $(FUZZERS)) targets, $$total runs in all, none failed"
 
 format:
 	clang-format -i $$(find include src tests bench -name '*.[ch]')
@@ -126,4 +157,4 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(wildcard build/fuzz/obj/src/*/*.d build/fuzz/*.d)

@@ -13,6 +13,8 @@ builds=("$@")
 [ ${#builds[@]} -gt 0 ] || builds=(build)
 PYTHON=${PYTHON:-/usr/bin/python3}
 FUZZ_RUNS=${FUZZ_RUNS:-20000}
+# and at most this many seconds each (fuzz_serve_api sends real requests: a few hundred a second)
+FUZZ_MAX_SECONDS=${FUZZ_MAX_SECONDS:-25}
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 passed=0
@@ -65,14 +67,15 @@ for b in "${builds[@]}"; do
 done
 
 if [ -d build/fuzz ]; then
-    echo "== fuzz (${FUZZ_RUNS} runs each over the seed corpus)"
+    echo "== fuzz (${FUZZ_RUNS} runs or ${FUZZ_MAX_SECONDS} s each, after the whole seed corpus)"
     for f in build/fuzz/fuzz_*; do
         [ -x "$f" ] || continue
         name=$(basename "$f")
         corpus=tests/fuzz/corpus/$name
         # new inputs go to the first directory: a scratch one, so the repo's corpus stays as is
         mkdir -p "$log/corpus-$name"
-        if "$f" -runs="$FUZZ_RUNS" -seed=1 "$log/corpus-$name" "$corpus" >"$log/fuzz" 2>&1; then
+        if "$f" -runs="$FUZZ_RUNS" -max_total_time="$FUZZ_MAX_SECONDS" -seed=1 "$log/corpus-$name" \
+            "$corpus" >"$log/fuzz" 2>&1; then
             record "fuzz $name" 0
             printf '%-40s ok\n' "fuzz $name"
         else

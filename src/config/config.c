@@ -188,7 +188,9 @@ static int role_pair(ctx *x, const char *key, const yaml_node_t *k, const yaml_n
     if (rc == VG_OK && n > 1 && (all[i] == VG_ROLE_TARGET || all[i] == VG_ROLE_PREDICTION))
         rc = fail(x, v, "roles: %s takes one column", key, NULL);
     vg_config *c = x->c;
-    vg_compare_role *r = rc == VG_OK ? realloc(c->roles, (c->nroles + n) * sizeof *r) : NULL;
+    /* + 1: `id: []` twice asked realloc for 0 bytes, which frees the block and returns NULL:
+     * reported as out of memory, then freed again (found by fuzz_config) */
+    vg_compare_role *r = rc == VG_OK ? realloc(c->roles, (c->nroles + n + 1) * sizeof *r) : NULL;
     if (rc == VG_OK && !r)
         rc = vg_error_set(x->err, VG_ERR_NOMEM, "out of memory");
     if (rc == VG_OK) {

@@ -234,6 +234,8 @@ static json_t *to_json(ctx *x, yaml_node_t *n, int depth) {
             const char *k = vg_yaml_scalar(yaml_document_get_node(x->doc, p->key));
             json_t *v = to_json(x, yaml_document_get_node(x->doc, p->value), depth + 1);
             if (!k || !v || json_object_set_new(o, k, v)) {
+                if (!k) /* a key that is not a scalar ({a: 1}: x); set_new took v otherwise */
+                    json_decref(v);
                 json_decref(o);
                 return NULL;
             }
@@ -542,6 +544,15 @@ static int walk(ctx *x, vg_serve_config *c) {
         const char *k = vg_yaml_scalar(kn);
         if (!k)
             return fail(x, kn, "expected a setting name");
+        /* YAML parsers differ on a repeated key; a second `models:` would also be read into
+         * the first one's list (found by fuzz_serve_config) */
+        for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
+            const char *prev = vg_yaml_scalar(yaml_document_get_node(x->doc, q->key));
+            if (prev && !strcmp(prev, k))
+                return fail(x, kn, "%s: set twice (line %lu has it already)", k,
+                            (unsigned long)yaml_document_get_node(x->doc, q->key)->start_mark.line +
+                                1);
+        }
         if (!strcmp(k, "alerts")) {
             x->has_alerts = 1; /* read by vg_alert_config_load after the walk (load below) */
             continue;

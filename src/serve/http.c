@@ -696,6 +696,33 @@ static int is_loopback(const struct sockaddr *sa) {
     return 0;
 }
 
+/* libmicrohttpd 0.9.75 keeps each query argument in the connection's memory pool (32 KiB) and,
+ * when some 500 of them fill it, can neither answer (its 431 needs pool memory too) nor close:
+ * the connection hangs until the idle timeout. A 700-byte URL of '&' did it (found by
+ * fuzz_serve_api), so a client could pin connections cheaply. The API reads a handful of
+ * arguments; a request with more than MAX_QUERY_ARGS is cut off here, before they are parsed
+ * (this callback sees the raw URI first): the socket is shut down and the client sees the
+ * connection close without an answer. Its return value becomes the request's context: NULL. */
+#define MAX_QUERY_ARGS 64
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con) {
+    (void)cls;
+    const char *q = strchr(uri, '?');
+    size_t n = 0;
+    if (q)
+        for (n = 1; *q; q++)
+            n += *q == '&';
+    if (n > MAX_QUERY_ARGS) {
+        vg_serve_log(VG_LOG_WARN, "http: a request with %zu query arguments (at most %d): closed",
+                     n, MAX_QUERY_ARGS);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci)
+            shutdown(ci->connect_fd, SHUT_RDWR);
+    }
+    return NULL;
+}
+
 int serve_http_start(vg_serve *s, vg_error *err) {
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof hints);
@@ -739,9 +766,10 @@ int serve_http_start(vg_serve *s, vg_error *err) {
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
         s->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
-        unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, s, cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
-        MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
+        unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)120, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+        cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+        MHD_OPTION_END);
     freeaddrinfo(ai);
     /* libmicrohttpd copies neither: they must live until MHD_start_daemon returned, and GnuTLS
      * has parsed them by then */

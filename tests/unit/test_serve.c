@@ -130,6 +130,16 @@ static void test_errors(void **state) {
                  "models[0].reference: expected a file name");
     /* a YAML syntax error, from the shared loader */
     expect_error("batch_mode: [oops\n", "t.yaml:");
+    /* found by fuzz_serve_config: a second models: list was read into the first one's array
+     * (past its end); any setting given twice is now an error naming both lines */
+    expect_error("models:\n  - {name: a, task: regression, features: [{name: x, type: numeric}]}\n"
+                 "threads: 2\n"
+                 "models:\n  - {name: b, task: regression, features: [{name: x, type: numeric}]}\n"
+                 "  - {name: c, task: regression, features: [{name: x, type: numeric}]}\n",
+                 "t.yaml:4:1: models: set twice (line 1 has it already)");
+    expect_error("threads: 2\nthreads: 3\n", "t.yaml:2:1: threads: set twice");
+    /* and a mapping used as a key inside a spec is refused without leaking the value */
+    expect_error("models:\n  - {name: m, task: binary, {a: 1}: x, features: []}\n", "models[0]");
 }
 
 static void test_listen_and_sizes(void **state) {
