@@ -391,76 +391,40 @@ size_t serve_auth_anomaly_samples(serve_auth *a, vg_metric_sample **out) {
     return k;
 }
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int failed;
-} sbuf;
-
-static void put(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void put(sbuf *b, const char *fmt, ...) {
-    if (b->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t nc = (b->cap + (size_t)n) * 2;
-        char *q = realloc(b->p, nc);
-        if (!q) {
-            b->failed = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = nc;
-    }
-}
-
 char *serve_auth_metrics(serve_auth *a) {
-    sbuf b = {malloc(4096), 0, 4096, 0};
+    serve_text b = {malloc(4096), 0, 4096, 0};
     if (!b.p)
         return NULL;
     b.p[0] = 0;
     pthread_mutex_lock(&a->mu);
-    put(&b, "# HELP vigia_auth_failures_total Requests refused by authentication (401) or "
-            "authorization (403), by reason\n# TYPE vigia_auth_failures_total counter\n");
+    serve_text_put(&b,
+                   "# HELP vigia_auth_failures_total Requests refused by authentication (401) or "
+                   "authorization (403), by reason\n# TYPE vigia_auth_failures_total counter\n");
     for (int r = 1; r < SERVE_AUTH_N_REASONS; r++)
-        put(&b, "vigia_auth_failures_total{reason=\"%s\"} %llu\n", reason_names[r],
-            (unsigned long long)a->failures[r]);
-    put(&b, "# HELP vigia_token_requests_total Requests by API token id (\"anonymous\": no "
-            "token)\n# TYPE vigia_token_requests_total counter\n");
-    put(&b, "vigia_token_requests_total{token=\"anonymous\"} %llu\n",
-        (unsigned long long)a->anonymous);
+        serve_text_put(&b, "vigia_auth_failures_total{reason=\"%s\"} %llu\n", reason_names[r],
+                       (unsigned long long)a->failures[r]);
+    serve_text_put(&b,
+                   "# HELP vigia_token_requests_total Requests by API token id (\"anonymous\": no "
+                   "token)\n# TYPE vigia_token_requests_total counter\n");
+    serve_text_put(&b, "vigia_token_requests_total{token=\"anonymous\"} %llu\n",
+                   (unsigned long long)a->anonymous);
     for (size_t i = 0; i < a->n; i++)
-        put(&b, "vigia_token_requests_total{token=\"%s\"} %llu\n", a->t[i].d.id,
-            (unsigned long long)a->t[i].requests);
-    put(&b, "# HELP vigia_token_rate_anomaly Short-term (1 min EWMA) request rate of a token over "
+        serve_text_put(&b, "vigia_token_requests_total{token=\"%s\"} %llu\n", a->t[i].d.id,
+                       (unsigned long long)a->t[i].requests);
+    serve_text_put(
+        &b, "# HELP vigia_token_rate_anomaly Short-term (1 min EWMA) request rate of a token over "
             "its long-term (1 h EWMA, at least 1/s) rate\n"
             "# TYPE vigia_token_rate_anomaly gauge\n");
     for (size_t i = 0; i < a->n; i++)
         if (!a->t[i].d.revoked_ms && a->t[i].ewma.last_ms)
-            put(&b, "vigia_token_rate_anomaly{token=\"%s\"} %.6g\n", a->t[i].d.id,
-                serve_rate_anomaly(&a->t[i].ewma));
-    put(&b, "# HELP vigia_tokens Tokens known (config and API, not revoked)\n"
-            "# TYPE vigia_tokens gauge\n");
+            serve_text_put(&b, "vigia_token_rate_anomaly{token=\"%s\"} %.6g\n", a->t[i].d.id,
+                           serve_rate_anomaly(&a->t[i].ewma));
+    serve_text_put(&b, "# HELP vigia_tokens Tokens known (config and API, not revoked)\n"
+                       "# TYPE vigia_tokens gauge\n");
     size_t live = 0;
     for (size_t i = 0; i < a->n; i++)
         live += !a->t[i].d.revoked_ms;
-    put(&b, "vigia_tokens %zu\n", live);
+    serve_text_put(&b, "vigia_tokens %zu\n", live);
     pthread_mutex_unlock(&a->mu);
     if (b.failed) {
         free(b.p);

@@ -96,7 +96,7 @@ struct vg_serve {
     struct serve_limits *limits;     /* limits.c: rate buckets, limited counters */
     atomic_int connections;          /* open HTTP connections (max_connections) */
     _Atomic uint64_t audit_appended, audit_failed; /* audit.c: entries appended, appends failed */
-    unsigned char pii_key[32];       /* <data_dir>/pii.key: every monitor's PII redaction key */
+    unsigned char pii_key[32]; /* <data_dir>/pii.key: every monitor's PII redaction key */
 };
 
 /* A handler's answer. body is malloc'd (or NULL for none). */
@@ -104,9 +104,9 @@ typedef struct serve_reply {
     unsigned status;
     char *body;
     size_t len;
-    const char *type;  /* static Content-Type */
-    const char *allow; /* Allow header of a 405 */
-    int www_auth;      /* a 401: WWW-Authenticate: Bearer realm="vigia" */
+    const char *type;     /* static Content-Type */
+    const char *allow;    /* Allow header of a 405 */
+    int www_auth;         /* a 401: WWW-Authenticate: Bearer realm="vigia" */
     unsigned retry_after; /* a 429: Retry-After in seconds (0: none) */
     int close;            /* Connection: close */
 } serve_reply;
@@ -161,6 +161,18 @@ int serve_http_start(vg_serve *s, vg_error *err);
 void serve_http_stop(vg_serve *s);
 
 /* ---- metrics (metrics.c) ---- */
+/* A growing text buffer for the /metrics page and the families other files add to it. p is
+ * malloc'd (the caller frees it); after a failed allocation `failed` is set and puts do nothing. */
+typedef struct serve_text {
+    char *p;
+    size_t len, cap;
+    int failed;
+} serve_text;
+void serve_text_put(serve_text *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 void serve_stats_record(vg_serve *s, const char *route, unsigned code, double seconds);
 void serve_stats_free(vg_serve *s);
 /* The /metrics page (malloc'd). */
@@ -169,7 +181,7 @@ char *serve_metrics_text(vg_serve *s, size_t *len);
 /* ---- who is asking (auth.c) ---- */
 enum { SERVE_SCOPE_INGEST = 1, SERVE_SCOPE_READ = 2, SERVE_SCOPE_ADMIN = 4 };
 typedef struct serve_principal {
-    char id[48];     /* the token's public id; "anonymous" with auth off; "daemon" for its own acts */
+    char id[48]; /* the token's public id; "anonymous" with auth off; "daemon" for its own acts */
     char name[128];  /* the token's name (config or admin API), for the audit log */
     unsigned scopes; /* SERVE_SCOPE_* bits */
     char model[256]; /* "": every model; otherwise the one model the token may touch */
@@ -316,7 +328,7 @@ typedef struct serve_request {
     const char *content_type;
     const char *body;
     size_t body_len;
-    void *con; /* the MHD connection, for query arguments */
+    void *con;                  /* the MHD connection, for query arguments */
     const serve_principal *who; /* who is asking (never NULL once auth.c has run) */
 } serve_request;
 const char *serve_query(const serve_request *q, const char *name);

@@ -70,21 +70,9 @@ void serve_stats_free(vg_serve *s) {
     s->n_routes = 0;
 }
 
-/* ---- a growing text buffer ---- */
+/* ---- the growing text buffer (internal.h) ---- */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int failed;
-} buf;
-
-static void put(buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void put(buf *b, const char *fmt, ...) {
+void serve_text_put(serve_text *b, const char *fmt, ...) {
     if (b->failed)
         return;
     for (;;) {
@@ -111,21 +99,21 @@ static void put(buf *b, const char *fmt, ...) {
     }
 }
 
-static void family(buf *b, const char *name, const char *type, const char *help) {
-    put(b, "# HELP vigia_%s %s\n# TYPE vigia_%s %s\n", name, help, name, type);
+static void family(serve_text *b, const char *name, const char *type, const char *help) {
+    serve_text_put(b, "# HELP vigia_%s %s\n# TYPE vigia_%s %s\n", name, help, name, type);
 }
 
 /* A sample value: integers without a fraction, the rest with full precision, NaN and
  * infinities as the format spells them. */
-static void value(buf *b, double v) {
+static void value(serve_text *b, double v) {
     if (isnan(v))
-        put(b, "NaN\n");
+        serve_text_put(b, "NaN\n");
     else if (isinf(v))
-        put(b, v > 0 ? "+Inf\n" : "-Inf\n");
+        serve_text_put(b, v > 0 ? "+Inf\n" : "-Inf\n");
     else if (v == floor(v) && fabs(v) < 1e15)
-        put(b, "%.0f\n", v);
+        serve_text_put(b, "%.0f\n", v);
     else
-        put(b, "%.17g\n", v);
+        serve_text_put(b, "%.17g\n", v);
 }
 
 /* ---- process figures from /proc ---- */
@@ -308,7 +296,7 @@ static snap *take_snapshot(vg_serve *s, size_t *n) {
         family(b, fname, type, help);                                                              \
         for (size_t i_ = 0; i_ < (n); i_++) {                                                      \
             const snap *x = &(v)[i_];                                                              \
-            put(b, "vigia_" fname "{model=\"%s\"} ", x->name);                                     \
+            serve_text_put(b, "vigia_" fname "{model=\"%s\"} ", x->name);                          \
             value(b, (double)(expr));                                                              \
         }                                                                                          \
     } while (0)
@@ -318,38 +306,38 @@ static int cmp_sample_name(const void *a, const void *b) {
 }
 
 char *serve_metrics_text(vg_serve *s, size_t *len) {
-    buf b = {malloc(16384), 0, 16384, 0};
+    serve_text b = {malloc(16384), 0, 16384, 0};
     if (!b.p)
         return NULL;
     double now = (double)serve_now_ms() / 1000.0;
 
     family(&b, "build_info", "gauge", "Version of vigia serving (always 1)");
-    put(&b, "vigia_build_info{version=\"%s\"} 1\n", vg_version());
+    serve_text_put(&b, "vigia_build_info{version=\"%s\"} 1\n", vg_version());
     family(&b, "process_start_time_seconds", "gauge", "Start time of the process (Unix seconds)");
-    put(&b, "vigia_process_start_time_seconds %.3f\n", s->start_time);
+    serve_text_put(&b, "vigia_process_start_time_seconds %.3f\n", s->start_time);
     family(&b, "process_resident_memory_bytes", "gauge", "Resident memory of the process");
-    put(&b, "vigia_process_resident_memory_bytes ");
+    serve_text_put(&b, "vigia_process_resident_memory_bytes ");
     value(&b, proc_rss_bytes());
     family(&b, "process_cpu_seconds_total", "counter", "CPU time of the process (user+system)");
-    put(&b, "vigia_process_cpu_seconds_total %.3f\n", proc_cpu_seconds());
+    serve_text_put(&b, "vigia_process_cpu_seconds_total %.3f\n", proc_cpu_seconds());
     family(&b, "process_open_fds", "gauge", "Open file descriptors of the process");
-    put(&b, "vigia_process_open_fds %.0f\n", proc_open_fds());
+    serve_text_put(&b, "vigia_process_open_fds %.0f\n", proc_open_fds());
 
     size_t n = 0;
     snap *v = take_snapshot(s, &n);
     family(&b, "models", "gauge", "Models registered");
-    put(&b, "vigia_models %zu\n", n);
+    serve_text_put(&b, "vigia_models %zu\n", n);
     family(&b, "ready", "gauge", "1 once the store is open and the start-up replay finished");
-    put(&b, "vigia_ready %d\n", atomic_load(&s->ready) ? 1 : 0);
+    serve_text_put(&b, "vigia_ready %d\n", atomic_load(&s->ready) ? 1 : 0);
 
     /* HTTP */
     pthread_mutex_lock(&s->stats_mu);
     family(&b, "http_requests_total", "counter", "HTTP requests answered, by route and status");
     for (size_t i = 0; i < s->n_routes; i++)
         for (unsigned c = 0; c < s->routes[i].ncodes; c++)
-            put(&b, "vigia_http_requests_total{route=\"%s\",code=\"%u\"} %llu\n",
-                s->routes[i].route, s->routes[i].code[c],
-                (unsigned long long)s->routes[i].code_count[c]);
+            serve_text_put(&b, "vigia_http_requests_total{route=\"%s\",code=\"%u\"} %llu\n",
+                           s->routes[i].route, s->routes[i].code[c],
+                           (unsigned long long)s->routes[i].code_count[c]);
     family(&b, "http_request_duration_seconds", "histogram",
            "Time from the request's arrival to its answer, by route");
     for (size_t i = 0; i < s->n_routes; i++) {
@@ -357,14 +345,17 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
         uint64_t cum = 0;
         for (size_t k = 0; k < SERVE_N_BUCKETS; k++) {
             cum += rs->bucket[k];
-            put(&b, "vigia_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+            serve_text_put(
+                &b, "vigia_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                 rs->route, serve_buckets[k], (unsigned long long)cum);
         }
-        put(&b, "vigia_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+        serve_text_put(
+            &b, "vigia_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
             rs->route, (unsigned long long)rs->count);
-        put(&b, "vigia_http_request_duration_seconds_sum{route=\"%s\"} %.9g\n", rs->route, rs->sum);
-        put(&b, "vigia_http_request_duration_seconds_count{route=\"%s\"} %llu\n", rs->route,
-            (unsigned long long)rs->count);
+        serve_text_put(&b, "vigia_http_request_duration_seconds_sum{route=\"%s\"} %.9g\n",
+                       rs->route, rs->sum);
+        serve_text_put(&b, "vigia_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                       rs->route, (unsigned long long)rs->count);
     }
     pthread_mutex_unlock(&s->stats_mu);
 
@@ -375,10 +366,10 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
            "Prediction records rejected, by reason (invalid, or late: window closed)");
     for (size_t i = 0; i < n; i++) {
         uint64_t late = v[i].st.records_late, all = v[i].st.records_rejected;
-        put(&b, "vigia_records_rejected_total{model=\"%s\",reason=\"invalid\"} %llu\n", v[i].name,
-            (unsigned long long)(all > late ? all - late : 0));
-        put(&b, "vigia_records_rejected_total{model=\"%s\",reason=\"late\"} %llu\n", v[i].name,
-            (unsigned long long)late);
+        serve_text_put(&b, "vigia_records_rejected_total{model=\"%s\",reason=\"invalid\"} %llu\n",
+                       v[i].name, (unsigned long long)(all > late ? all - late : 0));
+        serve_text_put(&b, "vigia_records_rejected_total{model=\"%s\",reason=\"late\"} %llu\n",
+                       v[i].name, (unsigned long long)late);
     }
     MODEL_FAMILY(&b, v, n, "labels_received_total", "counter", "Label records accepted",
                  x->st.labels_received);
@@ -411,7 +402,8 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
            "PII matches found in records received since start, by feature and kind (docs/pii.md)");
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < v[i].n_pii; j++)
-            put(&b, "vigia_pii_findings_total{model=\"%s\",feature=\"%s\",kind=\"%s\"} %llu\n",
+            serve_text_put(
+                &b, "vigia_pii_findings_total{model=\"%s\",feature=\"%s\",kind=\"%s\"} %llu\n",
                 v[i].name, v[i].pii[j].feature, v[i].pii[j].kind,
                 (unsigned long long)v[i].pii[j].n);
 
@@ -421,63 +413,65 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
     vg_store_get_stats(s->store, &js);
     family(&b, "journal_commits_total", "counter",
            "Journal transactions committed (group commits)");
-    put(&b, "vigia_journal_commits_total %llu\n", (unsigned long long)js.journal_commits);
+    serve_text_put(&b, "vigia_journal_commits_total %llu\n",
+                   (unsigned long long)js.journal_commits);
     family(&b, "journal_entries_total", "counter", "Batches written to the journal");
-    put(&b, "vigia_journal_entries_total %llu\n", (unsigned long long)js.journal_entries);
+    serve_text_put(&b, "vigia_journal_entries_total %llu\n",
+                   (unsigned long long)js.journal_entries);
     family(&b, "journal_bytes_total", "counter", "Bytes written to the journal");
-    put(&b, "vigia_journal_bytes_total %llu\n", (unsigned long long)js.journal_bytes);
+    serve_text_put(&b, "vigia_journal_bytes_total %llu\n", (unsigned long long)js.journal_bytes);
     family(&b, "journal_commit_seconds_total", "counter", "Time spent committing the journal");
-    put(&b, "vigia_journal_commit_seconds_total %.9g\n", js.journal_commit_seconds);
+    serve_text_put(&b, "vigia_journal_commit_seconds_total %.9g\n", js.journal_commit_seconds);
 
     /* authentication and limits (auth.c, limits.c) */
     family(&b, "tls_enabled", "gauge", "1 when the listener speaks HTTPS (tls: in the config)");
-    put(&b, "vigia_tls_enabled %d\n", s->cfg.tls_cert ? 1 : 0);
+    serve_text_put(&b, "vigia_tls_enabled %d\n", s->cfg.tls_cert ? 1 : 0);
     char *auth = s->auth ? serve_auth_metrics(s->auth) : strdup("");
     char *lim = s->limits ? serve_limits_metrics(s->limits) : strdup("");
     if (auth && lim)
-        put(&b, "%s%s", auth, lim);
+        serve_text_put(&b, "%s%s", auth, lim);
     else
         b.failed = 1;
     free(auth);
     free(lim);
     /* audit log (audit.c): the head seq lets an alert catch a truncated log (it never drops) */
     family(&b, "audit_entries_total", "counter", "Audit log entries appended by this process");
-    put(&b, "vigia_audit_entries_total %llu\n",
-        (unsigned long long)atomic_load(&s->audit_appended));
+    serve_text_put(&b, "vigia_audit_entries_total %llu\n",
+                   (unsigned long long)atomic_load(&s->audit_appended));
     family(&b, "audit_append_failures_total", "counter",
            "Audit log entries that could not be appended (logged at error level)");
-    put(&b, "vigia_audit_append_failures_total %llu\n",
-        (unsigned long long)atomic_load(&s->audit_failed));
+    serve_text_put(&b, "vigia_audit_append_failures_total %llu\n",
+                   (unsigned long long)atomic_load(&s->audit_failed));
     int64_t audit_seq = 0;
     char audit_head[VG_STORE_HASH_HEX + 1];
     if (s->store && vg_store_audit_head(s->store, &audit_seq, audit_head, NULL, NULL) == VG_OK) {
         family(&b, "audit_head_seq", "gauge", "Sequence number of the last audit log entry");
-        put(&b, "vigia_audit_head_seq %lld\n", (long long)audit_seq);
+        serve_text_put(&b, "vigia_audit_head_seq %lld\n", (long long)audit_seq);
     }
     /* retention and erasure (daemon.c, api.c) */
     family(&b, "retention_deleted_total", "counter",
            "Record-level data removed by retention: windows deleted, dead letters deleted, "
            "window rows blobs cleared");
-    put(&b, "vigia_retention_deleted_total{what=\"windows\"} %llu\n",
-        (unsigned long long)atomic_load(&s->retention_windows));
-    put(&b, "vigia_retention_deleted_total{what=\"dead_letters\"} %llu\n",
-        (unsigned long long)atomic_load(&s->retention_dead));
-    put(&b, "vigia_retention_deleted_total{what=\"rows\"} %llu\n",
-        (unsigned long long)atomic_load(&s->retention_rows));
+    serve_text_put(&b, "vigia_retention_deleted_total{what=\"windows\"} %llu\n",
+                   (unsigned long long)atomic_load(&s->retention_windows));
+    serve_text_put(&b, "vigia_retention_deleted_total{what=\"dead_letters\"} %llu\n",
+                   (unsigned long long)atomic_load(&s->retention_dead));
+    serve_text_put(&b, "vigia_retention_deleted_total{what=\"rows\"} %llu\n",
+                   (unsigned long long)atomic_load(&s->retention_rows));
     family(&b, "erase_requests_total", "counter", "Erasure requests completed (right to erasure)");
-    put(&b, "vigia_erase_requests_total %llu\n",
-        (unsigned long long)atomic_load(&s->erase_requests));
+    serve_text_put(&b, "vigia_erase_requests_total %llu\n",
+                   (unsigned long long)atomic_load(&s->erase_requests));
     family(&b, "erased_total", "counter",
            "Records (memory, journal, windows: model rows) and dead letters removed by erasures");
     static const char *const where[4] = {"memory", "journal", "windows", "dead_letters"};
     for (int i = 0; i < 4; i++)
-        put(&b, "vigia_erased_total{where=\"%s\"} %llu\n", where[i],
-            (unsigned long long)atomic_load(&s->erased[i]));
+        serve_text_put(&b, "vigia_erased_total{where=\"%s\"} %llu\n", where[i],
+                       (unsigned long long)atomic_load(&s->erased[i]));
 
     /* alerting (alerting.c) */
     char *alerts = serve_alerting_metrics(s);
     if (alerts)
-        put(&b, "%s", alerts);
+        serve_text_put(&b, "%s", alerts);
     else
         b.failed = 1;
     free(alerts);
@@ -504,8 +498,8 @@ char *serve_metrics_text(vg_serve *s, size_t *len) {
                     const vg_metric_sample *x = &v[i].samples[j];
                     if (strcmp(x->name, name))
                         continue;
-                    put(&b, "vigia_%s{model=\"%s\"%s%s} ", name, v[i].name, x->labels[0] ? "," : "",
-                        x->labels);
+                    serve_text_put(&b, "vigia_%s{model=\"%s\"%s%s} ", name, v[i].name,
+                                   x->labels[0] ? "," : "", x->labels);
                     value(&b, x->value);
                 }
         }
