@@ -6,8 +6,10 @@
  * records (20 features: 14 numeric, 6 categorical of short words, an id) and the same with two
  * free-text features of about 60 characters; 1 record in 100 holds an e-mail address.
  *
- *   make -C bench pii   (or: cc -O2 -std=c11 -D_GNU_SOURCE -Iinclude -Isrc bench/pii_parse.c build/libvigia.a \
- *       -ljansson -lz -lyaml -lpthread -lm -o build/pii_parse && build/pii_parse [ROUNDS])
+ *   make -C bench pii
+ * or by hand:
+ *   cc -O2 -std=c11 -D_GNU_SOURCE -Iinclude -Isrc bench/pii_parse.c build/libvigia.a \
+ *       -ljansson -lz -lyaml -lpthread -lm -o build/pii_parse && build/pii_parse [ROUNDS]
  */
 #include <stdio.h>
 #include <stdlib.h>

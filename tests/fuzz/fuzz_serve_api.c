@@ -320,10 +320,11 @@ static int read_answer(int head_only, answer *a) {
 static int request(const char *method, const char *target, const char *type, int gzip,
                    const char *body, size_t len, answer *a) {
     char head[8192];
-    int n = snprintf(head, sizeof head,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %zu\r\n%s%s%s%s%s\r\n",
-                     method, target, len, auth_header, type ? "Content-Type: " : "", type ? type : "",
-                     type ? "\r\n" : "", gzip ? "Content-Encoding: gzip\r\n" : "");
+    int n =
+        snprintf(head, sizeof head,
+                 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %zu\r\n%s%s%s%s%s\r\n",
+                 method, target, len, auth_header, type ? "Content-Type: " : "", type ? type : "",
+                 type ? "\r\n" : "", gzip ? "Content-Encoding: gzip\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof head)
         die("request head too long");
     for (int attempt = 0;; attempt++) {
