@@ -46,13 +46,13 @@ models:
 EOT
 
 # memory bound and request counts: the sanitizer build keeps freed blocks in quarantine (kept
-# small here) and runs several times slower, so it gets a larger bound and a third of the load
+# small here) and runs slower, so it gets a larger bound and half the load
 RSS_BOUND=48
 SCALE=1
 if nm "$VIGIA" 2>/dev/null | grep -q __asan_init; then
     export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=16"
     RSS_BOUND=160
-    SCALE=0.34
+    SCALE=0.5
 fi
 
 # start_daemon polls /readyz over http: started by hand here, polled over https
