@@ -623,6 +623,57 @@ check("vigia_http_limited_total{connections} equals the 429 too_many_connections
       metrics.get('vigia_http_limited_total{reason="connections"}'))
 st, _, _, _, _ = request("GET", "/healthz", timeout=5)
 check("/healthz 200 after everything", st == 200, st)
+
+
+# ---- connections beyond max_connections that never send a byte are not held ----
+# (a regression check: they used to be held for the whole 120-s timeout, up to libmicrohttpd's
+# own limit of about 1000, however low max_connections was; now at most 64 wait 2 s for the
+# request their 429 answers, the others are closed as soon as accepted and counted)
+def fds():
+    return len(os.listdir("/proc/%d/fd" % PID))
+
+
+fd0 = fds()
+held = [socket.create_connection(("127.0.0.1", PORT), timeout=5) for _ in range(100)]
+extra = [socket.create_connection(("127.0.0.1", PORT), timeout=5) for _ in range(300)]
+time.sleep(0.5)
+fd1 = fds()
+check("400 silent connections (max_connections 100): the daemon holds at most 100 + 64 of them "
+      "(%d -> %d descriptors)" % (fd0, fd1), fd1 - fd0 <= 164 + 2, "%d -> %d" % (fd0, fd1))
+t0 = time.time()
+open_extra = list(extra)
+while open_extra and time.time() - t0 < 8:
+    still = []
+    for x in open_extra:
+        x.setblocking(False)
+        try:
+            if x.recv(1) != b"":
+                still.append(x)
+        except BlockingIOError:
+            still.append(x)
+        except OSError:
+            pass
+    open_extra = still
+    time.sleep(0.1)
+check("the 300 beyond the limit are closed by the daemon within a few seconds (%.1f s)"
+      % (time.time() - t0), not open_extra, "%d still open after 8 s" % len(open_extra))
+for x in held + extra:
+    x.close()
+st = 0
+for _ in range(50):
+    try:
+        st = request("GET", "/healthz", timeout=5)[0]
+    except OSError:
+        st = 0
+    if st == 200:
+        break
+    time.sleep(0.1)
+check("and once the others close, connections are served again", st == 200, st)
+st, text = admin("GET", "/metrics")
+refused = [int(float(line.rsplit(" ", 1)[1])) for line in text.decode().splitlines()
+           if line.startswith('vigia_http_limited_total{reason="connections"}')]
+check("the connections closed at accept are counted in vigia_http_limited_total{connections}",
+      refused and 200 <= refused[0] - n429c <= 300, refused)
 print("# answers: %s" % ", ".join("%d %s %s: %d" % (k + (v,)) for k, v in sorted(tally.items())),
       flush=True)
 
