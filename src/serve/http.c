@@ -577,13 +577,44 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     *con_cls = NULL;
 }
 
-/* libmicrohttpd's own complaints (a socket error, a connection it dropped) into our log. */
+/* libmicrohttpd's own complaints (a socket error, a connection it dropped) into our log. It
+ * writes one per broken connection (every failed TLS handshake), so at most MHD_LOG_PER_S are
+ * written a second: a client opening garbage connections cannot fill the disk. The ones left
+ * out are counted, and the count is written with the next line that is. */
+#define MHD_LOG_PER_S 20u
+static pthread_mutex_t mhd_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t mhd_log_sec = -1;
+static unsigned mhd_log_n;
+static unsigned long long mhd_log_dropped;
+
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
     (void)cls;
+    int64_t sec = serve_now_ms() / 1000;
+    unsigned long long dropped = 0;
+    pthread_mutex_lock(&mhd_log_mu);
+    if (sec != mhd_log_sec) {
+        mhd_log_sec = sec;
+        mhd_log_n = 0;
+    }
+    int write = mhd_log_n < MHD_LOG_PER_S;
+    if (write) {
+        mhd_log_n++;
+        dropped = mhd_log_dropped;
+        mhd_log_dropped = 0;
+    } else {
+        mhd_log_dropped++;
+    }
+    pthread_mutex_unlock(&mhd_log_mu);
+    if (!write)
+        return;
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     msg[strcspn(msg, "\n")] = 0;
-    vg_serve_log(VG_LOG_WARN, "http: %s", msg);
+    if (dropped)
+        vg_serve_log(VG_LOG_WARN, "http: %s (and %llu such messages left out before it)", msg,
+                     dropped);
+    else
+        vg_serve_log(VG_LOG_WARN, "http: %s", msg);
 }
 
 static int hex_digit(char c) {
