@@ -674,8 +674,9 @@ time.sleep(0.5)  # the descriptor count can run ahead (the store's files): margi
 extra = [socket.create_connection(("127.0.0.1", PORT), timeout=5) for _ in range(300)]
 time.sleep(0.5)
 fd1 = fds()
+# (slack: the store's own files, and the pool's threads accepting at the same moment)
 check("400 silent connections (max_connections 100): the daemon holds at most 100 + 64 of them "
-      "(%d -> %d descriptors)" % (fd0, fd1), fd1 - fd0 <= 164 + 2, "%d -> %d" % (fd0, fd1))
+      "(%d -> %d descriptors, 10 of slack)" % (fd0, fd1), fd1 - fd0 <= 164 + 10, "%d -> %d" % (fd0, fd1))
 t0 = time.time()
 open_extra = dict(enumerate(extra))
 closed_at = {}
