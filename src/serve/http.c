@@ -577,13 +577,44 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     *con_cls = NULL;
 }
 
-/* libmicrohttpd's own complaints (a socket error, a connection it dropped) into our log. */
+/* libmicrohttpd's own complaints (a socket error, a connection it dropped) into our log. It
+ * writes one per broken connection (every failed TLS handshake), so at most MHD_LOG_PER_S are
+ * written a second: a client opening garbage connections cannot fill the disk. The ones left
+ * out are counted, and the count is written with the next line that is. */
+#define MHD_LOG_PER_S 20u
+static pthread_mutex_t mhd_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t mhd_log_sec = -1;
+static unsigned mhd_log_n;
+static unsigned long long mhd_log_dropped;
+
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
     (void)cls;
+    int64_t sec = serve_now_ms() / 1000;
+    unsigned long long dropped = 0;
+    pthread_mutex_lock(&mhd_log_mu);
+    if (sec != mhd_log_sec) {
+        mhd_log_sec = sec;
+        mhd_log_n = 0;
+    }
+    int write = mhd_log_n < MHD_LOG_PER_S;
+    if (write) {
+        mhd_log_n++;
+        dropped = mhd_log_dropped;
+        mhd_log_dropped = 0;
+    } else {
+        mhd_log_dropped++;
+    }
+    pthread_mutex_unlock(&mhd_log_mu);
+    if (!write)
+        return;
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     msg[strcspn(msg, "\n")] = 0;
-    vg_serve_log(VG_LOG_WARN, "http: %s", msg);
+    if (dropped)
+        vg_serve_log(VG_LOG_WARN, "http: %s (and %llu such messages left out before it)", msg,
+                     dropped);
+    else
+        vg_serve_log(VG_LOG_WARN, "http: %s", msg);
 }
 
 static int hex_digit(char c) {
@@ -615,18 +646,43 @@ static size_t unescape(void *cls, struct MHD_Connection *con, char *str) {
     return w;
 }
 
+/* A connection beyond max_connections gets OVER_LIMIT_TIMEOUT_S of silence (not the usual
+ * 120 s) to send the request that its 429 answers, and at most OVER_LIMIT_HELD of them are
+ * held at once (more are closed as soon as accepted): otherwise connections that never send a
+ * byte, or stall mid-handshake, each keep a socket for two minutes, and one client opening
+ * them could take every connection libmicrohttpd has (about 1000) whatever max_connections
+ * says. */
+#define OVER_LIMIT_TIMEOUT_S 2u
+#define OVER_LIMIT_HELD 64u
+
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len) {
+    vg_serve *s = cls;
+    (void)addr;
+    (void)len;
+    pthread_mutex_lock(&s->cfg_mu);
+    unsigned max = s->cfg.max_connections;
+    pthread_mutex_unlock(&s->cfg_mu);
+    int n = atomic_load(&s->connections);
+    if (max && n >= 0 && (unsigned)n >= max + OVER_LIMIT_HELD) {
+        serve_limits_count(s->limits, SERVE_LIMIT_CONNECTIONS);
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
 /* Counts connections; one beyond max_connections is marked (its socket context) so that its
  * requests get a 429 and it is closed. */
 static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe) {
     vg_serve *s = cls;
-    (void)con;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         int n = atomic_fetch_add(&s->connections, 1) + 1;
         pthread_mutex_lock(&s->cfg_mu);
         unsigned max = s->cfg.max_connections;
         pthread_mutex_unlock(&s->cfg_mu);
         *socket_context = max && (unsigned)n > max ? (void *)s : NULL;
+        if (*socket_context)
+            MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT, OVER_LIMIT_TIMEOUT_S);
     } else {
         atomic_fetch_sub(&s->connections, 1);
     }
@@ -763,7 +819,7 @@ int serve_http_start(vg_serve *s, vg_error *err) {
         flags |= MHD_USE_TLS;
     /* the TLS options last: with no certificate they are left out (MHD_OPTION_END first) */
     s->mhd = MHD_start_daemon(
-        flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+        flags, (uint16_t)s->cfg.port, accept_policy, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
         s->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
         unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
