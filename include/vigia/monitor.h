@@ -165,6 +165,9 @@ void vg_model_spec_free(vg_model_spec *s);
 int vg_parse_duration_ms(const char *s, int64_t *ms);
 /* RFC 3339 ("2026-01-01T10:00:00Z", "...T10:00:00.250+02:00") to milliseconds since the epoch. */
 int vg_parse_rfc3339_ms(const char *s, int64_t *ms);
+/* The reverse, always with milliseconds and in UTC: "2026-01-01T10:00:00.250Z" into buf (32
+ * bytes are enough). The one form of every time vigia writes in JSON (API, alerts, audit). */
+void vg_format_rfc3339_ms(int64_t ms, char *buf, size_t n);
 
 /* ---- the monitor ----------------------------------------------------------------------------- */
 

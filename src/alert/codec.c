@@ -13,12 +13,13 @@
 #include <string.h>
 
 #include "engine.h"
+#include "vigia/monitor.h"
 
 static json_t *time_or_null(int64_t ms) {
     if (!ms)
         return json_null();
     char buf[40];
-    vg_alert_fmt_time(ms, buf, sizeof buf);
+    vg_format_rfc3339_ms(ms, buf, sizeof buf);
     return json_string(buf);
 }
 
@@ -262,11 +263,11 @@ static int parse_silence(json_t *root, int64_t now_ms, int persist, vg_alert_sil
         const char *en = json_string_value(json_object_get(root, "endsAt"));
         const char *du = json_string_value(json_object_get(root, "duration"));
         s->starts_ms = now_ms;
-        if (st && vg_alert_parse_time(st, &s->starts_ms) != VG_OK)
+        if (st && vg_parse_rfc3339_ms(st, &s->starts_ms) != VG_OK)
             return vg_error_set(err, VG_ERR_PARSE,
                                 "silence: startsAt: '%s' is not an RFC 3339 time", st);
         if (en) {
-            if (vg_alert_parse_time(en, &s->ends_ms) != VG_OK)
+            if (vg_parse_rfc3339_ms(en, &s->ends_ms) != VG_OK)
                 return vg_error_set(err, VG_ERR_PARSE,
                                     "silence: endsAt: '%s' is not an RFC 3339 time", en);
         } else if (du) {

@@ -42,9 +42,4 @@ const char *vg_alert_match_op_name(vg_alert_match_op op);
 
 char *vg_alert_strdup(const char *s); /* NULL for NULL */
 
-/* "2026-01-01T10:00:00.000Z" into buf (>= 32 bytes); parses the same (with or without
- * fraction, Z or +hh:mm). */
-void vg_alert_fmt_time(int64_t ms, char *buf, size_t n);
-int vg_alert_parse_time(const char *s, int64_t *ms);
-
 #endif

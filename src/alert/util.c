@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../base/fmt.h"
 #include "internal.h"
@@ -315,58 +314,5 @@ int vg_alert_tmpl_render(const char *t, const vg_alert_tmpl_ctx *c, char **out) 
         return rc;
     }
     *out = b.s;
-    return VG_OK;
-}
-
-/* ---- times ---- */
-
-void vg_alert_fmt_time(int64_t ms, char *buf, size_t n) {
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms - (int64_t)s * 1000));
-}
-
-int vg_alert_parse_time(const char *s, int64_t *ms) {
-    int y, mo, d, h, mi, sec, used = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6)
-        return VG_ERR_PARSE;
-    const char *p = s + used;
-    int64_t frac = 0;
-    if (*p == '.') {
-        int digits = 0;
-        p++;
-        while (isdigit((unsigned char)*p)) {
-            if (digits < 3)
-                frac = frac * 10 + (*p - '0'), digits++;
-            p++;
-        }
-        if (!digits)
-            return VG_ERR_PARSE;
-        while (digits++ < 3)
-            frac *= 10;
-    }
-    int64_t off = 0;
-    if (*p == 'Z' || *p == 'z')
-        p++;
-    else if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2)
-            return VG_ERR_PARSE;
-        off = (*p == '+' ? 1 : -1) * (int64_t)(oh * 60 + om) * 60000;
-        p += 6;
-    } else
-        return VG_ERR_PARSE;
-    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-        return VG_ERR_PARSE;
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    *ms = (int64_t)timegm(&tm) * 1000 + frac - off;
     return VG_OK;
 }

@@ -140,28 +140,44 @@ int vg_parse_rfc3339_ms(const char *s, int64_t *ms) {
     return VG_OK;
 }
 
-void mfmt_time(int64_t ms, char *buf, size_t n) {
+/* ms since the epoch into its UTC calendar fields (Hinnant's civil_from_days): no gmtime, so no
+ * time_t range or locale to worry about */
+static void civil(int64_t ms, int64_t *y, unsigned *m, unsigned *d, int64_t *rem, int *milli) {
     int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-    int64_t milli = ms - secs * 1000;
+    *milli = (int)(ms - secs * 1000);
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-    int64_t rem = secs - days * 86400;
-    /* civil_from_days (Hinnant) */
+    *rem = secs - days * 86400;
     int64_t z = days + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     unsigned doe = (unsigned)(z - era * 146097);
     unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = (int64_t)yoe + era * 400;
     unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void mfmt_time(int64_t ms, char *buf, size_t n) {
+    int64_t y, rem;
+    unsigned m, d;
+    int milli;
+    civil(ms, &y, &m, &d, &rem, &milli);
     if (milli)
         snprintf(buf, n, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
-                 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)milli);
+                 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), milli);
     else
         snprintf(buf, n, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d, (int)(rem / 3600),
                  (int)(rem / 60 % 60), (int)(rem % 60));
+}
+
+void vg_format_rfc3339_ms(int64_t ms, char *buf, size_t n) {
+    int64_t y, rem;
+    unsigned m, d;
+    int milli;
+    civil(ms, &y, &m, &d, &rem, &milli);
+    snprintf(buf, n, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d, (int)(rem / 3600),
+             (int)(rem / 60 % 60), (int)(rem % 60), milli);
 }
 
 /* ---- spec ------------------------------------------------------------------------------------ */
@@ -610,10 +626,10 @@ static int parse_integrity(json_t *v, vg_model_spec *s, vg_error *err) {
 }
 
 static int parse_into(json_t *root, vg_model_spec *s, vg_error *err) {
-    static const char *const keys[] = {
-        "name",      "version",  "task",      "features",  "sensitive", "window",
-        "threshold", "pos_label", "classes", "label_ttl", "max_join", "drift_share",
-        "pii",       "integrity", NULL};
+    static const char *const keys[] = {"name",      "version",   "task",      "features",
+                                       "sensitive", "window",    "threshold", "pos_label",
+                                       "classes",   "label_ttl", "max_join",  "drift_share",
+                                       "pii",       "integrity", NULL};
     if (!json_is_object(root))
         return bad(err, "spec", "must be a JSON object");
     int rc = check_keys(root, "", keys, err);

@@ -1076,11 +1076,7 @@ void api_alert_history(vg_serve *s, const serve_request *q, serve_reply *r) {
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         char at[40];
-        time_t sec = (time_t)(ev[i].at_ms / 1000);
-        struct tm tm;
-        gmtime_r(&sec, &tm);
-        size_t k = strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(at + k, sizeof at - k, ".%03dZ", (int)(ev[i].at_ms % 1000));
+        vg_format_rfc3339_ms(ev[i].at_ms, at, sizeof at);
         json_t *e = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)ev[i].id, "at", at,
                               "alert", ev[i].alert_id, "rule", ev[i].rule, "model", ev[i].model,
                               "kind", ev[i].kind, "state", ev[i].state);

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "internal.h"
 #include "vigia/profile.h"
@@ -24,21 +23,9 @@
 
 /* ---- helpers ---- */
 
-static void ms_to_rfc3339(int64_t ms, char *buf, size_t cap) {
-    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int frac = (int)(ms - (int64_t)secs * 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    /* the moduli bound each field for the compiler's truncation check; they change nothing */
-    snprintf(buf, cap, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)(tm.tm_year + 1900) % 10000,
-             (unsigned)(tm.tm_mon + 1) % 100, (unsigned)tm.tm_mday % 100,
-             (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100,
-             (unsigned)frac % 1000);
-}
-
 static json_t *json_time(int64_t ms) {
     char buf[40];
-    ms_to_rfc3339(ms, buf, sizeof buf);
+    vg_format_rfc3339_ms(ms, buf, sizeof buf);
     return json_string(buf);
 }
 

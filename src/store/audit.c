@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "store_int.h"
+#include "vigia/monitor.h"
 
 const char vg_store_audit_schema[] = "CREATE TABLE audit ("
                                      " seq INTEGER PRIMARY KEY,"
@@ -453,24 +453,13 @@ int vg_store_audit_reader_verify(vg_store_audit_reader *r, vg_store_audit_check 
 
 /* ---- the export format: one JSON object per entry ---- */
 
-static void rfc3339(int64_t ms, char *buf, size_t cap) {
-    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int frac = (int)(ms - (int64_t)secs * 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    snprintf(buf, cap, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)(tm.tm_year + 1900) % 10000,
-             (unsigned)(tm.tm_mon + 1) % 100, (unsigned)tm.tm_mday % 100,
-             (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100,
-             (unsigned)frac % 1000);
-}
-
 void vg_store_audit_time(int64_t ts_ms, char buf[32]) {
-    rfc3339(ts_ms, buf, 32);
+    vg_format_rfc3339_ms(ts_ms, buf, 32);
 }
 
 char *vg_store_audit_entry_json(const vg_store_audit_entry *e, vg_error *err) {
     char t[32];
-    rfc3339(e->ts_ms, t, sizeof t);
+    vg_format_rfc3339_ms(e->ts_ms, t, sizeof t);
     const char *names[] = {"actor", "remote", "action", "target", "detail", "prev_hash", "hash"};
     const char *vals[] = {e->actor,  e->remote,    e->action, e->target,
                           e->detail, e->prev_hash, e->hash};

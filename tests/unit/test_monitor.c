@@ -143,6 +143,22 @@ static void test_spec(void **state) {
 static void test_time_formats(void **state) {
     (void)state;
     int64_t ms;
+    /* the writer of every JSON time (expected strings from Python's datetime), and its round
+     * trip through the parser */
+    static const struct {
+        int64_t ms;
+        const char *text;
+    } fmt[] = {{0, "1970-01-01T00:00:00.000Z"},
+               {1796334719123LL, "2026-12-03T21:51:59.123Z"},
+               {951782400999LL, "2000-02-29T00:00:00.999Z"},
+               {-1, "1969-12-31T23:59:59.999Z"}};
+    for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
+        char buf[32];
+        vg_format_rfc3339_ms(fmt[i].ms, buf, sizeof buf);
+        assert_string_equal(buf, fmt[i].text);
+        assert_int_equal(vg_parse_rfc3339_ms(buf, &ms), VG_OK);
+        assert_int_equal(ms, fmt[i].ms);
+    }
     assert_int_equal(vg_parse_duration_ms("90s", &ms), VG_OK);
     assert_int_equal(ms, 90000);
     assert_int_equal(vg_parse_duration_ms("15m", &ms), VG_OK);
