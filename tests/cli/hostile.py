@@ -19,30 +19,14 @@ import sys
 import threading
 import time
 
+import checks  # tests/cli/checks.py: the PASS and FAIL lines
+from checks import check
+
 PID, PORT, RSS_BOUND = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 PRED = "/v1/models/h/predictions"
 JSON_H = {"Content-Type": "application/json"}
 lock = threading.Lock()
 accepted_total = 0  # records acknowledged (200) by predictions batches of this script
-nfail = 0
-
-
-def ok(name):
-    print("PASS " + name, flush=True)
-
-
-def bad(name, detail):
-    global nfail
-    nfail += 1
-    print("FAIL %s: %s" % (name, str(detail)[:400]), flush=True)
-
-
-def check(name, cond, detail=""):
-    if cond:
-        ok(name)
-    else:
-        bad(name, detail)
-    return cond
 
 
 def rss_kib():
@@ -520,4 +504,4 @@ st, doc, raw = request("GET", "/v1/models/h")
 check("nothing rejected is silent: dead letters kept",
       st == 200 and doc["dead_letters"] >= 1500,
       raw[:300])
-sys.exit(1 if nfail else 0)
+sys.exit(1 if checks.nfail else 0)

@@ -31,13 +31,15 @@ import sys
 import threading
 import time
 
+import checks  # tests/cli/checks.py: the PASS and FAIL lines
+from checks import check
+
 PID, PORT, CERT, ADMIN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 RSS_BOUND, SCALE, OUT = int(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
 PRED = "/v1/models/h/predictions"
 CTX = ssl.create_default_context(cafile=CERT)
 rng = random.Random(8)
 lock = threading.Lock()
-nfail = 0
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 # the reason of a 401, from its message (src/serve/http.c)
@@ -47,24 +49,6 @@ REASONS = {"an API token is needed": "missing", "does not carry a vigia token": 
 # every answer this script got: (status, error code or "", 401 reason or "") -> count
 tally = {}
 secrets = set()  # every secret or credential sent: never to be logged
-
-
-def ok(name):
-    print("PASS " + name, flush=True)
-
-
-def bad(name, detail):
-    global nfail
-    nfail += 1
-    print("FAIL %s: %s" % (name, str(detail)[:400]), flush=True)
-
-
-def check(name, cond, detail=""):
-    if cond:
-        ok(name)
-    else:
-        bad(name, detail)
-    return cond
 
 
 def n(x):
@@ -590,6 +574,20 @@ check("legitimate client: slowest batch under %.0f s" % LAT_BOUND, lat and lat[-
 print("# legitimate client: %d batches, latency median %.3f s, p99 %.3f s, max %.3f s"
       % (len(lat), lat[len(lat) // 2], lat[int(len(lat) * 0.99)], lat[-1]), flush=True)
 
+def healthz_within_5s():
+    """The status of /healthz, polled for up to 5 s until it is 200 (0: no answer)."""
+    st = 0
+    for _ in range(50):
+        try:
+            st = request("GET", "/healthz", timeout=5)[0]
+        except OSError:
+            st = 0
+        if st == 200:
+            break
+        time.sleep(0.1)
+    return st
+
+
 # ---- max_connections: 100 held, the next one told 429 too_many_connections ----
 time.sleep(0.5)
 held = [socket.create_connection(("127.0.0.1", PORT), timeout=5) for _ in range(100)]
@@ -601,15 +599,7 @@ check("over max_connections (100 held): 429 too_many_connections with Retry-Afte
       st == 429 and code == "too_many_connections" and retry, data[:200])
 for s in held:
     s.close()
-st = 0
-for _ in range(50):
-    try:
-        st = request("GET", "/healthz", timeout=5)[0]
-    except OSError:
-        st = 0
-    if st == 200:
-        break
-    time.sleep(0.1)
+st = healthz_within_5s()
 check("once they close, connections are served again", st == 200, st)
 
 # ---- afterwards: up, memory, every record, the counters ----
@@ -704,15 +694,7 @@ print("# beyond the limit: %d closed at accept, %d after the 2-s grace, still op
       % (quick, len(closed_at) - quick, sorted(open_extra)), flush=True)
 for x in held + extra:
     x.close()
-st = 0
-for _ in range(50):
-    try:
-        st = request("GET", "/healthz", timeout=5)[0]
-    except OSError:
-        st = 0
-    if st == 200:
-        break
-    time.sleep(0.1)
+st = healthz_within_5s()
 check("and once the others close, connections are served again", st == 200, st)
 st, text = admin("GET", "/metrics")
 refused = [int(float(line.rsplit(" ", 1)[1])) for line in text.decode().splitlines()
@@ -727,4 +709,4 @@ with open(os.path.join(OUT, "counts.json"), "w") as f:
                "n429_connections": n429c}, f)
 with open(os.path.join(OUT, "secrets.txt"), "w") as f:
     f.write("\n".join(sorted(x for x in secrets if len(x) >= 12)) + "\n")
-sys.exit(1 if nfail else 0)
+sys.exit(1 if checks.nfail else 0)
