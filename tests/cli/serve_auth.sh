@@ -11,8 +11,6 @@ source "$(dirname "$0")/lib.bash"
 SERVE_AUTH=tokens
 source "$CLI_DIR/serve_lib.bash"
 
-skip() { echo "SKIP $1: $2"; }
-
 # tapi TOKEN METHOD PATH [curl args...]: api with a Bearer token (headers in $T/hdr)
 tapi() {
     local tok=$1

@@ -348,7 +348,7 @@ if command -v sqlite3 >/dev/null; then
         pass "in flight: the record is not in the files"
     fi
 else
-    echo "# sqlite3 not installed: the in-flight erasure case is skipped"
+    fail "in flight: the sqlite3 command holds the write lock" "sqlite3 is not installed (scripts/install-deps installs it)"
 fi
 
 check_logs_clean "no sanitizer report"
