@@ -34,6 +34,8 @@ vg_hll *vg_hll_clone(const vg_hll *s);
 
 /* Adds a value by its 64-bit hash (use a well-mixed hash; see src/base/hash.h). */
 void vg_hll_update_hash(vg_hll *s, uint64_t hash);
+/* Adds n values by their hashes; same result as n calls to vg_hll_update_hash. */
+void vg_hll_update_hashes(vg_hll *s, const uint64_t *hashes, size_t n);
 /* Convenience: hashes the bytes first. */
 void vg_hll_update_bytes(vg_hll *s, const void *data, size_t len);
 int vg_hll_merge(vg_hll *dst, const vg_hll *src, vg_error *err);

@@ -100,6 +100,7 @@ typedef struct vg_profile {
     vg_column **cols;
     /* private: name lookup, and scratch space for vg_profile_add_batch */
     double *scratch;
+    uint64_t *hash_scratch;
     size_t scratch_cap;
     size_t name_cap;
     uint32_t *name_index;

@@ -136,6 +136,7 @@ void vg_profile_free(vg_profile *p) {
     free(p->cols);
     free(p->name_index);
     free(p->scratch);
+    free(p->hash_scratch);
     free(p);
 }
 
@@ -236,9 +237,9 @@ uint64_t vg_column_top_error(const vg_column *c) {
 }
 
 /* One column of a block: strings and booleans go straight to the sketches; numbers are
- * parsed into xs and then handed to each sketch as a block. */
+ * parsed into xs and then handed to each sketch as a block (hs: room for their hashes). */
 static int column_add_block(vg_column *c, const char *const *data, const size_t *len, size_t stride,
-                            size_t nrows, double *xs) {
+                            size_t nrows, double *xs, uint64_t *hs) {
     size_t m = 0;
     for (size_t i = 0; i < nrows; i++) {
         const char *s = data[i * stride];
@@ -273,19 +274,19 @@ static int column_add_block(vg_column *c, const char *const *data, const size_t 
     vg_moments_update_batch(&c->moments, xs, m);
     if (vg_kll_update_batch(c->kll, xs, m) != VG_OK)
         return VG_ERR_NOMEM;
-    for (size_t i = 0; i < m; i++) {
-        double x = xs[i] == 0 ? 0.0 : xs[i];
-        uint64_t h = vg_hash_double(x);
-        vg_hll_update_hash(c->hll, h);
-        if (count_number(c, h, x) != VG_OK)
+    for (size_t i = 0; i < m; i++)
+        hs[i] = vg_hash_double(xs[i]);
+    vg_hll_update_hashes(c->hll, hs, m);
+    for (size_t i = 0; i < m && !c->numbers_uncounted; i++)
+        if (count_number(c, hs[i], xs[i] == 0 ? 0.0 : xs[i]) != VG_OK)
             return VG_ERR_NOMEM;
-    }
     return VG_OK;
 }
 
 int vg_profile_add_text(vg_profile *p, size_t col, const char *s, size_t len) {
     double x;
-    return column_add_block(p->cols[col], &s, &len, 1, 1, &x);
+    uint64_t h;
+    return column_add_block(p->cols[col], &s, &len, 1, 1, &x, &h);
 }
 
 int vg_profile_add_batch(vg_profile *p, const vg_batch *b) {
@@ -293,14 +294,18 @@ int vg_profile_add_batch(vg_profile *p, const vg_batch *b) {
         return VG_ERR_INVALID;
     if (b->nrows > p->scratch_cap) {
         double *s = realloc(p->scratch, b->nrows * sizeof *s);
-        if (!s)
+        if (s)
+            p->scratch = s;
+        uint64_t *h = realloc(p->hash_scratch, b->nrows * sizeof *h);
+        if (h)
+            p->hash_scratch = h;
+        if (!s || !h)
             return VG_ERR_NOMEM;
-        p->scratch = s;
         p->scratch_cap = b->nrows;
     }
     for (size_t j = 0; j < b->ncols; j++) {
-        int rc =
-            column_add_block(p->cols[j], b->data + j, b->len + j, b->ncols, b->nrows, p->scratch);
+        int rc = column_add_block(p->cols[j], b->data + j, b->len + j, b->ncols, b->nrows,
+                                  p->scratch, p->hash_scratch);
         if (rc != VG_OK)
             return rc;
     }

@@ -64,6 +64,19 @@ void vg_hll_update_hash(vg_hll *s, uint64_t hash) {
         s->reg[idx] = (uint8_t)rho;
 }
 
+void vg_hll_update_hashes(vg_hll *s, const uint64_t *hashes, size_t n) {
+    unsigned p = s->p, q = 64 - p;
+    uint8_t *reg = s->reg;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = hashes[i], rest = h << p;
+        /* rho: leading zeros of the q low bits, plus one; q + 1 when they are all zero */
+        unsigned rho = rest ? (unsigned)__builtin_clzll(rest) + 1 : q + 1;
+        rho = rho > q + 1 ? q + 1 : rho;
+        uint8_t *r = &reg[h >> q];
+        *r = *r < rho ? (uint8_t)rho : *r;
+    }
+}
+
 void vg_hll_update_bytes(vg_hll *s, const void *data, size_t len) {
     vg_hll_update_hash(s, vg_hash_bytes(data, len));
 }

@@ -9,8 +9,23 @@
  * where the error bound comes from. Capacities shrink geometrically going down,
  * cap(h) = max(8, k * (2/3)^(levels-1-h)), so the top level holds k values and memory is
  * about 3k values plus 8 per extra level; this is the lazy variant of Apache DataSketches,
- * which only compacts when the whole sketch is full. Levels above 0 are kept sorted, so a
- * compaction merges its promoted half into the level above in linear time.
+ * which only compacts when the whole sketch is full. Levels above the staging level are kept
+ * sorted, so a compaction merges its promoted half into the level above in linear time.
+ *
+ * Sampler (KLL paper, section 4). Sorting the staging level costs more than everything else
+ * together, yet once n is large the weight-1 compactions contribute almost nothing to the
+ * error, which is dominated by the top levels (weight ~ n/k). So past a threshold the bottom
+ * of the stack is replaced by a sampler: each block of w = 2^base consecutive values keeps one
+ * of them, chosen uniformly at random, as a value of weight w at level `base` (the staging
+ * level, unsorted, sorted in big batches when compacted); the values of the current block wait
+ * at level 0 with weight 1, so the total weight stays exactly n. For a query x, a block that
+ * straddles x contributes an unbiased error of variance at most w^2/4, so over n/w blocks the
+ * rank error is a sum of independent terms with standard deviation at most sqrt(w n)/2, a
+ * Brownian-bridge-like process over queries whose maximum is about 1.63 sqrt(w/n) at 99%
+ * (the Kolmogorov distribution's 99th percentile). base grows with n so that this stays at
+ * SAMPLER_SHARE of kll_rank_error(k); errors add in quadrature with the compactors', measured
+ * in docs/sketches.md. A sorted or adversarially ordered stream only helps the sampler (a
+ * block straddles x at most a few times).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -23,6 +38,10 @@
 #define MIN_WIDTH 8
 /* eps(k) = C / k^0.9723, constant and exponent as published for DataSketches' KLL. */
 #define VG_KLL_ERROR_CONST 2.296
+/* The sampler's own 99% rank error, as a share of kll_rank_error(k) (see above). */
+#define SAMPLER_SHARE 0.5
+/* Blocks of at most 2^8 values: the level-0 buffer stays 2 KiB whatever n. */
+#define SAMPLER_MAX_BASE 8
 
 struct vg_kll {
     uint32_t k;
@@ -30,6 +49,9 @@ struct vg_kll {
     uint64_t n;
     double min, max;
     uint64_t rng;
+    uint32_t base;         /* sampling level: 0 = no sampler, level 0 is the staging level */
+    uint64_t base_next;    /* n at which base grows next (UINT64_MAX: never) */
+    uint64_t base_unit;    /* base = largest b <= SAMPLER_MAX_BASE with n >= base_unit * 2^b */
     size_t retained;       /* values held over all levels */
     size_t capacity_total; /* sum of level capacities for the current number of levels */
     uint32_t cap[MAX_LEVELS];
@@ -49,6 +71,8 @@ static uint32_t level0_capacity(uint32_t k) {
     return k * 4 > 2048 ? 2048 : k * 4;
 }
 
+/* The staging level (level `base`) gets the big sorting batch; with a sampler, level 0 holds
+ * the current block (fewer than 2^base values, so it is never the level compress picks). */
 static void set_capacities(vg_kll *s) {
     s->capacity_total = 0;
     for (uint32_t h = 0; h < s->nlevels; h++) {
@@ -56,10 +80,23 @@ static void set_capacities(vg_kll *s) {
         double c = (double)s->k * pow(2.0 / 3.0, (double)depth);
         uint32_t cap = (uint32_t)(c + 0.5);
         s->cap[h] = cap < MIN_WIDTH ? MIN_WIDTH : cap;
-        if (h == 0 && s->cap[0] < level0_capacity(s->k))
-            s->cap[0] = level0_capacity(s->k);
+        if (h == s->base && s->cap[h] < level0_capacity(s->k))
+            s->cap[h] = level0_capacity(s->k);
+        if (h == 0 && s->base > 0)
+            s->cap[0] = 1u << s->base;
         s->capacity_total += s->cap[h];
     }
+}
+
+/* n per unit of block size: the sampler's 99% error 1.63 sqrt(w/n) is at most
+ * SAMPLER_SHARE * eps(k) when n >= w * base_unit. */
+static uint64_t sampler_unit(uint32_t k) {
+    double e = SAMPLER_SHARE * VG_KLL_ERROR_CONST / pow((double)k, 0.9723) / 1.63;
+    return (uint64_t)ceil(1.0 / (e * e));
+}
+
+static void set_base_next(vg_kll *s) {
+    s->base_next = s->base < SAMPLER_MAX_BASE ? s->base_unit << (s->base + 1) : UINT64_MAX;
 }
 
 vg_kll *vg_kll_new(uint32_t k, uint64_t seed) {
@@ -73,6 +110,8 @@ vg_kll *vg_kll_new(uint32_t k, uint64_t seed) {
     s->min = NAN;
     s->max = NAN;
     s->rng = seed ? seed : 0x853c49e6748fea9bULL;
+    s->base_unit = sampler_unit(k);
+    set_base_next(s);
     set_capacities(s);
     return s;
 }
@@ -125,12 +164,16 @@ vg_kll *vg_kll_clone(const vg_kll *s) {
     return c;
 }
 
-/* xorshift64*: one random bit per compaction is all the sketch needs. */
-static int coin(vg_kll *s) {
+/* xorshift64*: one random bit per compaction and one index per sampled block. */
+static uint64_t random64(vg_kll *s) {
     s->rng ^= s->rng >> 12;
     s->rng ^= s->rng << 25;
     s->rng ^= s->rng >> 27;
-    return (int)((s->rng * 0x2545F4914F6CDD1DULL) >> 63);
+    return s->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static int coin(vg_kll *s) {
+    return (int)(random64(s) >> 63);
 }
 
 /* Level 0 is sorted here on every compaction, so this is on the hot path: an introsort-free
@@ -189,25 +232,21 @@ static inline double key_value(uint64_t b) {
     return x;
 }
 
-/* LSD radix sort, 8 bits a pass, all eight byte histograms counted in one read. A byte that is
- * the same in every key (typically the sign and exponent of data in a narrow range) skips its
- * pass. tmp holds 2n keys. */
-static void radix_sort_doubles(double *a, size_t n, uint64_t *tmp) {
-    uint64_t *keys = tmp, *other = tmp + n;
+/* LSD radix passes, 8 bits each, over bytes [lo, hi] of keys[0..n) (other holds n more);
+ * bytes that are the same in every key (diff has no bit there) are skipped. Returns the
+ * array holding the result (keys or other). */
+static uint64_t *radix_passes(uint64_t *keys, uint64_t *other, size_t n, int lo, int hi,
+                              uint64_t diff) {
     uint32_t cnt[8][256];
-    memset(cnt, 0, sizeof cnt);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t k = sort_key(a[i]);
-        keys[i] = k;
-        for (int d = 0; d < 8; d++)
-            cnt[d][(k >> (8 * d)) & 0xFF]++;
-    }
+    memset(cnt[lo], 0, (size_t)(hi - lo + 1) * sizeof cnt[0]);
+    for (size_t i = 0; i < n; i++)
+        for (int d = lo; d <= hi; d++)
+            cnt[d][(keys[i] >> (8 * d)) & 0xFF]++;
     uint64_t *src = keys, *dst = other;
-    for (int d = 0; d < 8; d++) {
-        uint32_t *c = cnt[d];
-        if (c[(src[0] >> (8 * d)) & 0xFF] == n)
+    for (int d = lo; d <= hi; d++) {
+        if (((diff >> (8 * d)) & 0xFF) == 0)
             continue;
-        uint32_t sum = 0;
+        uint32_t *c = cnt[d], sum = 0;
         for (int v = 0; v < 256; v++) {
             uint32_t t = c[v];
             c[v] = sum;
@@ -221,16 +260,61 @@ static void radix_sort_doubles(double *a, size_t n, uint64_t *tmp) {
         src = dst;
         dst = t;
     }
-    for (size_t i = 0; i < n; i++)
-        a[i] = key_value(src[i]);
+    return src;
 }
 
-/* Merges the sorted `src` (m values, stride `step`) into the sorted level h, from the back. */
+/* Sorts a[0..n) (no NaN) through order-preserving integer keys; tmp holds 2n keys. Only the
+ * three most significant bytes that vary get radix passes (a full LSD sort would make one
+ * pass per varying byte, up to 8, each also paying a 256-entry prefix sum): after them, keys
+ * equal in those 24 bits are adjacent and an insertion sort finishes the job, which is one
+ * comparison per key unless many keys share those bits. If it has to move too much (values
+ * packed in a tiny range), the remaining bytes get their radix passes instead. */
+static void radix_sort_doubles(double *a, size_t n, uint64_t *tmp) {
+    uint64_t *keys = tmp, *other = tmp + n, diff = 0;
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = sort_key(a[i]);
+        diff |= keys[i] ^ keys[0];
+    }
+    if (diff == 0)
+        return; /* all the same value */
+    int hi = (63 - __builtin_clzll(diff)) / 8, lo = hi >= 2 ? hi - 2 : 0;
+    uint64_t *k = radix_passes(keys, other, n, lo, hi, diff);
+    uint64_t low = lo > 0 ? diff & ((1ULL << (8 * lo)) - 1) : 0;
+    if (low) {
+        size_t moves = 0, budget = 4 * n;
+        for (size_t i = 1; i < n; i++) {
+            uint64_t v = k[i];
+            size_t j = i;
+            while (j > 0 && k[j - 1] > v && moves < budget) {
+                k[j] = k[j - 1];
+                j--;
+                moves++;
+            }
+            k[j] = v;
+            if (moves >= budget) {
+                /* k is still a permutation of the keys: sort it all by radix */
+                k = radix_passes(k, k == keys ? other : keys, n, 0, hi, diff);
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        a[i] = key_value(k[i]);
+}
+
+/* Merges the sorted `src` (m values, stride `step`) into level h: from the back into a sorted
+ * level, appended to a level at or below the staging level (sorted when it is compacted). */
 static int merge_into_level(vg_kll *s, uint32_t h, const double *src, size_t m, size_t step) {
     size_t have = s->len[h];
     if (reserve(s, h, have + m) != VG_OK)
         return VG_ERR_NOMEM;
     double *d = s->lv[h];
+    if (h <= s->base) {
+        for (size_t j = 0; j < m; j++)
+            d[have + j] = src[j * step];
+        s->len[h] = (uint32_t)(have + m);
+        return VG_OK;
+    }
     size_t i = have, j = m, out = have + m;
     while (j > 0) {
         double b = src[(j - 1) * step];
@@ -258,7 +342,7 @@ static int compact(vg_kll *s, uint32_t h) {
         return VG_ERR_NOMEM;
     double *a = s->lv[h];
     size_t len = s->len[h];
-    if (h == 0) {
+    if (h <= s->base) {
         if (len >= 256) {
             /* kept between compactions: no allocation per batch on the hot path */
             if (s->scratch_len < 2 * len) {
@@ -297,53 +381,134 @@ static int compress(vg_kll *s) {
     return VG_OK;
 }
 
-int vg_kll_update(vg_kll *s, double x) {
-    if (x != x)
-        return VG_OK;
-    if (s->len[0] >= s->alloc[0] && reserve(s, 0, (size_t)s->len[0] + 1) != VG_OK)
-        return VG_ERR_NOMEM;
-    if (s->n == 0) {
-        s->min = s->max = x;
-    } else {
-        if (x < s->min)
-            s->min = x;
-        if (x > s->max)
-            s->max = x;
-    }
-    s->lv[0][s->len[0]++] = x;
-    s->n++;
-    s->retained++;
-    if (s->retained >= s->capacity_total)
-        return compress(s);
+/* With a sampler, level 0 must hold less than one block. It holds more only when the sampler
+ * has just started or grown (level 0 was the staging level), or after a merge or decode: then
+ * it is compacted once, which leaves at most one value and is as valid as any compaction. */
+static int settle_level0(vg_kll *s) {
+    if (s->base > 0 && s->len[0] >= (1u << s->base))
+        return compact(s, 0);
     return VG_OK;
 }
 
-int vg_kll_update_batch(vg_kll *s, const double *x, size_t n) {
+/* Grows base to what n calls for; levels between the old and new staging level keep their
+ * values (they may be unsorted, and are sorted when compacted). */
+static int grow_base(vg_kll *s) {
+    uint32_t b = s->base;
+    while (b < SAMPLER_MAX_BASE && s->n >= s->base_unit << (b + 1))
+        b++;
+    if (b == s->base)
+        return VG_OK;
+    while (s->nlevels <= b + 1)
+        if (add_level(s) != VG_OK)
+            return VG_ERR_NOMEM;
+    s->base = b;
+    set_base_next(s);
+    set_capacities(s);
+    return settle_level0(s);
+}
+
+/* Moves v to the staging level with weight 2^base: the value a completed block keeps. */
+static int stage(vg_kll *s, double v) {
+    uint32_t h = s->base;
+    if (s->len[h] >= s->alloc[h] && reserve(s, h, (size_t)s->len[h] + 1) != VG_OK)
+        return VG_ERR_NOMEM;
+    s->lv[h][s->len[h]++] = v;
+    return VG_OK;
+}
+
+/* Adds n values, none of them NaN, min and max already accounted for. Without a sampler,
+ * values go to level 0 in runs that stop where the sketch fills or base must grow. With one,
+ * each block of 2^base values keeps one of them, picked uniformly at random; a block that
+ * lies wholly in the input is sampled without copying, a partial one waits at level 0. The
+ * sketch is compressed and base grown only at those points (with a sampler, only when a block
+ * completes), so the result does not depend on how the stream is cut into calls. */
+static int add_run(vg_kll *s, const double *x, size_t n) {
     size_t i = 0;
     while (i < n) {
-        /* room before the sketch is full, as vg_kll_update would fill it one by one */
-        size_t room = s->capacity_total - s->retained;
-        size_t m = n - i < room ? n - i : room;
-        if (reserve(s, 0, (size_t)s->len[0] + m) != VG_OK)
-            return VG_ERR_NOMEM;
-        double *dst = s->lv[0] + s->len[0];
-        size_t kept = 0;
-        for (size_t j = 0; j < m; j++) {
-            double v = x[i + j];
-            if (v != v)
-                continue;
-            if (s->n + kept == 0)
-                s->min = s->max = v;
-            s->min = v < s->min ? v : s->min;
-            s->max = v > s->max ? v : s->max;
-            dst[kept++] = v;
+        if (s->base == 0) {
+            if (s->retained >= s->capacity_total && compress(s) != VG_OK)
+                return VG_ERR_NOMEM;
+            size_t m = n - i;
+            if (m > s->capacity_total - s->retained)
+                m = s->capacity_total - s->retained;
+            if (m > s->base_next - s->n)
+                m = (size_t)(s->base_next - s->n);
+            if (reserve(s, 0, (size_t)s->len[0] + m) != VG_OK)
+                return VG_ERR_NOMEM;
+            memcpy(s->lv[0] + s->len[0], x + i, m * sizeof *x);
+            s->len[0] += (uint32_t)m;
+            s->n += m;
+            s->retained += m;
+            i += m;
+        } else {
+            uint32_t w = 1u << s->base;
+            double v;
+            if (s->len[0] > 0 || n - i < w) {
+                size_t m = w - s->len[0];
+                if (m > n - i)
+                    m = n - i;
+                if (reserve(s, 0, (size_t)s->len[0] + m) != VG_OK)
+                    return VG_ERR_NOMEM;
+                memcpy(s->lv[0] + s->len[0], x + i, m * sizeof *x);
+                s->len[0] += (uint32_t)m;
+                s->n += m;
+                s->retained += m;
+                i += m;
+                if (s->len[0] < w)
+                    break; /* the input ended inside the block */
+                v = s->lv[0][random64(s) >> (64 - s->base)];
+                s->len[0] = 0;
+                s->retained -= w;
+            } else {
+                v = x[i + (random64(s) >> (64 - s->base))];
+                i += w;
+                s->n += w;
+            }
+            if (stage(s, v) != VG_OK)
+                return VG_ERR_NOMEM;
+            s->retained++;
         }
-        s->len[0] += (uint32_t)kept;
-        s->n += kept;
-        s->retained += kept;
-        i += m;
         if (s->retained >= s->capacity_total && compress(s) != VG_OK)
             return VG_ERR_NOMEM;
+        if (s->n >= s->base_next && grow_base(s) != VG_OK)
+            return VG_ERR_NOMEM;
+    }
+    return VG_OK;
+}
+
+int vg_kll_update(vg_kll *s, double x) {
+    return vg_kll_update_batch(s, &x, 1);
+}
+
+int vg_kll_update_batch(vg_kll *s, const double *x, size_t n) {
+    if (settle_level0(s) != VG_OK)
+        return VG_ERR_NOMEM;
+    /* min and max in one branch-free pass: NaN compares false, so it never becomes either */
+    double mn = s->n ? s->min : INFINITY, mx = s->n ? s->max : -INFINITY;
+    size_t nans = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i];
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        nans += v != v;
+    }
+    if (nans < n) {
+        s->min = mn;
+        s->max = mx;
+    }
+    if (nans == 0)
+        return add_run(s, x, n);
+    /* the runs between NaNs */
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && x[i] != x[i])
+            i++;
+        size_t j = i;
+        while (j < n && x[j] == x[j])
+            j++;
+        if (j > i && add_run(s, x + i, j - i) != VG_OK)
+            return VG_ERR_NOMEM;
+        i = j;
     }
     return VG_OK;
 }
@@ -358,24 +523,6 @@ int vg_kll_merge(vg_kll *dst, const vg_kll *src, vg_error *err) {
     while (dst->nlevels < src->nlevels)
         if (add_level(dst) != VG_OK)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
-    for (uint32_t h = 0; h < src->nlevels; h++) {
-        size_t m = src->len[h];
-        if (m == 0)
-            continue;
-        int rc;
-        if (h == 0) {
-            rc = reserve(dst, 0, (size_t)dst->len[0] + m);
-            if (rc == VG_OK) {
-                memcpy(dst->lv[0] + dst->len[0], src->lv[0], m * sizeof(double));
-                dst->len[0] += (uint32_t)m;
-            }
-        } else {
-            rc = merge_into_level(dst, h, src->lv[h], m, 1);
-        }
-        if (rc != VG_OK)
-            return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
-        dst->retained += m;
-    }
     if (dst->n == 0) {
         dst->min = src->min;
         dst->max = src->max;
@@ -385,8 +532,20 @@ int vg_kll_merge(vg_kll *dst, const vg_kll *src, vg_error *err) {
         if (src->max > dst->max)
             dst->max = src->max;
     }
+    /* base first: it depends only on n, so the merged base is at least src's, and every src
+     * level that may be unsorted (at or below src->base) lands at or below dst->base. */
     dst->n += src->n;
-    if (compress(dst) != VG_OK)
+    if (grow_base(dst) != VG_OK)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
+    for (uint32_t h = 0; h < src->nlevels; h++) {
+        size_t m = src->len[h];
+        if (m == 0)
+            continue;
+        if (merge_into_level(dst, h, src->lv[h], m, 1) != VG_OK)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
+        dst->retained += m;
+    }
+    if (settle_level0(dst) != VG_OK || compress(dst) != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
     return VG_OK;
 }
@@ -544,8 +703,23 @@ void vg_kll_encode(const vg_kll *s, vg_wbuf *w) {
     vg_wbuf_u64(w, s->rng);
     for (uint32_t h = 0; h < s->nlevels; h++) {
         vg_wbuf_u32(w, s->len[h]);
+        const double *v = s->lv[h];
+        double *sorted = NULL;
+        /* The format keeps every level above 0 sorted (the decoder checks it); levels up to
+         * the staging level may not be, so they are written from a sorted copy. */
+        if (h > 0 && h <= s->base && s->len[h] > 1) {
+            sorted = malloc(s->len[h] * sizeof *sorted);
+            if (!sorted) {
+                w->failed = 1;
+                return;
+            }
+            memcpy(sorted, v, s->len[h] * sizeof *sorted);
+            sort_doubles(sorted, s->len[h]);
+            v = sorted;
+        }
         for (uint32_t i = 0; i < s->len[h]; i++)
-            vg_wbuf_f64(w, s->lv[h][i]);
+            vg_wbuf_f64(w, v[i]);
+        free(sorted);
     }
 }
 
@@ -594,6 +768,12 @@ vg_kll *vg_kll_decode(vg_rbuf *r, vg_error *err) {
         goto bad;
     if (n == 0) {
         s->min = s->max = NAN;
+    }
+    /* the sampler's state follows from n (files written before the sampler get one too) */
+    if (grow_base(s) != VG_OK) {
+        vg_kll_free(s);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory reading a KLL sketch");
+        return NULL;
     }
     return s;
 bad:

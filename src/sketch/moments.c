@@ -24,17 +24,18 @@ void vg_moments_init(vg_moments *m) {
 
 /* Neumaier's variant of Kahan summation: also correct when the addend is the larger term.
  * Once the sum is infinite (an infinity in the data, or overflow) the compensation would be
- * inf - inf; it is left alone and the sum carries the IEEE result. */
+ * inf - inf; it is left alone and the sum carries the IEEE result. The larger and smaller
+ * term are picked by selects, not a branch: with data centred near zero which one is larger
+ * is a coin toss, and a mispredicted branch per value cost more than the sum itself. */
 static inline void add_compensated(double *sum, double *c, double x) {
     double t = *sum + x;
     if (!isfinite(t)) {
         *sum = t;
         return;
     }
-    if (fabs(*sum) >= fabs(x))
-        *c += (*sum - t) + x;
-    else
-        *c += (x - t) + *sum;
+    int sum_big = fabs(*sum) >= fabs(x);
+    double big = sum_big ? *sum : x, small = sum_big ? x : *sum;
+    *c += (big - t) + small;
     *sum = t;
 }
 
@@ -42,39 +43,68 @@ void vg_moments_update(vg_moments *m, double x) {
     vg_moments_update_batch(m, &x, 1);
 }
 
+/* A block: min, max and the compensated sum in one pass (two interleaved sums, so that the
+ * two dependency chains overlap), then the squared deviations from the compensated mean. */
 void vg_moments_update_batch(vg_moments *m, const double *x, size_t n) {
     if (n == 0)
         return;
     vg_moments b;
     vg_moments_init(&b);
-    double mn = x[0], mx = x[0];
-    for (size_t i = 0; i < n; i++) {
+    double mn = x[0], mx = x[0], s1 = 0, c1 = 0;
+    size_t i = 0;
+    for (; i + 1 < n; i += 2) {
+        double u = x[i], v = x[i + 1];
+        mn = u < mn ? u : mn;
+        mx = u > mx ? u : mx;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        add_compensated(&b.sum, &b.sum_c, u);
+        add_compensated(&s1, &c1, v);
+    }
+    if (i < n) {
         mn = x[i] < mn ? x[i] : mn;
         mx = x[i] > mx ? x[i] : mx;
         add_compensated(&b.sum, &b.sum_c, x[i]);
     }
+    add_compensated(&b.sum, &b.sum_c, s1);
+    b.sum_c += c1;
     int inf = isinf(mn) || isinf(mx);
     b.n = n;
     b.min = mn;
     b.max = mx;
     double s = b.sum + b.sum_c;
-    /* Two passes over the block, in a scale where neither the sum nor the squares can
-     * overflow when the values are huge (the sum overflowed): 2^-600 keeps |x| < 2^424. */
-    double scale = isfinite(s) ? 1.0 : 0x1p-600, mean = 0, d1 = 0, d2 = 0;
     if (inf) {
         /* infinities: mean is +-inf (or NaN for both signs), variance NaN, as numpy says */
         b.mean = s;
         b.m2 = NAN;
     } else {
-        double ss = 0;
-        for (size_t i = 0; i < n; i++)
-            ss += x[i] * scale;
-        mean = ss / (double)n;
-        for (size_t i = 0; i < n; i++) {
+        /* When the sum overflowed (huge values), the deviations are taken in a scale where
+         * neither the sum nor the squares can overflow: 2^-600 keeps |x| < 2^424. */
+        double scale = 1.0, mean;
+        if (isfinite(s)) {
+            mean = s / (double)n;
+        } else {
+            double ss = 0;
+            scale = 0x1p-600;
+            for (i = 0; i < n; i++)
+                ss += x[i] * scale;
+            mean = ss / (double)n;
+        }
+        double d1 = 0, d2 = 0, e1 = 0, e2 = 0;
+        for (i = 0; i + 1 < n; i += 2) {
+            double d = x[i] * scale - mean, e = x[i + 1] * scale - mean;
+            d1 += d;
+            d2 += d * d;
+            e1 += e;
+            e2 += e * e;
+        }
+        if (i < n) {
             double d = x[i] * scale - mean;
             d1 += d;
             d2 += d * d;
         }
+        d1 += e1;
+        d2 += e2;
         /* corrected two-pass (Chan, Golub & LeVeque 1983): d1 is the rounding error of mean */
         b.mean = (mean + d1 / (double)n) / scale;
         b.m2 = (d2 - d1 * d1 / (double)n) / scale / scale; /* +inf if it overflows: true M2 */

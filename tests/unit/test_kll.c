@@ -3,6 +3,7 @@
  * several distributions including ties; merge keeps the bound; serialization round-trips
  * and refuses corrupted input.
  */
+#include "base/bytes.h"
 #include "testutil.h"
 
 /* Largest distance from q to the rank interval [#<v, #<=v]/n of the returned values, over
@@ -96,6 +97,27 @@ static double g_sorted(uint64_t *s) {
     return g_counter_state++;
 }
 
+/* Values packed in a tiny range differ only in their lowest bytes: the level sort's
+ * insertion pass gives up and sorts them fully by radix; a wrong order would show here. */
+static double g_packed(uint64_t *s) {
+    return 1.0 + ldexp((double)(t_uniform(s) * 1e6), -52);
+}
+
+/* With the sampler on (large n, and small k where it starts early and reaches its largest
+ * block of 2^8), the bound still holds. */
+static void test_sampler(void **state) {
+    (void)state;
+    check_distribution(g_uniform, 2000000, VG_KLL_DEFAULT_K);
+    check_distribution(g_ties, 1000000, VG_KLL_DEFAULT_K);
+    check_distribution(g_packed, 400000, VG_KLL_DEFAULT_K);
+    check_distribution(g_lognormal, 500000, 20);
+    check_distribution(g_normal, 500000, 8);
+    g_counter_state = 0;
+    check_distribution(g_sorted, 600000, 20);
+}
+
+/* Sorted input is the adversarial order for many sketches. */
+
 static void test_sorted_input(void **state) {
     (void)state;
     g_counter_state = 0;
@@ -117,23 +139,39 @@ static void test_empty_and_nan(void **state) {
     assert_null(vg_kll_new(2, 1));
 }
 
-static void test_batch_equals_single(void **state) {
-    (void)state;
-    size_t n = 100000;
+/* Cutting the stream into calls differently never changes the sketch: with and without the
+ * sampler (k = 20 samples from n ~ 1400 and reaches blocks of 2^8), with NaNs between values. */
+static void check_batch_equals_single(uint32_t k, size_t n, int nans) {
     double *x = malloc(n * sizeof *x);
     uint64_t seed = 99;
     for (size_t i = 0; i < n; i++)
-        x[i] = t_normal(&seed);
-    vg_kll *a = vg_kll_new(200, 5), *b = vg_kll_new(200, 5);
+        x[i] = nans && i % 97 == 5 ? NAN : t_normal(&seed);
+    vg_kll *a = vg_kll_new(k, 5), *b = vg_kll_new(k, 5), *c = vg_kll_new(k, 5);
     for (size_t i = 0; i < n; i++)
         vg_kll_update(a, x[i]);
     for (size_t i = 0; i < n; i += 777)
         vg_kll_update_batch(b, x + i, n - i < 777 ? n - i : 777);
-    for (int j = 0; j <= 100; j++)
+    for (size_t i = 0, step = 1; i < n; i += step, step = step * 3 % 1001 + 1)
+        vg_kll_update_batch(c, x + i, n - i < step ? n - i : step);
+    assert_true(vg_kll_n(a) == vg_kll_n(b) && vg_kll_n(a) == vg_kll_n(c));
+    assert_int_equal(vg_kll_retained(a), vg_kll_retained(b));
+    assert_int_equal(vg_kll_retained(a), vg_kll_retained(c));
+    for (int j = 0; j <= 100; j++) {
         assert_true(vg_kll_quantile(a, j / 100.0) == vg_kll_quantile(b, j / 100.0));
+        assert_true(vg_kll_quantile(a, j / 100.0) == vg_kll_quantile(c, j / 100.0));
+    }
     vg_kll_free(a);
     vg_kll_free(b);
+    vg_kll_free(c);
     free(x);
+}
+
+static void test_batch_equals_single(void **state) {
+    (void)state;
+    check_batch_equals_single(200, 100000, 0);
+    check_batch_equals_single(200, 400000, 1);
+    check_batch_equals_single(20, 300000, 1);
+    check_batch_equals_single(8, 200000, 0);
 }
 
 static void test_merge(void **state) {
@@ -198,6 +236,109 @@ static void test_serialize(void **state) {
     vg_kll_free(s);
 }
 
+/* A sketch with the sampler on round-trips (levels at or below the staging level are written
+ * sorted), continues exactly like the original, and a file written before the sampler existed
+ * (a big level 0 at large n) is read and keeps working within the bound. */
+static void test_sampler_serialize(void **state) {
+    (void)state;
+    size_t n = 700000;
+    double *x = malloc(n * sizeof *x);
+    uint64_t seed = 77;
+    for (size_t i = 0; i < n; i++)
+        x[i] = t_uniform(&seed);
+    vg_kll *s = vg_kll_new(VG_KLL_DEFAULT_K, 3);
+    vg_kll_update_batch(s, x, n - 3);
+    unsigned char *buf;
+    size_t len;
+    assert_int_equal(vg_kll_serialize(s, &buf, &len, NULL), VG_OK);
+    vg_kll *t = vg_kll_deserialize(buf, len, NULL);
+    assert_non_null(t);
+    free(buf);
+    for (int j = 0; j <= 100; j++)
+        assert_true(vg_kll_quantile(s, j / 100.0) == vg_kll_quantile(t, j / 100.0));
+    vg_kll_update_batch(s, x + n - 3, 3);
+    vg_kll_update_batch(t, x + n - 3, 3);
+    for (size_t i = 0; i < 50000; i++) {
+        double v = t_uniform(&seed);
+        vg_kll_update(s, v);
+        vg_kll_update(t, v);
+    }
+    for (int j = 0; j <= 100; j++)
+        assert_true(vg_kll_quantile(s, j / 100.0) == vg_kll_quantile(t, j / 100.0));
+    vg_kll_free(t);
+    vg_kll_free(s);
+
+    /* Old layout: level 0 holds 1200 unsorted values, level 9 holds 510 sorted values of
+     * weight 512, n = 262,320 (where the sampler uses blocks of 2). */
+    vg_wbuf w;
+    vg_wbuf_init(&w);
+    vg_wbuf_u32(&w, VG_KLL_DEFAULT_K);
+    vg_wbuf_u32(&w, 10);
+    vg_wbuf_u64(&w, 1200 + 512 * 510);
+    vg_wbuf_f64(&w, 0.0);
+    vg_wbuf_f64(&w, 1.0);
+    vg_wbuf_u64(&w, 12345);
+    vg_wbuf_u32(&w, 1200);
+    for (int i = 0; i < 1200; i++)
+        vg_wbuf_f64(&w, (double)((i * 7919) % 1200) / 1199.0);
+    for (int h = 1; h < 9; h++)
+        vg_wbuf_u32(&w, 0);
+    vg_wbuf_u32(&w, 510);
+    for (int i = 0; i < 510; i++)
+        vg_wbuf_f64(&w, i / 509.0);
+    assert_false(w.failed);
+    vg_kll *o = vg_kll_deserialize(w.data, w.len, NULL);
+    vg_wbuf_free(&w);
+    assert_non_null(o);
+    assert_true(vg_kll_n(o) == 1200 + 512 * 510);
+    assert_true(fabs(vg_kll_quantile(o, 0.5) - 0.5) < 0.01);
+    for (int i = 0; i < 100000; i++)
+        assert_int_equal(vg_kll_update(o, (i % 1000) / 999.0), VG_OK);
+    assert_true(fabs(vg_kll_quantile(o, 0.25) - 0.25) < vg_kll_rank_error(VG_KLL_DEFAULT_K));
+    assert_true(fabs(vg_kll_rank(o, 0.75) - 0.75) < vg_kll_rank_error(VG_KLL_DEFAULT_K));
+    vg_kll_free(o);
+    free(x);
+}
+
+/* Merging sketches whose samplers are at different levels (and one without) keeps the bound
+ * and the exact count, in either order. */
+static void test_sampler_merge(void **state) {
+    (void)state;
+    size_t sizes[] = {1500000, 300000, 1000, 700000};
+    size_t n = 0;
+    for (size_t p = 0; p < 4; p++)
+        n += sizes[p];
+    double *x = malloc(n * sizeof *x);
+    uint64_t seed = 31;
+    for (size_t i = 0; i < n; i++)
+        x[i] = t_normal(&seed);
+    for (int order = 0; order < 2; order++) {
+        vg_kll *acc = vg_kll_new(VG_KLL_DEFAULT_K, 9);
+        size_t at = 0;
+        for (size_t p = 0; p < 4; p++) {
+            size_t q = order ? 3 - p : p, start = 0;
+            for (size_t r = 0; r < q; r++)
+                start += sizes[r];
+            vg_kll *s = vg_kll_new(VG_KLL_DEFAULT_K, 50 + q);
+            vg_kll_update_batch(s, x + start, sizes[q]);
+            assert_int_equal(vg_kll_merge(acc, s, NULL), VG_OK);
+            vg_kll_free(s);
+            at += sizes[q];
+            assert_true(vg_kll_n(acc) == at);
+        }
+        double *sorted = malloc(n * sizeof *sorted);
+        memcpy(sorted, x, n * sizeof *x);
+        qsort(sorted, n, sizeof *sorted, t_cmp_double);
+        double err = max_rank_error(acc, sorted, n);
+        if (err > vg_kll_rank_error(VG_KLL_DEFAULT_K))
+            fail_msg("merged rank error %g exceeds %g", err, vg_kll_rank_error(VG_KLL_DEFAULT_K));
+        assert_true(vg_kll_min(acc) == sorted[0] && vg_kll_max(acc) == sorted[n - 1]);
+        free(sorted);
+        vg_kll_free(acc);
+    }
+    free(x);
+}
+
 /* The sketch KS distance is within the sum of the two rank errors of the exact one. */
 static void test_ks_distance(void **state) {
     (void)state;
@@ -238,10 +379,16 @@ static void test_ks_distance(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_distributions), cmocka_unit_test(test_sorted_input),
-        cmocka_unit_test(test_empty_and_nan), cmocka_unit_test(test_batch_equals_single),
-        cmocka_unit_test(test_merge),         cmocka_unit_test(test_serialize),
+        cmocka_unit_test(test_distributions),
+        cmocka_unit_test(test_sorted_input),
+        cmocka_unit_test(test_empty_and_nan),
+        cmocka_unit_test(test_batch_equals_single),
+        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_serialize),
         cmocka_unit_test(test_ks_distance),
+        cmocka_unit_test(test_sampler),
+        cmocka_unit_test(test_sampler_serialize),
+        cmocka_unit_test(test_sampler_merge),
     };
     return cmocka_run_group_tests_name("kll", tests, NULL, NULL);
 }

@@ -49,6 +49,32 @@ static void test_hll_standard_error(void **state) {
         fail_msg("observed RSE %g vs stated %g", observed, stated);
 }
 
+/* The batch update is the same as one update per hash, including hashes whose low bits are
+ * all zero (the largest rank) and those with the register index bits only. */
+static void test_hll_batch(void **state) {
+    (void)state;
+    for (unsigned p = VG_HLL_MIN_P; p <= 16; p += 3) {
+        vg_hll *a = vg_hll_new(p), *b = vg_hll_new(p);
+        uint64_t h[1000], seed = p;
+        for (int i = 0; i < 1000; i++)
+            h[i] = i % 50 == 0 ? t_rand(&seed) << (64 - p) : vg_hash_fmix64(t_rand(&seed));
+        for (int i = 0; i < 1000; i++)
+            vg_hll_update_hash(a, h[i]);
+        vg_hll_update_hashes(b, h, 700);
+        vg_hll_update_hashes(b, h + 700, 300);
+        unsigned char *ba, *bb;
+        size_t la, lb;
+        assert_int_equal(vg_hll_serialize(a, &ba, &la, NULL), VG_OK);
+        assert_int_equal(vg_hll_serialize(b, &bb, &lb, NULL), VG_OK);
+        assert_int_equal(la, lb);
+        assert_memory_equal(ba, bb, la);
+        free(ba);
+        free(bb);
+        vg_hll_free(a);
+        vg_hll_free(b);
+    }
+}
+
 static void test_hll_merge_serialize(void **state) {
     (void)state;
     vg_hll *a = vg_hll_new(12), *b = vg_hll_new(12), *all = vg_hll_new(12);
@@ -253,6 +279,7 @@ int main(void) {
         cmocka_unit_test(test_hll_accuracy),
         cmocka_unit_test(test_hll_standard_error),
         cmocka_unit_test(test_hll_merge_serialize),
+        cmocka_unit_test(test_hll_batch),
         cmocka_unit_test(test_freq_bounds),
         cmocka_unit_test(test_freq_exact_merge_serialize),
         cmocka_unit_test(test_moments),
