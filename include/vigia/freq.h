@@ -54,6 +54,11 @@ vg_freq *vg_freq_clone(const vg_freq *s);
 int vg_freq_update(vg_freq *s, uint64_t hash, const char *text, size_t len, uint64_t weight);
 /* Same for a numeric item. */
 int vg_freq_update_number(vg_freq *s, uint64_t hash, double x, uint64_t weight);
+/* Exact counting while it lasts: adds one occurrence of each number x[i] (identity hash[i])
+ * in order, and stops before the first number that is not held while the summary already
+ * holds `capacity` items (so nothing is ever purged). Returns how many were added (n when all
+ * were), or VG_ERR_NOMEM. */
+long vg_freq_count_numbers(vg_freq *s, const uint64_t *hash, const double *x, size_t n);
 int vg_freq_merge(vg_freq *dst, const vg_freq *src, vg_error *err);
 
 uint32_t vg_freq_capacity(const vg_freq *s);

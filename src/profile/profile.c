@@ -200,19 +200,20 @@ int vg_profile_add_column(vg_profile *p, const char *name, size_t len, vg_error 
     return (int)p->ncols++;
 }
 
-/* Counts a number, exactly, until the column shows more than top_capacity distinct numbers;
+/* Counts numbers, exactly, until the column shows more than top_capacity distinct numbers;
  * then numbers are no longer counted (see vigia/profile.h). Strings and booleans go to the
- * Misra-Gries summary directly. */
-static int count_number(vg_column *c, uint64_t h, double x) {
+ * Misra-Gries summary directly. xs holds no -0.0 (folded into 0.0, as its hash is). */
+static int count_numbers(vg_column *c, const uint64_t *hs, const double *xs, size_t m) {
     if (c->numbers_uncounted)
         return VG_OK;
-    vg_freq *f = c->freq_num;
-    if (vg_freq_size(f) == vg_freq_capacity(f) && vg_freq_count(f, h) == 0) {
-        vg_freq_clear(f);
+    long added = vg_freq_count_numbers(c->freq_num, hs, xs, m);
+    if (added < 0)
+        return VG_ERR_NOMEM;
+    if ((size_t)added < m) {
+        vg_freq_clear(c->freq_num);
         c->numbers_uncounted = 1;
-        return VG_OK;
     }
-    return vg_freq_update_number(f, h, x, 1);
+    return VG_OK;
 }
 
 static int cmp_item(const void *a, const void *b) {
@@ -274,13 +275,12 @@ static int column_add_block(vg_column *c, const char *const *data, const size_t 
     vg_moments_update_batch(&c->moments, xs, m);
     if (vg_kll_update_batch(c->kll, xs, m) != VG_OK)
         return VG_ERR_NOMEM;
-    for (size_t i = 0; i < m; i++)
+    for (size_t i = 0; i < m; i++) {
+        xs[i] = xs[i] == 0 ? 0.0 : xs[i];
         hs[i] = vg_hash_double(xs[i]);
+    }
     vg_hll_update_hashes(c->hll, hs, m);
-    for (size_t i = 0; i < m && !c->numbers_uncounted; i++)
-        if (count_number(c, hs[i], xs[i] == 0 ? 0.0 : xs[i]) != VG_OK)
-            return VG_ERR_NOMEM;
-    return VG_OK;
+    return count_numbers(c, hs, xs, m);
 }
 
 int vg_profile_add_text(vg_profile *p, size_t col, const char *s, size_t len) {

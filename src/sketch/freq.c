@@ -243,6 +243,22 @@ int vg_freq_update_number(vg_freq *s, uint64_t hash, double x, uint64_t weight) 
     return rc;
 }
 
+long vg_freq_count_numbers(vg_freq *s, const uint64_t *hash, const double *x, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        slot *sl = find_slot(s, hash[i]);
+        if (sl->pos) {
+            s->items[sl->pos - 1].count++;
+        } else {
+            if (s->size == s->capacity)
+                return (long)i;
+            if (add(s, hash[i], (const char *)&x[i], sizeof x[i], 0, 1, 1) != VG_OK)
+                return VG_ERR_NOMEM;
+        }
+        s->total++;
+    }
+    return (long)n;
+}
+
 int vg_freq_merge(vg_freq *dst, const vg_freq *src, vg_error *err) {
     if (dst->capacity != src->capacity)
         return vg_error_set(err, VG_ERR_MISMATCH,

@@ -75,6 +75,30 @@ static void test_hll_batch(void **state) {
     }
 }
 
+/* Exact number counting stops before the first new number once the summary is full, and
+ * counts everything before it exactly. */
+static void test_freq_count_numbers(void **state) {
+    (void)state;
+    vg_freq *f = vg_freq_new(VG_FREQ_MIN_CAPACITY);
+    size_t cap = VG_FREQ_MIN_CAPACITY, n = 5 * cap + 3;
+    double x[5 * VG_FREQ_MIN_CAPACITY + 3];
+    uint64_t h[5 * VG_FREQ_MIN_CAPACITY + 3];
+    for (size_t i = 0; i < n; i++) {
+        x[i] = i < 4 * cap ? (double)(i % cap) : (i == 4 * cap + 1 ? 1e9 : 1.0);
+        h[i] = vg_hash_double(x[i]);
+    }
+    assert_int_equal(vg_freq_count_numbers(f, h, x, 3), 3);
+    assert_int_equal(vg_freq_count_numbers(f, h + 3, x + 3, n - 3), 4 * cap + 1 - 3);
+    assert_int_equal(vg_freq_size(f), cap);
+    assert_int_equal(vg_freq_total(f), 4 * cap + 1);
+    assert_int_equal(vg_freq_offset(f), 0);
+    for (size_t v = 0; v < cap; v++)
+        assert_int_equal(vg_freq_count(f, vg_hash_double((double)v)), v == 1 ? 5 : 4);
+    /* a held number still counts when full */
+    assert_int_equal(vg_freq_count_numbers(f, h + 4 * cap, x + 4 * cap, 1), 1);
+    vg_freq_free(f);
+}
+
 static void test_hll_merge_serialize(void **state) {
     (void)state;
     vg_hll *a = vg_hll_new(12), *b = vg_hll_new(12), *all = vg_hll_new(12);
@@ -280,6 +304,7 @@ int main(void) {
         cmocka_unit_test(test_hll_standard_error),
         cmocka_unit_test(test_hll_merge_serialize),
         cmocka_unit_test(test_hll_batch),
+        cmocka_unit_test(test_freq_count_numbers),
         cmocka_unit_test(test_freq_bounds),
         cmocka_unit_test(test_freq_exact_merge_serialize),
         cmocka_unit_test(test_moments),
