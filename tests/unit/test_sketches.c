@@ -75,6 +75,46 @@ static void test_hll_batch(void **state) {
     }
 }
 
+/* The string hash is part of the file format (HLL registers and item keys in .vgp files):
+ * it must equal this byte-at-a-time definition for every length and alignment, and a
+ * few fixed values pin it across hosts. */
+static uint64_t ref_rotl(uint64_t x, int r) {
+    return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t ref_hash_bytes(const unsigned char *p, size_t len) {
+    const uint64_t m1 = 0x87c37b91114253d5ULL, m2 = 0x4cf5ad432745937fULL;
+    uint64_t h = 0x243f6a8885a308d3ULL ^ (len * m1);
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t k = 0;
+        for (int i = 0; i < 8; i++)
+            k |= (uint64_t)p[i] << (8 * i);
+        h ^= ref_rotl(k * m1, 31) * m2;
+        h = ref_rotl(h, 27) * 5 + 0x52dce729;
+    }
+    uint64_t tail = 0;
+    for (size_t i = 0; i < len; i++)
+        tail |= (uint64_t)p[i] << (8 * i);
+    h ^= ref_rotl(tail * m2, 33) * m1;
+    return vg_hash_fmix64(h);
+}
+
+static void test_hash_bytes(void **state) {
+    (void)state;
+    unsigned char buf[80];
+    uint64_t seed = 3;
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof buf; i++)
+            buf[i] = (unsigned char)t_rand(&seed);
+        for (size_t off = 0; off < 8; off++)
+            for (size_t len = 0; off + len <= 72; len++)
+                assert_true(vg_hash_bytes(buf + off, len) == ref_hash_bytes(buf + off, len));
+    }
+    assert_true(vg_hash_bytes("", 0) == ref_hash_bytes((const unsigned char *)"", 0));
+    assert_true(vg_hash_bytes("mobile", 6) == 0xcb16a9a17c5ade0fULL);
+    assert_true(vg_hash_bytes("paid_search", 11) == 0x49ef6e957ca0a84cULL);
+}
+
 /* Exact number counting stops before the first new number once the summary is full, and
  * counts everything before it exactly. */
 static void test_freq_count_numbers(void **state) {
@@ -305,6 +345,7 @@ int main(void) {
         cmocka_unit_test(test_hll_merge_serialize),
         cmocka_unit_test(test_hll_batch),
         cmocka_unit_test(test_freq_count_numbers),
+        cmocka_unit_test(test_hash_bytes),
         cmocka_unit_test(test_freq_bounds),
         cmocka_unit_test(test_freq_exact_merge_serialize),
         cmocka_unit_test(test_moments),
