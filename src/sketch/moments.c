@@ -24,18 +24,26 @@ void vg_moments_init(vg_moments *m) {
 
 /* Neumaier's variant of Kahan summation: also correct when the addend is the larger term.
  * Once the sum is infinite (an infinity in the data, or overflow) the compensation would be
- * inf - inf; it is left alone and the sum carries the IEEE result. The larger and smaller
- * term are picked by selects, not a branch: with data centred near zero which one is larger
- * is a coin toss, and a mispredicted branch per value cost more than the sum itself. */
+ * inf - inf; it is left alone and the sum carries the IEEE result. */
 static inline void add_compensated(double *sum, double *c, double x) {
     double t = *sum + x;
     if (!isfinite(t)) {
         *sum = t;
         return;
     }
-    int sum_big = fabs(*sum) >= fabs(x);
-    double big = sum_big ? *sum : x, small = sum_big ? x : *sum;
-    *c += (big - t) + small;
+    if (fabs(*sum) >= fabs(x))
+        *c += (*sum - t) + x;
+    else
+        *c += (x - t) + *sum;
+    *sum = t;
+}
+
+/* The same compensation by Knuth's TwoSum, which finds the exact rounding error of sum + x
+ * without comparing magnitudes: no branch to mispredict when the data is centred near zero.
+ * Only valid while the sum stays finite (see vg_moments_update_batch). */
+static inline void add_two_sum(double *sum, double *c, double x) {
+    double t = *sum + x, bp = t - *sum;
+    *c += (*sum - (t - bp)) + (x - bp);
     *sum = t;
 }
 
@@ -58,16 +66,24 @@ void vg_moments_update_batch(vg_moments *m, const double *x, size_t n) {
         mx = u > mx ? u : mx;
         mn = v < mn ? v : mn;
         mx = v > mx ? v : mx;
-        add_compensated(&b.sum, &b.sum_c, u);
-        add_compensated(&s1, &c1, v);
+        add_two_sum(&b.sum, &b.sum_c, u);
+        add_two_sum(&s1, &c1, v);
     }
     if (i < n) {
         mn = x[i] < mn ? x[i] : mn;
         mx = x[i] > mx ? x[i] : mx;
-        add_compensated(&b.sum, &b.sum_c, x[i]);
+        add_two_sum(&b.sum, &b.sum_c, x[i]);
     }
-    add_compensated(&b.sum, &b.sum_c, s1);
-    b.sum_c += c1;
+    if (isfinite(b.sum) && isfinite(s1)) {
+        add_compensated(&b.sum, &b.sum_c, s1);
+        b.sum_c += c1;
+    } else {
+        /* A sum that is not finite stays so: redo the block with the careful form, which
+         * keeps the compensation finite (rare: infinities or overflow in the data). */
+        b.sum = b.sum_c = 0;
+        for (i = 0; i < n; i++)
+            add_compensated(&b.sum, &b.sum_c, x[i]);
+    }
     int inf = isinf(mn) || isinf(mx);
     b.n = n;
     b.min = mn;
