@@ -92,7 +92,8 @@ static inline uint64_t stops64(const char *b, __m128i vsep, uint64_t *high) {
     return m;
 }
 
-/* The record's field slots in locals, so that storing a field is three stores. */
+/* The record's field slots in locals. Room for a block's worth of fields (at most 64) is made
+ * before each block, so storing a field is three stores and no check. */
 typedef struct {
     const char **data;
     size_t *len;
@@ -100,8 +101,10 @@ typedef struct {
     size_t next, cap;
 } field_slots;
 
-static int grow_slots(vg_reader *r, field_slots *f) {
-    if (vg_rd_reserve_fields(r, f->next + 1) != VG_OK)
+static int make_room(vg_reader *r, field_slots *f, size_t n) {
+    if (f->cap - f->next >= n)
+        return VG_OK;
+    if (vg_rd_reserve_fields(r, f->next + n) != VG_OK)
         return VG_ERR_NOMEM;
     f->data = r->fdata;
     f->len = r->flen;
@@ -110,14 +113,11 @@ static int grow_slots(vg_reader *r, field_slots *f) {
     return VG_OK;
 }
 
-static inline int cut_field(vg_reader *r, field_slots *f, const char *s, size_t n) {
-    if (f->next >= f->cap && grow_slots(r, f) != VG_OK)
-        return VG_ERR_NOMEM;
+static inline void cut_field(field_slots *f, const char *s, size_t n) {
     f->data[f->next] = s;
     f->len[f->next] = n;
     f->esc[f->next] = 0;
     f->next++;
-    return VG_OK;
 }
 
 /* Cuts a run of unquoted fields starting at field start *pp (not a quote), 64 or 16 bytes at a
@@ -131,9 +131,9 @@ static int scan_run(vg_reader *r, size_t *pp, size_t *nfp, scan_result *res) {
     const size_t e = r->end;
     const char sep = r->sep;
     const __m128i vsep = _mm_set1_epi8(sep);
-    size_t fs = *pp, c = fs, nf = *nfp;
+    size_t fs = *pp, c = fs;
     uint64_t high = 0, h;
-    field_slots f = {r->fdata, r->flen, r->fesc, r->fbase + nf, r->fcap};
+    field_slots f = {r->fdata, r->flen, r->fesc, r->fbase + *nfp, r->fcap};
     for (;;) {
         uint64_t m;
         size_t width;
@@ -146,17 +146,17 @@ static int scan_run(vg_reader *r, size_t *pp, size_t *nfp, scan_result *res) {
         } else {
             break;
         }
+        if (make_room(r, &f, width) != VG_OK)
+            return -1;
         while (m) {
             unsigned k = (unsigned)__builtin_ctzll(m);
             size_t q = c + k;
             if (b[q] == sep) {
-                if (cut_field(r, &f, b + fs, q - fs) != VG_OK)
-                    return -1;
-                nf++;
+                cut_field(&f, b + fs, q - fs);
                 fs = q + 1; /* <= e: b[e] is the sentinel, so reading it is fine */
                 if (b[fs] == '"') {
                     *pp = fs;
-                    *nfp = nf;
+                    *nfp = f.next - r->fbase;
                     return RUN_QUOTE;
                 }
                 m &= m - 1;
@@ -172,13 +172,11 @@ static int scan_run(vg_reader *r, size_t *pp, size_t *nfp, scan_result *res) {
                 }
                 end = q + 2;
             }
-            if (cut_field(r, &f, b + fs, q - fs) != VG_OK)
-                return -1;
-            nf++;
+            cut_field(&f, b + fs, q - fs);
             high |= h & ((UINT64_C(1) << k) - 1);
             res->end = end;
             res->lines++;
-            res->nf = nf;
+            res->nf = f.next - r->fbase;
             /* Whole record seen by this run only when the run began at the record start. */
             res->ascii = *nfp == 0 && *pp == r->pos && high == 0;
             return RUN_DONE;
@@ -189,7 +187,7 @@ static int scan_run(vg_reader *r, size_t *pp, size_t *nfp, scan_result *res) {
         c += width;
     }
     *pp = fs;
-    *nfp = nf;
+    *nfp = f.next - r->fbase;
     return RUN_CAREFUL;
 }
 #endif
