@@ -125,7 +125,8 @@ static inline void cut_field(field_slots *f, const char *s, size_t n) {
  * the last bytes of a buffer are left to the careful code. Returns RUN_DONE with res filled when
  * the record ended (LF or CRLF), RUN_QUOTE at a quoted field's start, RUN_CAREFUL at the start of
  * a field the careful code must take (a CR that is not visibly part of a CRLF, or too near the
- * buffer end), or -1 when out of memory. *pp and *nfp always describe the fields cut so far. */
+ * buffer end), or -1 when out of memory. Except after RUN_DONE, *pp and *nfp are left at the
+ * field to scan next and the count of fields cut so far. */
 static int scan_run(vg_reader *r, size_t *pp, size_t *nfp, scan_result *res) {
     const char *b = r->buf;
     const size_t e = r->end;
