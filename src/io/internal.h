@@ -47,9 +47,9 @@ struct vg_reader {
     size_t fbase; /* CSV: first slot of the record being scanned (batches) */
     const char **fdata;
     size_t *flen;
-    size_t *fstart, *fend; /* CSV: field bounds in buf during a scan */
-    unsigned char *fesc;   /* CSV: field holds doubled quotes */
-    char *arena;           /* NDJSON: value texts of the current record */
+    size_t *fstart;      /* NDJSON: value offsets in the arena */
+    unsigned char *fesc; /* CSV: field holds doubled quotes, undone once the record is whole */
+    char *arena;         /* NDJSON: value texts of the current record */
     size_t arena_len, arena_cap;
 
     /* CSV */
@@ -87,6 +87,10 @@ int vg_rd_bad(vg_reader *r, uint64_t line, vg_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+
+/* Tests only: when set, the CSV scan runs its byte-at-a-time reference path alone (the SIMD
+ * scan's oracle in differential tests). Not synchronised: set it while no reader is in use. */
+extern int vg_csv_reference_scan;
 
 int vg_csv_read_header(vg_reader *r, vg_error *err);
 int vg_csv_next(vg_reader *r, vg_record *rec, vg_error *err);

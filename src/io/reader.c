@@ -155,7 +155,6 @@ void vg_reader_close(vg_reader *r) {
     free(r->fdata);
     free(r->flen);
     free(r->fstart);
-    free(r->fend);
     free(r->fesc);
     free(r->arena);
     free(r->buf);
@@ -212,13 +211,10 @@ int vg_rd_reserve_fields(vg_reader *r, size_t n) {
     size_t *fs = realloc(r->fstart, cap * sizeof *fs);
     if (fs)
         r->fstart = fs;
-    size_t *fe = realloc(r->fend, cap * sizeof *fe);
-    if (fe)
-        r->fend = fe;
     unsigned char *fx = realloc(r->fesc, cap);
     if (fx)
         r->fesc = fx;
-    if (!fd || !fl || !fs || !fe || !fx)
+    if (!fd || !fl || !fs || !fx)
         return VG_ERR_NOMEM;
     r->fcap = cap;
     return VG_OK;
