@@ -306,12 +306,11 @@ static inline uint64_t load4(const char *p) {
     return w;
 }
 
-/* Index of the first non-digit byte of the 16-byte string lo, hi (16 if none). */
-static inline unsigned first_nondigit(uint64_t lo, uint64_t hi) {
-    uint64_t nl = nondigit_bytes(lo), nh = nondigit_bytes(hi);
-    if (nl)
-        return (unsigned)__builtin_ctzll(nl) >> 3;
-    return nh ? 8 + ((unsigned)__builtin_ctzll(nh) >> 3) : 16;
+/* Index of the first set byte of the 16-byte mask lo, hi (16 if none). */
+static inline unsigned first_set(uint64_t lo, uint64_t hi) {
+    if (lo)
+        return (unsigned)__builtin_ctzll(lo) >> 3;
+    return hi ? 8 + ((unsigned)__builtin_ctzll(hi) >> 3) : 16;
 }
 
 /* Cells of 1 to 16 bytes after the sign, the usual numeric cell: [digits] [.] [digits] read
@@ -337,11 +336,20 @@ static inline int parse_short(const char *s, const char *p, size_t n, uint64_t *
         lo = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << (8 * (n / 2)) |
              (uint64_t)(unsigned char)p[n - 1] << (8 * (n - 1));
     }
-    unsigned pos = first_nondigit(lo, hi), digits = (unsigned)n;
+    uint64_t ndl = nondigit_bytes(lo), ndh = nondigit_bytes(hi);
+    unsigned pos = first_set(ndl, ndh), digits = (unsigned)n;
     *exp10 = 0;
     *kind = VG_KIND_INTEGER;
     if (pos != n) {
         if (pos >= 16 || (pos < 8 ? lo >> (8 * pos) : hi >> (8 * (pos - 8))) % 256 != '.')
+            return 0;
+        /* The next non-digit must be the padding at n. The masks are exact up to it: only a
+         * byte >= 0xfa disturbs the bytes after it, and it is itself flagged. */
+        if (pos < 8)
+            ndl &= ~(0xffULL << (8 * pos));
+        else
+            ndh &= ~(0xffULL << (8 * (pos - 8)));
+        if (n == 1 || first_set(ndl, ndh) != n)
             return 0;
         /* close the gap: the bytes after the dot move down one place */
         if (pos < 8) {
@@ -353,8 +361,6 @@ static inline int parse_short(const char *s, const char *p, size_t n, uint64_t *
             hi = (hi & below) | ((hi >> 8) & ~below);
         }
         digits--;
-        if (digits == 0 || first_nondigit(lo, hi) != digits)
-            return 0;
         *exp10 = -(int)(digits - pos);
         *kind = VG_KIND_FRACTIONAL;
     }
