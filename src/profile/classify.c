@@ -31,8 +31,9 @@
 #include "../base/clocale.h"
 #include "vigia/profile.h"
 
-#if !defined(VG_CLASSIFY_PORTABLE) && (defined(__x86_64__) || defined(__i386__)) &&                \
-    LDBL_MANT_DIG == 64
+/* x87 only where the psABI promises extended precision control (the System V x86-64 ABI;
+ * Windows sets the x87 to 53 bits) and long double is the 64-bit-significand format. */
+#if !defined(VG_CLASSIFY_PORTABLE) && defined(__x86_64__) && !defined(_WIN32) && LDBL_MANT_DIG == 64
 #define VG_CLASSIFY_X87 1
 #endif
 #if !defined(VG_CLASSIFY_PORTABLE) && defined(__BYTE_ORDER__) &&                                   \
