@@ -2,24 +2,29 @@
  * Cell classification: missing, boolean, integer, fractional or string, plus the number.
  *
  * This runs once per cell and dominates profiling time on numeric data, so numbers are
- * parsed here rather than by strtod. The common shape, [sign] digits [. digits] with at most
- * 19 significant digits, goes through parse_number's fast scan (eight digits at a time where
- * the byte order allows); everything else (exponents, more digits, inf, malformed text) goes
- * through parse_general, the original byte-at-a-time scanner that defines the syntax. Both
- * end in to_double, which turns mantissa * 10^exp10 into the correctly rounded double:
- * Clinger's exact one-operation path when it applies ("How to read floating point numbers
- * accurately", 1990), else one x87 extended-precision operation whose double rounding is
- * provably harmless unless the result sits on a halfway pattern (see to_double), else strtod.
- * So every value is exactly what strtod_l would return in the C locale.
+ * parsed here rather than by strtod, in three tiers that accept exactly the same texts:
+ *  - vg_classify's fast path (parse_short): a cell of at most 16 bytes after the sign, read
+ *    as two 64-bit words whose digit bytes are checked and converted eight at a time (SWAR),
+ *    the dot cut out; the usual numeric cell takes no call and no per-byte loop;
+ *  - parse_number: [sign] digits [. digits] of any length with at most 19 significant
+ *    digits, scanned eight bytes at a time;
+ *  - parse_general, the original byte-at-a-time scanner, which defines the syntax and takes
+ *    the rest (exponents, more digits, inf, malformed text).
+ * The value then comes from Clinger's exact one-operation path when the mantissa fits 53 bits
+ * and 10^|exp10| is exact ("How to read floating point numbers accurately", 1990), else
+ * from one x87 extended-precision operation whose double rounding is provably harmless
+ * unless the result sits on a halfway pattern (see to_double), else from strtod. So every
+ * value is exactly what strtod_l returns in the C locale.
  *
  * The rules follow pandas.read_csv defaults so that profiles agree with what users see in
  * pandas: its default missing markers, case-insensitive true/false, surrounding spaces
  * ignored around numbers. Unlike pandas, integers beyond 64 bits and decimals that overflow
  * (1e400 -> inf) still count as numbers (pandas turns the whole column into strings).
  *
- * Defining VG_CLASSIFY_PORTABLE before compiling this file turns off both the x87 path and
- * the eight-digit scan, leaving the plain C code every other platform uses; the unit test
- * compiles the file that way as well so both variants are checked on x86-64.
+ * Defining VG_CLASSIFY_PORTABLE before compiling this file turns off the x87 path and the
+ * eight-bytes-at-a-time reading (parse_short and scan_digits' word loop), leaving the plain C
+ * code that big-endian and non-x86 platforms get; the unit test and the fuzz target compile
+ * the file that way as well, so both variants are checked on x86-64.
  */
 #include <ctype.h>
 #include <float.h>
@@ -41,7 +46,7 @@
 #define VG_CLASSIFY_SWAR 1
 #endif
 
-/* Keeps the rare paths out of vg_classify, whose fast path then needs no stack frame. */
+/* Keeps the rare paths out of vg_classify, whose fast path then makes no calls. */
 #if defined(__GNUC__)
 #define VG_NOINLINE __attribute__((noinline))
 #else
@@ -315,12 +320,13 @@ static inline unsigned first_set(uint64_t lo, uint64_t hi) {
 }
 
 /* Cells of 1 to 16 bytes after the sign, the usual numeric cell: [digits] [.] [digits] read
- * as one 16-byte string, zero-padded (NUL is a non-digit, so the padding ends the digits),
- * built from loads that stay inside p[0..n) and, when the cell is long enough, s[0..n) read
- * backwards from the end. The dot, if any, is cut out, leaving at most 16 digits whose value
- * is below 10^16 (fractional ones at most 15 digits, below 2^53). Returns 0, setting
- * nothing, for anything else (exponents, signs or spaces inside, no digits), which the
- * general scan then settles. */
+ * as one 16-byte string, zero-padded (NUL is a non-digit, so the padding ends the digits).
+ * Every load stays inside the cell s[0 .. p - s + n): p[0..n) itself, or when that is shorter
+ * than 8 bytes but the whole cell is not, the 8 bytes ending at p + n shifted down, or two
+ * overlapping 4-byte loads, or single bytes. The dot, if any, is cut out, leaving at most 16
+ * digits whose value is below 10^16 (fractional ones at most 15 digits, below 2^53). Returns
+ * 0 for anything else (exponents, signs or spaces inside, no digits), which classify_rest
+ * then settles from the start. */
 static inline int parse_short(const char *s, const char *p, size_t n, uint64_t *mant, int *exp10,
                               vg_kind *kind) {
     const char *end = p + n;
