@@ -343,10 +343,29 @@ static inline int parse_short(const char *s, const char *p, size_t n, uint64_t *
         lo = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << (8 * (n / 2)) |
              (uint64_t)(unsigned char)p[n - 1] << (8 * (n - 1));
     }
-    uint64_t ndl = nondigit_bytes(lo), ndh = nondigit_bytes(hi);
-    unsigned pos = first_set(ndl, ndh), digits = (unsigned)n;
+    unsigned digits = (unsigned)n;
     *exp10 = 0;
     *kind = VG_KIND_INTEGER;
+    if (n <= 8) { /* the same steps on one word, the bulk of real cells */
+        uint64_t nd = nondigit_bytes(lo);
+        unsigned pos = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
+        if (pos != n) {
+            if ((lo >> (8 * pos)) % 256 != '.')
+                return 0;
+            nd &= ~(0xffULL << (8 * pos));
+            if (n == 1 || (nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8) != n)
+                return 0;
+            uint64_t below = (1ULL << (8 * pos)) - 1;
+            lo = (lo & below) | ((lo >> 8) & ~below);
+            digits--;
+            *exp10 = -(int)(digits - pos);
+            *kind = VG_KIND_FRACTIONAL;
+        }
+        *mant = swar_value(lo, (int)digits);
+        return 1;
+    }
+    uint64_t ndl = nondigit_bytes(lo), ndh = nondigit_bytes(hi);
+    unsigned pos = first_set(ndl, ndh);
     if (pos != n) {
         if (pos >= 16 || (pos < 8 ? lo >> (8 * pos) : hi >> (8 * (pos - 8))) % 256 != '.')
             return 0;
