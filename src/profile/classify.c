@@ -5,7 +5,8 @@
  * parsed here rather than by strtod, in three tiers that accept exactly the same texts:
  *  - vg_classify's fast path (parse_short): a cell of at most 16 bytes after the sign, read
  *    as two 64-bit words whose digit bytes are checked and converted eight at a time (SWAR),
- *    the dot cut out; the usual numeric cell takes no call and no per-byte loop;
+ *    the dot cut out; the usual numeric cell takes no call and no per-byte loop. Cells of 17
+ *    to 24 bytes (parse_long) get the same over three words;
  *  - parse_number: [sign] digits [. digits] of any length with at most 19 significant
  *    digits, scanned eight bytes at a time;
  *  - parse_general, the original byte-at-a-time scanner, which defines the syntax and takes
@@ -397,6 +398,71 @@ static inline int parse_short(const char *s, const char *p, size_t n, uint64_t *
 }
 #endif
 
+#ifdef VG_CLASSIFY_SWAR
+static inline unsigned first_set3(uint64_t a, uint64_t b, uint64_t c) {
+    if (a)
+        return (unsigned)__builtin_ctzll(a) >> 3;
+    if (b)
+        return 8 + ((unsigned)__builtin_ctzll(b) >> 3);
+    return c ? 16 + ((unsigned)__builtin_ctzll(c) >> 3) : 24;
+}
+
+/* Cells of 17 to 24 bytes after the sign, such as full-precision printings with leading
+ * zeros (-0.00077369743820566333): parse_short's reading over three words (p[0..8),
+ * p[8..16) and the last 8 bytes of the cell shifted down), plus a count of the leading zeros,
+ * since at most 19 significant digits fit the 64-bit mantissa. Leading zeros add nothing to
+ * the value, so every partial sum is below the final value (< 10^19) and nothing overflows.
+ * Returns the kind with *num set, or VG_KIND_STRING for anything else, which classify_rest
+ * then settles from the start. */
+VG_NOINLINE static vg_kind parse_long(const char *s, size_t len, const char *p, size_t n, int neg,
+                                      double *num) {
+    const char *end = p + n;
+    uint64_t w0 = load8(p), w1 = load8(p + 8), w2 = load8(end - 8) >> (8 * (24 - n));
+    uint64_t n0 = nondigit_bytes(w0), n1 = nondigit_bytes(w1), n2 = nondigit_bytes(w2);
+    unsigned pos = first_set3(n0, n1, n2), digits = (unsigned)n;
+    int exp10 = 0;
+    vg_kind kind = VG_KIND_INTEGER;
+    if (pos != n) { /* then pos < n: the padding byte at n is flagged */
+        unsigned sh = 8 * (pos % 8);
+        uint64_t w = pos < 8 ? w0 : pos < 16 ? w1 : w2;
+        if ((w >> sh) % 256 != '.')
+            return VG_KIND_STRING;
+        if (pos < 8)
+            n0 &= ~(0xffULL << sh);
+        else if (pos < 16)
+            n1 &= ~(0xffULL << sh);
+        else
+            n2 &= ~(0xffULL << sh);
+        if (first_set3(n0, n1, n2) != n)
+            return VG_KIND_STRING;
+        uint64_t below = (1ULL << sh) - 1; /* close the gap as in parse_short */
+        if (pos < 8) {
+            w0 = (w0 & below) | ((w0 >> 8) & ~below) | w1 << 56;
+            w1 = w1 >> 8 | w2 << 56;
+            w2 >>= 8;
+        } else if (pos < 16) {
+            w1 = (w1 & below) | ((w1 >> 8) & ~below) | w2 << 56;
+            w2 >>= 8;
+        } else {
+            w2 = (w2 & below) | ((w2 >> 8) & ~below);
+        }
+        digits--;
+        exp10 = -(int)(digits - pos);
+        kind = VG_KIND_FRACTIONAL;
+    }
+    /* the first byte that is not '0' (the zero padding after the digits is not) */
+    const uint64_t zeros = 0x3030303030303030ULL;
+    unsigned lz = first_set3(w0 ^ zeros, w1 ^ zeros, w2 ^ zeros);
+    if (digits - (lz < digits ? lz : digits) > 19)
+        return VG_KIND_STRING;
+    uint64_t mant = swar_value(w0, 8) * 100000000 + swar_value(w1, 8); /* digits >= 16 */
+    if (digits > 16)
+        mant = mant * pow10_u64[digits - 16] + swar_value(w2, (int)digits - 16);
+    *num = to_double(mant, exp10, neg, s, len);
+    return kind;
+}
+#endif
+
 /* [sign] digits [. digits] with at most 19 significant digits, cells of any length; anything
  * else is left to parse_general, so both accept and reject exactly the same texts and give
  * the same values. */
@@ -501,6 +567,11 @@ vg_kind vg_classify(const char *s, size_t len, double *num) {
             bits |= (uint64_t)neg << 63;
             memcpy(num, &bits, sizeof bits);
             return kind;
+        }
+        if (n - 17 < 8) {
+            vg_kind k = parse_long(s, len, p, n, neg, num);
+            if (k != VG_KIND_STRING)
+                return k;
         }
     }
 #endif
