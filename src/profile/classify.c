@@ -412,8 +412,10 @@ static inline unsigned first_set3(uint64_t a, uint64_t b, uint64_t c) {
  * p[8..16) and the last 8 bytes of the cell shifted down), plus a count of the leading zeros,
  * since at most 19 significant digits fit the 64-bit mantissa. Leading zeros add nothing to
  * the value, so every partial sum is below the final value (< 10^19) and nothing overflows.
- * Returns the kind with *num set, or VG_KIND_STRING for anything else, which classify_rest
- * then settles from the start. */
+ * Anything else goes to classify_rest, which settles it from the start (a tail call, so that
+ * vg_classify, which jumps here, needs no stack frame). */
+static vg_kind classify_rest(const char *s, size_t len, double *num);
+
 VG_NOINLINE static vg_kind parse_long(const char *s, size_t len, const char *p, size_t n, int neg,
                                       double *num) {
     const char *end = p + n;
@@ -426,7 +428,7 @@ VG_NOINLINE static vg_kind parse_long(const char *s, size_t len, const char *p, 
         unsigned sh = 8 * (pos % 8);
         uint64_t w = pos < 8 ? w0 : pos < 16 ? w1 : w2;
         if ((w >> sh) % 256 != '.')
-            return VG_KIND_STRING;
+            return classify_rest(s, len, num);
         if (pos < 8)
             n0 &= ~(0xffULL << sh);
         else if (pos < 16)
@@ -434,7 +436,7 @@ VG_NOINLINE static vg_kind parse_long(const char *s, size_t len, const char *p, 
         else
             n2 &= ~(0xffULL << sh);
         if (first_set3(n0, n1, n2) != n)
-            return VG_KIND_STRING;
+            return classify_rest(s, len, num);
         uint64_t below = (1ULL << sh) - 1; /* close the gap as in parse_short */
         if (pos < 8) {
             w0 = (w0 & below) | ((w0 >> 8) & ~below) | w1 << 56;
@@ -454,7 +456,7 @@ VG_NOINLINE static vg_kind parse_long(const char *s, size_t len, const char *p, 
     const uint64_t zeros = 0x3030303030303030ULL;
     unsigned lz = first_set3(w0 ^ zeros, w1 ^ zeros, w2 ^ zeros);
     if (digits - (lz < digits ? lz : digits) > 19)
-        return VG_KIND_STRING;
+        return classify_rest(s, len, num);
     uint64_t mant = swar_value(w0, 8) * 100000000 + swar_value(w1, 8); /* digits >= 16 */
     if (digits > 16)
         mant = mant * pow10_u64[digits - 16] + swar_value(w2, (int)digits - 16);
@@ -500,7 +502,12 @@ static vg_kind parse_number(const char *s, size_t len, double *out) {
 
 /* Everything but the short-number fast path of vg_classify. */
 VG_NOINLINE static vg_kind classify_rest(const char *s, size_t len, double *num) {
-    unsigned char c0 = (unsigned char)s[0];
+    unsigned char c0 = (unsigned char)s[0], lower = (unsigned char)(c0 | 0x20);
+    /* Categorical cells usually start with a letter that begins no missing marker ('N', 'n'),
+     * no boolean ('t', 'f') and no inf ('i'): none of the tests below can match those. */
+    if (lower >= 'a' && lower <= 'z' && lower != 'i' && lower != 't' && lower != 'f' &&
+        lower != 'n')
+        return VG_KIND_STRING;
     if ((unsigned)(c0 - '0') < 10 || c0 == '-' || c0 == '+' || c0 == '.') {
         vg_kind k = parse_number(s, len, num);
         if (k != VG_KIND_STRING)
@@ -568,11 +575,8 @@ vg_kind vg_classify(const char *s, size_t len, double *num) {
             memcpy(num, &bits, sizeof bits);
             return kind;
         }
-        if (n - 17 < 8) {
-            vg_kind k = parse_long(s, len, p, n, neg, num);
-            if (k != VG_KIND_STRING)
-                return k;
-        }
+        if (n - 17 < 8)
+            return parse_long(s, len, p, n, neg, num);
     }
 #endif
     return classify_rest(s, len, num);

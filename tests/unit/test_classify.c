@@ -223,6 +223,26 @@ static void test_classify_edges(void **state) {
     assert_int_equal(vg_classify("", 0, &x), VG_KIND_MISSING);
     assert_int_equal(vg_classify("tRuE", 4, &x), VG_KIND_BOOLEAN);
     assert_int_equal(vg_classify("-nan", 4, &x), VG_KIND_MISSING);
+    /* cells starting with a letter: only i (inf), n/N (markers), t and f (booleans) can be
+     * anything but strings */
+    static const struct {
+        const char *s;
+        vg_kind kind;
+    } words[] = {
+        {"mobile", VG_KIND_STRING},       {"tablet", VG_KIND_STRING}, {"Nope", VG_KIND_STRING},
+        {"e5", VG_KIND_STRING},           {"E", VG_KIND_STRING},      {"zz 1", VG_KIND_STRING},
+        {"fAlSe", VG_KIND_BOOLEAN},       {"True", VG_KIND_BOOLEAN},  {"n/a", VG_KIND_MISSING},
+        {"NULL", VG_KIND_MISSING},        {"N/A", VG_KIND_MISSING},   {"INF", VG_KIND_FRACTIONAL},
+        {"iNfInItY", VG_KIND_FRACTIONAL}, {"info", VG_KIND_STRING}};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        for (int build = 0; build < 2; build++) {
+            vg_kind k = build ? vg_classify_portable(words[i].s, strlen(words[i].s), &x)
+                              : vg_classify(words[i].s, strlen(words[i].s), &x);
+            if (k != words[i].kind)
+                fail_msg("'%s': kind %d, expected %d", words[i].s, k, words[i].kind);
+        }
+        check_str(words[i].s);
+    }
     /* every length from 1 to 40 of a few digit patterns, with and without a point */
     for (int n = 1; n <= 40; n++) {
         for (int dot = -1; dot <= n; dot++) {
