@@ -236,8 +236,9 @@ static vg_kind parse_general(const char *s, size_t len, double *out) {
 
 #ifdef VG_CLASSIFY_SWAR
 /* Eight bytes, first byte lowest: returns a word whose bytes are zero exactly where the
- * byte is an ASCII digit, up to the first non-digit (a carry out of a non-digit byte >= 0xfa
- * may disturb the bytes after it, which callers never look at). */
+ * byte is an ASCII digit. Exact up to and including the first non-digit byte; after a byte
+ * >= 0xfa (itself flagged) the carry of the +6 may misreport the next byte, so callers look
+ * past a non-digit only when it is the '.', which carries nothing. */
 static inline uint64_t nondigit_bytes(uint64_t w) {
     uint64_t hi = (w & 0xf0f0f0f0f0f0f0f0ULL) ^ 0x3030303030303030ULL;
     uint64_t hi6 = ((w + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) ^ 0x3030303030303030ULL;
@@ -412,8 +413,8 @@ static inline unsigned first_set3(uint64_t a, uint64_t b, uint64_t c) {
  * p[8..16) and the last 8 bytes of the cell shifted down), plus a count of the leading zeros,
  * since at most 19 significant digits fit the 64-bit mantissa. Leading zeros add nothing to
  * the value, so every partial sum is below the final value (< 10^19) and nothing overflows.
- * Anything else goes to classify_rest, which settles it from the start (a tail call, so that
- * vg_classify, which jumps here, needs no stack frame). */
+ * Anything else goes to classify_rest, which settles it from the start (by tail calls, here
+ * and in vg_classify, so that no frame has to outlive the fast path). */
 static vg_kind classify_rest(const char *s, size_t len, double *num);
 
 VG_NOINLINE static vg_kind parse_long(const char *s, size_t len, const char *p, size_t n, int neg,
