@@ -30,6 +30,7 @@
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,21 @@ static double slow_parse(const char *s, size_t len) {
 }
 
 #ifdef VG_CLASSIFY_X87
+/* Whether x87 arithmetic really carries 64 significant bits here: 2^63 + 1 is exact only
+ * then. Checked once (a race only stores the same answer twice) because the psABI promise can
+ * be broken underneath us: valgrind, for one, emulates the x87 with 53-bit doubles. */
+static int x87_extended(void) {
+    static _Atomic int state; /* 0 unknown, 1 yes, 2 no */
+    int st = atomic_load_explicit(&state, memory_order_relaxed);
+    if (st == 0) {
+        volatile long double big = 9223372036854775808.0L, one = 1.0L;
+        long double sum = big + one;
+        st = sum - big == 1.0L ? 1 : 2;
+        atomic_store_explicit(&state, st, memory_order_relaxed);
+    }
+    return st == 1;
+}
+
 /* 10^k for k <= 27 is 5^k * 2^k with 5^27 < 2^63, so each is exact in the 64-bit significand
  * (the literals convert exactly). */
 static const long double pow10_ld[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
@@ -118,11 +134,11 @@ static const long double pow10_ld[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L
  * Why the x87 path is correctly rounded. Let x = mant * 10^|exp10| or mant / 10^|exp10|, with
  * 1 <= mant < 2^64 and |exp10| <= 27: both operands are exact 64-bit-significand values, and
  * x87 arithmetic (precision control "extended", which the x86-64 psABI makes the initial and
- * callee-preserved setting) returns r = round64(x), x rounded once to 64 significant bits.
- * 1e-27 <= x < 2^64 * 1e27 < 2^154, far inside the normal range of both long double and
- * double, so no subnormal or overflow case arises. Every double and every midpoint between
- * two adjacent doubles has at most 54 significant bits, so it is a point of the 64-bit grid.
- * Let m1 < m2 be the adjacent double midpoints around x (m1 <= x < m2; at a power of two the
+ * callee-preserved setting, and x87_extended checks) returns r = round64(x), x rounded once to 64
+ * significant bits. 1e-27 <= x < 2^64 * 1e27 < 2^154, far inside the normal range of both long
+ * double and double, so no subnormal or overflow case arises. Every double and every midpoint
+ * between two adjacent doubles has at most 54 significant bits, so it is a point of the 64-bit
+ * grid. Let m1 < m2 be the adjacent double midpoints around x (m1 <= x < m2; at a power of two the
  * grid spacing changes but both midpoints are still 64-bit grid points). round64 is monotone
  * and fixes grid points, so m1 <= r <= m2. If m1 < r < m2, the double nearest to r is the one
  * double strictly between m1 and m2, which is also the double nearest to x (x is in [m1, m2)
@@ -139,7 +155,7 @@ static double to_double(uint64_t mant, int exp10, int neg, const char *s, size_t
         return neg ? -v : v;
     }
 #ifdef VG_CLASSIFY_X87
-    if (exp10 >= -27 && exp10 <= 27) {
+    if (exp10 >= -27 && exp10 <= 27 && x87_extended()) {
         long double x = (long double)mant;
         x = exp10 < 0 ? x / pow10_ld[-exp10] : x * pow10_ld[exp10];
         uint64_t sig; /* the x87 format keeps the 64-bit significand in its first 8 bytes */
