@@ -315,19 +315,15 @@ static int merge_into_level(vg_kll *s, uint32_t h, const double *src, size_t m, 
         s->len[h] = (uint32_t)(have + m);
         return VG_OK;
     }
-    /* Which side the next value comes from is a coin toss on random data, so the choice is
-     * made with selects, not a branch (half of them would be mispredicted). */
     size_t i = have, j = m, out = have + m;
-    while (i > 0 && j > 0) {
-        double a = d[i - 1], b = src[(j - 1) * step];
-        size_t take_a = a > b;
-        d[--out] = take_a ? a : b;
-        i -= take_a;
-        j -= 1 - take_a;
-    }
     while (j > 0) {
-        j--;
-        d[--out] = src[j * step];
+        double b = src[(j - 1) * step];
+        if (i > 0 && d[i - 1] > b)
+            d[--out] = d[--i];
+        else {
+            d[--out] = b;
+            j--;
+        }
     }
     s->len[h] = (uint32_t)(have + m);
     return VG_OK;
