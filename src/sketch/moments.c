@@ -11,6 +11,9 @@
 #include "codec.h"
 
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 void vg_moments_init(vg_moments *m) {
     m->n = 0;
@@ -60,6 +63,33 @@ void vg_moments_update_batch(vg_moments *m, const double *x, size_t n) {
     vg_moments_init(&b);
     double mn = x[0], mx = x[0], s1 = 0, c1 = 0;
     size_t i = 0;
+#if defined(__SSE2__)
+    /* The same two interleaved sums (even and odd positions) as the loop below, in the two
+     * lanes of SSE2 registers; min and max per lane, then across (only the sign of a zero
+     * minimum or maximum can differ from the scalar order). */
+    if (n >= 2) {
+        __m128d vmn = _mm_set1_pd(x[0]), vmx = vmn, vs = _mm_setzero_pd(), vc = vs;
+        for (; i + 1 < n; i += 2) {
+            __m128d v = _mm_loadu_pd(x + i);
+            vmn = _mm_min_pd(v, vmn); /* v < mn ? v : mn, as below */
+            vmx = _mm_max_pd(v, vmx);
+            __m128d t = _mm_add_pd(vs, v), bp = _mm_sub_pd(t, vs);
+            vc = _mm_add_pd(vc, _mm_add_pd(_mm_sub_pd(vs, _mm_sub_pd(t, bp)), _mm_sub_pd(v, bp)));
+            vs = t;
+        }
+        double lo[2], hi[2], su[2], co[2];
+        _mm_storeu_pd(lo, vmn);
+        _mm_storeu_pd(hi, vmx);
+        _mm_storeu_pd(su, vs);
+        _mm_storeu_pd(co, vc);
+        mn = lo[1] < lo[0] ? lo[1] : lo[0];
+        mx = hi[1] > hi[0] ? hi[1] : hi[0];
+        b.sum = su[0];
+        b.sum_c = co[0];
+        s1 = su[1];
+        c1 = co[1];
+    }
+#endif
     for (; i + 1 < n; i += 2) {
         double u = x[i], v = x[i + 1];
         mn = u < mn ? u : mn;
@@ -107,7 +137,24 @@ void vg_moments_update_batch(vg_moments *m, const double *x, size_t n) {
             mean = ss / (double)n;
         }
         double d1 = 0, d2 = 0, e1 = 0, e2 = 0;
-        for (i = 0; i + 1 < n; i += 2) {
+        i = 0;
+#if defined(__SSE2__)
+        /* d1/e1 and d2/e2 are the two lanes: the same sums as the loop below */
+        __m128d vsc = _mm_set1_pd(scale), vmean = _mm_set1_pd(mean), v1 = _mm_setzero_pd(), v2 = v1;
+        for (; i + 1 < n; i += 2) {
+            __m128d d = _mm_sub_pd(_mm_mul_pd(_mm_loadu_pd(x + i), vsc), vmean);
+            v1 = _mm_add_pd(v1, d);
+            v2 = _mm_add_pd(v2, _mm_mul_pd(d, d));
+        }
+        double l1[2], l2[2];
+        _mm_storeu_pd(l1, v1);
+        _mm_storeu_pd(l2, v2);
+        d1 = l1[0];
+        e1 = l1[1];
+        d2 = l2[0];
+        e2 = l2[1];
+#endif
+        for (; i + 1 < n; i += 2) {
             double d = x[i] * scale - mean, e = x[i + 1] * scale - mean;
             d1 += d;
             d2 += d * d;
