@@ -28,6 +28,9 @@
  * block straddles x at most a few times).
  */
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -485,8 +488,32 @@ int vg_kll_update_batch(vg_kll *s, const double *x, size_t n) {
         return VG_ERR_NOMEM;
     /* min and max in one branch-free pass: NaN compares false, so it never becomes either */
     double mn = s->n ? s->min : INFINITY, mx = s->n ? s->max : -INFINITY;
-    size_t nans = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t nans = 0, i = 0;
+#if defined(__SSE2__)
+    /* two lanes at a time: minpd(v, mn) is exactly v < mn ? v : mn */
+    if (n >= 2) {
+        __m128d vmn = _mm_set1_pd(mn), vmx = _mm_set1_pd(mx), vnan = _mm_setzero_pd();
+        for (; i + 1 < n; i += 2) {
+            __m128d v = _mm_loadu_pd(x + i);
+            vmn = _mm_min_pd(v, vmn);
+            vmx = _mm_max_pd(v, vmx);
+            vnan = _mm_or_pd(vnan, _mm_cmpunord_pd(v, v));
+        }
+        double lo[2], hi[2];
+        _mm_storeu_pd(lo, vmn);
+        _mm_storeu_pd(hi, vmx);
+        mn = lo[1] < lo[0] ? lo[1] : lo[0];
+        mx = hi[1] > hi[0] ? hi[1] : hi[0];
+        if (_mm_movemask_pd(vnan))
+            nans = 1; /* counted exactly below */
+    }
+    if (nans) {
+        nans = 0;
+        for (size_t j = 0; j < i; j++)
+            nans += x[j] != x[j];
+    }
+#endif
+    for (; i < n; i++) {
         double v = x[i];
         mn = v < mn ? v : mn;
         mx = v > mx ? v : mx;
@@ -499,7 +526,7 @@ int vg_kll_update_batch(vg_kll *s, const double *x, size_t n) {
     if (nans == 0)
         return add_run(s, x, n);
     /* the runs between NaNs */
-    size_t i = 0;
+    i = 0;
     while (i < n) {
         while (i < n && x[i] != x[i])
             i++;
