@@ -101,6 +101,7 @@ typedef struct vg_profile {
     /* private: name lookup, and scratch space for vg_profile_add_batch */
     double *scratch;
     uint64_t *hash_scratch;
+    uint32_t kll_parts; /* > 1: one of this many parts of a stream (vg_profile_file -j) */
     size_t scratch_cap;
     size_t name_cap;
     uint32_t *name_index;

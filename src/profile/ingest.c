@@ -99,6 +99,7 @@ typedef struct {
     vg_profile_options po;
     const vg_reader *header;
     uint64_t start, limit;
+    unsigned parts; /* shards in all: each KLL samples as the whole file's would */
     vg_reader *r;
     vg_profile *p;
     int rc;
@@ -118,6 +119,7 @@ static void *run_shard(void *arg) {
         s->rc = s->err.code;
         return NULL;
     }
+    s->p->kll_parts = s->parts;
     s->rc = s->header ? add_header_columns(s->p, s->r, &s->err) : VG_OK;
     if (s->rc == VG_OK)
         s->rc = feed(s->r, s->p, &s->err);
@@ -195,6 +197,7 @@ int vg_profile_file(const char *path, const vg_read_options *ro, const vg_profil
         /* distinct KLL randomness per shard (see column_new) */
         sh[i].po.seed = opts.seed + 0x9e3779b97f4a7c15ULL * i;
         sh[i].header = head;
+        sh[i].parts = threads;
         if (i == 0)
             sh[i].start = data_start;
         else {
@@ -248,8 +251,14 @@ int vg_profile_file(const char *path, const vg_read_options *ro, const vg_profil
         }
         if (rc == VG_OK) {
             /* Restore the caller's seed in the result, so that it merges with and reads like
-             * a serial profile. */
+             * a serial profile; the merged sketches are the whole now, not a part. */
             sh[0].p->opts.seed = opts.seed;
+            sh[0].p->kll_parts = 0;
+            for (size_t c = 0; c < sh[0].p->ncols && rc == VG_OK; c++)
+                if (vg_kll_set_parts(sh[0].p->cols[c]->kll, 1) != VG_OK)
+                    rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        }
+        if (rc == VG_OK) {
             *out = sh[0].p;
             sh[0].p = NULL;
             st->format = fmt;

@@ -192,6 +192,10 @@ int vg_profile_add_column(vg_profile *p, const char *name, size_t len, vg_error 
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding a column");
     p->cols = cols;
     vg_column *c = column_new(&p->opts, name, len, p->ncols);
+    if (c && p->kll_parts > 1 && vg_kll_set_parts(c->kll, p->kll_parts) != VG_OK) {
+        column_free(c);
+        c = NULL;
+    }
     if (!c)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory adding a column");
     c->missing = p->rows;

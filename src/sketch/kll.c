@@ -393,10 +393,10 @@ static int settle_level0(vg_kll *s) {
     return VG_OK;
 }
 
-/* Grows base to what n calls for; levels between the old and new staging level keep their
- * values (they may be unsorted, and are sorted when compacted). */
-static int grow_base(vg_kll *s) {
-    uint32_t b = s->base;
+/* Grows base to what n calls for, and to at least `at_least`; levels between the old and
+ * new staging level keep their values (they may be unsorted, and are sorted when compacted). */
+static int grow_base(vg_kll *s, uint32_t at_least) {
+    uint32_t b = s->base > at_least ? s->base : at_least;
     while (b < SAMPLER_MAX_BASE && s->n >= s->base_unit << (b + 1))
         b++;
     if (b == s->base)
@@ -473,10 +473,19 @@ static int add_run(vg_kll *s, const double *x, size_t n) {
         }
         if (s->retained >= s->capacity_total && compress(s) != VG_OK)
             return VG_ERR_NOMEM;
-        if (s->n >= s->base_next && grow_base(s) != VG_OK)
+        if (s->n >= s->base_next && grow_base(s, 0) != VG_OK)
             return VG_ERR_NOMEM;
     }
     return VG_OK;
+}
+
+int vg_kll_set_parts(vg_kll *s, uint32_t parts) {
+    uint64_t unit = sampler_unit(s->k);
+    if (parts > 1)
+        unit = (unit + parts - 1) / parts;
+    s->base_unit = unit;
+    set_base_next(s);
+    return grow_base(s, 0);
 }
 
 int vg_kll_update(vg_kll *s, double x) {
@@ -559,10 +568,11 @@ int vg_kll_merge(vg_kll *dst, const vg_kll *src, vg_error *err) {
         if (src->max > dst->max)
             dst->max = src->max;
     }
-    /* base first: it depends only on n, so the merged base is at least src's, and every src
-     * level that may be unsorted (at or below src->base) lands at or below dst->base. */
+    /* base first, at least src's (it is, as it depends on n, unless src was one of several
+     * parts: vg_kll_set_parts), so that every src level that may be unsorted (at or below
+     * src->base) lands at or below dst->base. */
     dst->n += src->n;
-    if (grow_base(dst) != VG_OK)
+    if (grow_base(dst, src->base) != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
     for (uint32_t h = 0; h < src->nlevels; h++) {
         size_t m = src->len[h];
@@ -797,7 +807,7 @@ vg_kll *vg_kll_decode(vg_rbuf *r, vg_error *err) {
         s->min = s->max = NAN;
     }
     /* the sampler's state follows from n (files written before the sampler get one too) */
-    if (grow_base(s) != VG_OK) {
+    if (grow_base(s, 0) != VG_OK) {
         vg_kll_free(s);
         vg_error_set(err, VG_ERR_NOMEM, "out of memory reading a KLL sketch");
         return NULL;

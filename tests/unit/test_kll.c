@@ -339,6 +339,66 @@ static void test_sampler_merge(void **state) {
     free(x);
 }
 
+/* Parts of one stream, each sampling as the whole stream would (vg_kll_set_parts), merge into
+ * a sketch within the bound that keeps working after being told it is whole again. */
+static void test_parts(void **state) {
+    (void)state;
+    size_t n = 2000000, parts = 4;
+    double *x = malloc(n * sizeof *x);
+    uint64_t seed = 808;
+    for (size_t i = 0; i < n; i++)
+        x[i] = t_normal(&seed);
+    vg_kll *acc = NULL;
+    for (size_t p = 0; p < parts; p++) {
+        vg_kll *s = vg_kll_new(VG_KLL_DEFAULT_K, 70 + p);
+        assert_int_equal(vg_kll_set_parts(s, (uint32_t)parts), VG_OK);
+        assert_int_equal(vg_kll_update_batch(s, x + p * n / parts, n / parts), VG_OK);
+        if (!acc) {
+            acc = s;
+            continue;
+        }
+        assert_int_equal(vg_kll_merge(acc, s, NULL), VG_OK);
+        vg_kll_free(s);
+    }
+    assert_int_equal(vg_kll_set_parts(acc, 1), VG_OK);
+    assert_true(vg_kll_n(acc) == n);
+    for (size_t i = 0; i < 1000; i++)
+        assert_int_equal(vg_kll_update(acc, x[i]), VG_OK);
+    double *sorted = malloc((n + 1000) * sizeof *sorted);
+    memcpy(sorted, x, n * sizeof *x);
+    memcpy(sorted + n, x, 1000 * sizeof *x);
+    qsort(sorted, n + 1000, sizeof *sorted, t_cmp_double);
+    double err = max_rank_error(acc, sorted, n + 1000);
+    if (err > vg_kll_rank_error(VG_KLL_DEFAULT_K))
+        fail_msg("parts: rank error %g exceeds %g", err, vg_kll_rank_error(VG_KLL_DEFAULT_K));
+    /* a whole sketch merged with a part that samples further ahead stays consistent */
+    vg_kll *whole = vg_kll_new(VG_KLL_DEFAULT_K, 1), *part = vg_kll_new(VG_KLL_DEFAULT_K, 2);
+    assert_int_equal(vg_kll_set_parts(part, 64), VG_OK);
+    vg_kll_update_batch(whole, x, 100000);
+    vg_kll_update_batch(part, x + 100000, 300000);
+    assert_int_equal(vg_kll_merge(whole, part, NULL), VG_OK);
+    vg_kll_update_batch(whole, x + 400000, 100000);
+    memcpy(sorted, x, 500000 * sizeof *x);
+    qsort(sorted, 500000, sizeof *sorted, t_cmp_double);
+    err = max_rank_error(whole, sorted, 500000);
+    if (err > 2 * vg_kll_rank_error(VG_KLL_DEFAULT_K))
+        fail_msg("whole + far part: rank error %g", err);
+    unsigned char *buf;
+    size_t len;
+    assert_int_equal(vg_kll_serialize(whole, &buf, &len, NULL), VG_OK);
+    vg_kll *back = vg_kll_deserialize(buf, len, NULL);
+    assert_non_null(back);
+    for (int j = 0; j <= 100; j++)
+        assert_true(vg_kll_quantile(back, j / 100.0) == vg_kll_quantile(whole, j / 100.0));
+    free(buf);
+    vg_kll_free(back);
+    vg_kll_free(whole);
+    vg_kll_free(part);
+    free(sorted);
+    vg_kll_free(acc);
+    free(x);
+}
+
 /* The sketch KS distance is within the sum of the two rank errors of the exact one. */
 static void test_ks_distance(void **state) {
     (void)state;
@@ -389,6 +449,7 @@ int main(void) {
         cmocka_unit_test(test_sampler),
         cmocka_unit_test(test_sampler_serialize),
         cmocka_unit_test(test_sampler_merge),
+        cmocka_unit_test(test_parts),
     };
     return cmocka_run_group_tests_name("kll", tests, NULL, NULL);
 }
