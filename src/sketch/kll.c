@@ -419,6 +419,17 @@ static int stage(vg_kll *s, double v) {
     return VG_OK;
 }
 
+/* Copies m values to level 0 (weight 1 each). */
+static int append_level0(vg_kll *s, const double *x, size_t m) {
+    if (reserve(s, 0, (size_t)s->len[0] + m) != VG_OK)
+        return VG_ERR_NOMEM;
+    memcpy(s->lv[0] + s->len[0], x, m * sizeof *x);
+    s->len[0] += (uint32_t)m;
+    s->n += m;
+    s->retained += m;
+    return VG_OK;
+}
+
 /* Adds n values, none of them NaN, min and max already accounted for. Without a sampler,
  * values go to level 0 in runs that stop where the sketch fills or base must grow. With one,
  * each block of 2^base values keeps one of them, picked uniformly at random; a block that
@@ -436,12 +447,8 @@ static int add_run(vg_kll *s, const double *x, size_t n) {
                 m = s->capacity_total - s->retained;
             if (m > s->base_next - s->n)
                 m = (size_t)(s->base_next - s->n);
-            if (reserve(s, 0, (size_t)s->len[0] + m) != VG_OK)
+            if (append_level0(s, x + i, m) != VG_OK)
                 return VG_ERR_NOMEM;
-            memcpy(s->lv[0] + s->len[0], x + i, m * sizeof *x);
-            s->len[0] += (uint32_t)m;
-            s->n += m;
-            s->retained += m;
             i += m;
         } else {
             uint32_t w = 1u << s->base;
@@ -450,12 +457,8 @@ static int add_run(vg_kll *s, const double *x, size_t n) {
                 size_t m = w - s->len[0];
                 if (m > n - i)
                     m = n - i;
-                if (reserve(s, 0, (size_t)s->len[0] + m) != VG_OK)
+                if (append_level0(s, x + i, m) != VG_OK)
                     return VG_ERR_NOMEM;
-                memcpy(s->lv[0] + s->len[0], x + i, m * sizeof *x);
-                s->len[0] += (uint32_t)m;
-                s->n += m;
-                s->retained += m;
                 i += m;
                 if (s->len[0] < w)
                     break; /* the input ended inside the block */
