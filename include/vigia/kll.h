@@ -37,13 +37,14 @@ vg_kll *vg_kll_new(uint32_t k, uint64_t seed);
 void vg_kll_free(vg_kll *s);
 vg_kll *vg_kll_clone(const vg_kll *s);
 
-/* For a sketch that summarizes one of `parts` similar-sized parts of a stream, all to be
- * merged before any query (as `vigia profile -j` splits a file): its sampler (see
- * docs/sketches.md) then follows the whole stream's n, parts x its own, so the merged sketch
- * samples as one sketch fed the whole stream would, with the same error, and the parts
- * together sort no more values than that one sketch. A part queried alone can exceed the rank
- * error bound. parts <= 1 restores the default (call it on the merged sketch). Fails only
- * with VG_ERR_NOMEM. */
+/* For a sketch that summarizes one of `parts` parts of a stream, all to be merged before any
+ * query (as `vigia profile -j` splits a file): its sampler (see docs/sketches.md) then
+ * follows min(parts, 2) x its own n, so with two even parts the merged sketch samples as one
+ * sketch fed the whole stream would, and the parts together sort no more values than it.
+ * Counting at most twice keeps the bound when the parts are uneven (all of a column's values
+ * in one part: blocks up to twice too large). A part queried alone can exceed the bound.
+ * parts <= 1 restores the default (call it on the merged sketch). Fails only with
+ * VG_ERR_NOMEM. */
 int vg_kll_set_parts(vg_kll *s, uint32_t parts);
 
 /* Adds one value. Fails only with VG_ERR_NOMEM, when a compaction could not allocate: the

@@ -410,15 +410,6 @@ static int grow_base(vg_kll *s, uint32_t at_least) {
     return settle_level0(s);
 }
 
-/* Moves v to the staging level with weight 2^base: the value a completed block keeps. */
-static int stage(vg_kll *s, double v) {
-    uint32_t h = s->base;
-    if (s->len[h] >= s->alloc[h] && reserve(s, h, (size_t)s->len[h] + 1) != VG_OK)
-        return VG_ERR_NOMEM;
-    s->lv[h][s->len[h]++] = v;
-    return VG_OK;
-}
-
 /* Copies m values to level 0 (weight 1 each). */
 static int append_level0(vg_kll *s, const double *x, size_t m) {
     if (reserve(s, 0, (size_t)s->len[0] + m) != VG_OK)
@@ -451,7 +442,11 @@ static int add_run(vg_kll *s, const double *x, size_t n) {
                 return VG_ERR_NOMEM;
             i += m;
         } else {
-            uint32_t w = 1u << s->base;
+            uint32_t w = 1u << s->base, h = s->base;
+            /* room for the value the block keeps first: a failure then leaves nothing of the
+             * block counted (n stays the total weight) */
+            if (s->len[h] >= s->alloc[h] && reserve(s, h, (size_t)s->len[h] + 1) != VG_OK)
+                return VG_ERR_NOMEM;
             double v;
             if (s->len[0] > 0 || n - i < w) {
                 size_t m = w - s->len[0];
@@ -470,8 +465,7 @@ static int add_run(vg_kll *s, const double *x, size_t n) {
                 i += w;
                 s->n += w;
             }
-            if (stage(s, v) != VG_OK)
-                return VG_ERR_NOMEM;
+            s->lv[h][s->len[h]++] = v; /* weight 2^base */
             s->retained++;
         }
         if (s->retained >= s->capacity_total && compress(s) != VG_OK)
@@ -484,6 +478,11 @@ static int add_run(vg_kll *s, const double *x, size_t n) {
 
 int vg_kll_set_parts(vg_kll *s, uint32_t parts) {
     uint64_t unit = sampler_unit(s->k);
+    /* At most 2: if a column's values all sit in one part (a sorted file, a column filled
+     * only in one stretch), the merged sketch's blocks are `parts` times too large and its
+     * sampler error sqrt(parts) times the budget; with 2 that stays within the bound. */
+    if (parts > 2)
+        parts = 2;
     if (parts > 1)
         unit = (unit + parts - 1) / parts;
     s->base_unit = unit;
@@ -514,8 +513,19 @@ int vg_kll_update_batch(vg_kll *s, const double *x, size_t n) {
         double lo[2], hi[2];
         _mm_storeu_pd(lo, vmn);
         _mm_storeu_pd(hi, vmx);
+        double mn0 = mn, mx0 = mx;
         mn = lo[1] < lo[0] ? lo[1] : lo[0];
         mx = hi[1] > hi[0] ? hi[1] : hi[0];
+        if (mn == 0 || mx == 0) {
+            /* which zero (0.0 or -0.0) is the extreme depends on which came first: the
+             * scalar order decides, as for a stream added one value at a time */
+            mn = mn0;
+            mx = mx0;
+            for (size_t j = 0; j < i; j++) {
+                mn = x[j] < mn ? x[j] : mn;
+                mx = x[j] > mx ? x[j] : mx;
+            }
+        }
         if (_mm_movemask_pd(vnan))
             nans = 1; /* counted exactly below */
     }
@@ -562,7 +572,28 @@ int vg_kll_merge(vg_kll *dst, const vg_kll *src, vg_error *err) {
     while (dst->nlevels < src->nlevels)
         if (add_level(dst) != VG_OK)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
-    if (dst->n == 0) {
+    /* base first, at least src's (it is, as it depends on n, unless src was one of several
+     * parts: vg_kll_set_parts), so that every src level that may be unsorted (at or below
+     * src->base) lands at or below dst->base. Then room in every level, so that once values
+     * move nothing can fail: a failure before leaves dst holding what it held, with its n. */
+    uint64_t n0 = dst->n;
+    dst->n += src->n;
+    int rc = grow_base(dst, src->base);
+    for (uint32_t h = 0; h < src->nlevels && rc == VG_OK; h++)
+        if (src->len[h])
+            rc = reserve(dst, h, (size_t)dst->len[h] + src->len[h]);
+    if (rc != VG_OK) {
+        dst->n = n0;
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
+    }
+    for (uint32_t h = 0; h < src->nlevels; h++) {
+        size_t m = src->len[h];
+        if (m == 0)
+            continue;
+        (void)merge_into_level(dst, h, src->lv[h], m, 1); /* reserved above: cannot fail */
+        dst->retained += m;
+    }
+    if (n0 == 0) {
         dst->min = src->min;
         dst->max = src->max;
     } else {
@@ -570,20 +601,6 @@ int vg_kll_merge(vg_kll *dst, const vg_kll *src, vg_error *err) {
             dst->min = src->min;
         if (src->max > dst->max)
             dst->max = src->max;
-    }
-    /* base first, at least src's (it is, as it depends on n, unless src was one of several
-     * parts: vg_kll_set_parts), so that every src level that may be unsorted (at or below
-     * src->base) lands at or below dst->base. */
-    dst->n += src->n;
-    if (grow_base(dst, src->base) != VG_OK)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
-    for (uint32_t h = 0; h < src->nlevels; h++) {
-        size_t m = src->len[h];
-        if (m == 0)
-            continue;
-        if (merge_into_level(dst, h, src->lv[h], m, 1) != VG_OK)
-            return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
-        dst->retained += m;
     }
     if (settle_level0(dst) != VG_OK || compress(dst) != VG_OK)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory merging KLL sketches");
@@ -734,6 +751,13 @@ double vg_kll_rank_error(uint32_t k) {
     return VG_KLL_ERROR_CONST / pow((double)k, 0.9723);
 }
 
+/* The order of the radix sort (-0.0 before 0.0), so that a level written sorted reads back in
+ * the order a compaction would have given it. */
+static int cmp_key(const void *a, const void *b) {
+    uint64_t x = sort_key(*(const double *)a), y = sort_key(*(const double *)b);
+    return (x > y) - (x < y);
+}
+
 void vg_kll_encode(const vg_kll *s, vg_wbuf *w) {
     vg_wbuf_u32(w, s->k);
     vg_wbuf_u32(w, s->nlevels);
@@ -754,7 +778,7 @@ void vg_kll_encode(const vg_kll *s, vg_wbuf *w) {
                 return;
             }
             memcpy(sorted, v, s->len[h] * sizeof *sorted);
-            sort_doubles(sorted, s->len[h]);
+            qsort(sorted, s->len[h], sizeof *sorted, cmp_key);
             v = sorted;
         }
         for (uint32_t i = 0; i < s->len[h]; i++)

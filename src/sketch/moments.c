@@ -104,12 +104,15 @@ void vg_moments_update_batch(vg_moments *m, const double *x, size_t n) {
         mx = x[i] > mx ? x[i] : mx;
         add_two_sum(&b.sum, &b.sum_c, x[i]);
     }
-    if (isfinite(b.sum) && isfinite(s1)) {
+    /* TwoSum's correction can overflow to NaN on its own (a rounding tie at the edge of the
+     * range) while the sums stay finite: that too takes the careful form */
+    if (isfinite(b.sum) && isfinite(s1) && isfinite(b.sum_c) && isfinite(c1)) {
         add_compensated(&b.sum, &b.sum_c, s1);
         b.sum_c += c1;
     } else {
         /* A sum that is not finite stays so: redo the block with the careful form, which
-         * keeps the compensation finite (rare: infinities or overflow in the data). */
+         * keeps the compensation finite (rare: infinities or values near the overflow
+         * threshold). */
         b.sum = b.sum_c = 0;
         for (i = 0; i < n; i++)
             add_compensated(&b.sum, &b.sum_c, x[i]);

@@ -339,6 +339,21 @@ static void test_sampler_merge(void **state) {
     free(x);
 }
 
+/* The extremes of a stream with both zeros are the ones that came first, however the stream
+ * is cut into calls. */
+static void test_signed_zero_extremes(void **state) {
+    (void)state;
+    double x[] = {1, 0.0, -0.0, 5, -0.0, 0.0, 3, 2};
+    vg_kll *a = vg_kll_new(VG_KLL_DEFAULT_K, 1), *b = vg_kll_new(VG_KLL_DEFAULT_K, 1);
+    for (size_t i = 0; i < 8; i++)
+        vg_kll_update(a, x[i]);
+    vg_kll_update_batch(b, x, 8);
+    assert_false(signbit(vg_kll_min(a)));
+    assert_false(signbit(vg_kll_min(b)));
+    vg_kll_free(a);
+    vg_kll_free(b);
+}
+
 /* Parts of one stream, each sampling as the whole stream would (vg_kll_set_parts), merge into
  * a sketch within the bound that keeps working after being told it is whole again. */
 static void test_parts(void **state) {
@@ -371,6 +386,29 @@ static void test_parts(void **state) {
     double err = max_rank_error(acc, sorted, n + 1000);
     if (err > vg_kll_rank_error(VG_KLL_DEFAULT_K))
         fail_msg("parts: rank error %g exceeds %g", err, vg_kll_rank_error(VG_KLL_DEFAULT_K));
+    /* every value in one of 8 parts (a column filled only in one stretch of the file): the
+     * merged sketch still keeps the bound (parts count at most twice) */
+    vg_kll *skew = NULL;
+    for (size_t p = 0; p < 8; p++) {
+        vg_kll *s = vg_kll_new(VG_KLL_DEFAULT_K, 90 + p);
+        assert_int_equal(vg_kll_set_parts(s, 8), VG_OK);
+        if (p == 0)
+            assert_int_equal(vg_kll_update_batch(s, x, n / 2), VG_OK);
+        if (!skew) {
+            skew = s;
+            continue;
+        }
+        assert_int_equal(vg_kll_merge(skew, s, NULL), VG_OK);
+        vg_kll_free(s);
+    }
+    assert_int_equal(vg_kll_set_parts(skew, 1), VG_OK);
+    memcpy(sorted, x, n / 2 * sizeof *x);
+    qsort(sorted, n / 2, sizeof *sorted, t_cmp_double);
+    err = max_rank_error(skew, sorted, n / 2);
+    if (err > vg_kll_rank_error(VG_KLL_DEFAULT_K))
+        fail_msg("skewed parts: rank error %g exceeds %g", err,
+                 vg_kll_rank_error(VG_KLL_DEFAULT_K));
+    vg_kll_free(skew);
     /* a whole sketch merged with a part that samples further ahead stays consistent */
     vg_kll *whole = vg_kll_new(VG_KLL_DEFAULT_K, 1), *part = vg_kll_new(VG_KLL_DEFAULT_K, 2);
     assert_int_equal(vg_kll_set_parts(part, 64), VG_OK);
@@ -450,6 +488,7 @@ int main(void) {
         cmocka_unit_test(test_sampler_serialize),
         cmocka_unit_test(test_sampler_merge),
         cmocka_unit_test(test_parts),
+        cmocka_unit_test(test_signed_zero_extremes),
     };
     return cmocka_run_group_tests_name("kll", tests, NULL, NULL);
 }

@@ -2,6 +2,8 @@
  * HyperLogLog, frequent items and moments: each against its published bound or an exact
  * computation, plus merge and serialization behaviour.
  */
+#include <float.h>
+
 #include "testutil.h"
 
 #include "../../src/base/hash.h"
@@ -113,6 +115,20 @@ static void test_hash_bytes(void **state) {
     assert_true(vg_hash_bytes("", 0) == ref_hash_bytes((const unsigned char *)"", 0));
     assert_true(vg_hash_bytes("mobile", 6) == 0xcb16a9a17c5ade0fULL);
     assert_true(vg_hash_bytes("paid_search", 11) == 0x49ef6e957ca0a84cULL);
+}
+
+/* Values at the edge of the range: the sums stay finite, so must the compensation (TwoSum's
+ * error term can overflow on its own; the careful form takes over). */
+static void test_moments_edge_of_range(void **state) {
+    (void)state;
+    double x[] = {-3 * 0x1p970, 0, DBL_MAX, 0};
+    vg_moments m;
+    vg_moments_init(&m);
+    vg_moments_update_batch(&m, x, 4);
+    double want = DBL_MAX + -3 * 0x1p970; /* one rounding: the exact sum's nearest double */
+    assert_true(isfinite(vg_moments_sum(&m)));
+    assert_true(vg_moments_sum(&m) == want);
+    assert_true(isfinite(vg_moments_mean(&m)));
 }
 
 /* Exact number counting stops before the first new number once the summary is full, and
@@ -346,6 +362,7 @@ int main(void) {
         cmocka_unit_test(test_hll_batch),
         cmocka_unit_test(test_freq_count_numbers),
         cmocka_unit_test(test_hash_bytes),
+        cmocka_unit_test(test_moments_edge_of_range),
         cmocka_unit_test(test_freq_bounds),
         cmocka_unit_test(test_freq_exact_merge_serialize),
         cmocka_unit_test(test_moments),
