@@ -54,21 +54,14 @@ vg_hll *vg_hll_clone(const vg_hll *s) {
 }
 
 void vg_hll_update_hash(vg_hll *s, uint64_t hash) {
-    unsigned q = 64 - s->p;
-    uint64_t idx = hash >> q;
-    uint64_t rest = hash << s->p; /* the q low bits, left-aligned */
-    unsigned rho = rest ? (unsigned)__builtin_clzll(rest) + 1 : q + 1;
-    if (rho > q + 1)
-        rho = q + 1;
-    if (s->reg[idx] < rho)
-        s->reg[idx] = (uint8_t)rho;
+    vg_hll_update_hashes(s, &hash, 1);
 }
 
 void vg_hll_update_hashes(vg_hll *s, const uint64_t *hashes, size_t n) {
     unsigned p = s->p, q = 64 - p;
     uint8_t *reg = s->reg;
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = hashes[i], rest = h << p;
+        uint64_t h = hashes[i], rest = h << p; /* the q low bits, left-aligned */
         /* rho: leading zeros of the q low bits, plus one; q + 1 when they are all zero */
         unsigned rho = rest ? (unsigned)__builtin_clzll(rest) + 1 : q + 1;
         rho = rho > q + 1 ? q + 1 : rho;

@@ -53,7 +53,6 @@ struct vg_kll {
     double min, max;
     uint64_t rng;
     uint32_t base;         /* sampling level: 0 = no sampler, level 0 is the staging level */
-    uint64_t base_next;    /* n at which base grows next (UINT64_MAX: never) */
     uint64_t base_unit;    /* base = largest b <= SAMPLER_MAX_BASE with n >= base_unit * 2^b */
     size_t retained;       /* values held over all levels */
     size_t capacity_total; /* sum of level capacities for the current number of levels */
@@ -61,16 +60,16 @@ struct vg_kll {
     uint32_t len[MAX_LEVELS];
     uint32_t alloc[MAX_LEVELS];
     double *lv[MAX_LEVELS];
-    uint64_t *scratch; /* radix-sort keys for level 0, 2 x its capacity */
+    uint64_t *scratch; /* radix-sort keys for the staging level, 2 x its capacity */
     size_t scratch_len;
 };
 
-/* Level 0 is a staging buffer larger than the geometric schedule asks for (4k values, at
- * most 2048): new values are sorted in big batches by radix sort, which costs a few ns per
- * value instead of the ~15 ns of comparison-sorting many small, mispredicted batches. A level
- * that holds more than its scheduled capacity only lowers the error (fewer weight-1 values
- * are ever discarded), so the bound of vg_kll_rank_error still holds. */
-static uint32_t level0_capacity(uint32_t k) {
+/* The staging level (level `base`: 0 until the sampler starts) is larger than the geometric
+ * schedule asks for (4k values, at most 2048): new values are sorted in big batches by radix
+ * sort, which costs a few ns per value instead of the ~15 ns of comparison-sorting many small,
+ * mispredicted batches. A level that holds more than its scheduled capacity only lowers the
+ * error (fewer values are ever discarded), so the bound of vg_kll_rank_error still holds. */
+static uint32_t staging_capacity(uint32_t k) {
     return k * 4 > 2048 ? 2048 : k * 4;
 }
 
@@ -83,8 +82,8 @@ static void set_capacities(vg_kll *s) {
         double c = (double)s->k * pow(2.0 / 3.0, (double)depth);
         uint32_t cap = (uint32_t)(c + 0.5);
         s->cap[h] = cap < MIN_WIDTH ? MIN_WIDTH : cap;
-        if (h == s->base && s->cap[h] < level0_capacity(s->k))
-            s->cap[h] = level0_capacity(s->k);
+        if (h == s->base && s->cap[h] < staging_capacity(s->k))
+            s->cap[h] = staging_capacity(s->k);
         if (h == 0 && s->base > 0)
             s->cap[0] = 1u << s->base;
         s->capacity_total += s->cap[h];
@@ -98,8 +97,9 @@ static uint64_t sampler_unit(uint32_t k) {
     return (uint64_t)ceil(1.0 / (e * e));
 }
 
-static void set_base_next(vg_kll *s) {
-    s->base_next = s->base < SAMPLER_MAX_BASE ? s->base_unit << (s->base + 1) : UINT64_MAX;
+/* n at which base grows next (UINT64_MAX: never). */
+static uint64_t base_next(const vg_kll *s) {
+    return s->base < SAMPLER_MAX_BASE ? s->base_unit << (s->base + 1) : UINT64_MAX;
 }
 
 vg_kll *vg_kll_new(uint32_t k, uint64_t seed) {
@@ -114,7 +114,6 @@ vg_kll *vg_kll_new(uint32_t k, uint64_t seed) {
     s->max = NAN;
     s->rng = seed ? seed : 0x853c49e6748fea9bULL;
     s->base_unit = sampler_unit(k);
-    set_base_next(s);
     set_capacities(s);
     return s;
 }
@@ -405,7 +404,6 @@ static int grow_base(vg_kll *s, uint32_t at_least) {
         if (add_level(s) != VG_OK)
             return VG_ERR_NOMEM;
     s->base = b;
-    set_base_next(s);
     set_capacities(s);
     return settle_level0(s);
 }
@@ -436,8 +434,8 @@ static int add_run(vg_kll *s, const double *x, size_t n) {
             size_t m = n - i;
             if (m > s->capacity_total - s->retained)
                 m = s->capacity_total - s->retained;
-            if (m > s->base_next - s->n)
-                m = (size_t)(s->base_next - s->n);
+            if (m > base_next(s) - s->n)
+                m = (size_t)(base_next(s) - s->n);
             if (append_level0(s, x + i, m) != VG_OK)
                 return VG_ERR_NOMEM;
             i += m;
@@ -470,7 +468,7 @@ static int add_run(vg_kll *s, const double *x, size_t n) {
         }
         if (s->retained >= s->capacity_total && compress(s) != VG_OK)
             return VG_ERR_NOMEM;
-        if (s->n >= s->base_next && grow_base(s, 0) != VG_OK)
+        if (s->n >= base_next(s) && grow_base(s, 0) != VG_OK)
             return VG_ERR_NOMEM;
     }
     return VG_OK;
@@ -486,7 +484,6 @@ int vg_kll_set_parts(vg_kll *s, uint32_t parts) {
     if (parts > 1)
         unit = (unit + parts - 1) / parts;
     s->base_unit = unit;
-    set_base_next(s);
     return grow_base(s, 0);
 }
 
